@@ -1,0 +1,285 @@
+"""The values the engine works with: desired tasks, live tasks, changes and plans.
+
+Everything here is immutable and free of I/O. The portal client turns REST JSON into
+:class:`LiveTask`; the config loader turns YAML into :class:`DesiredTask`; the planner turns
+both into a :class:`Plan`; the applier executes a plan through any :class:`Portal`.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+#: The portal's task type names (case-sensitive, as the REST API spells them).
+TASK_TYPES: tuple[str, ...] = (
+    "ExecuteNotebook",
+    "UpdateInsightsWorkbook",
+    "ExecuteSceneCook",
+    "ExecuteWorkflowManager",
+    "ExecuteReport",
+    "GPService",
+    "RunDataPipeline",
+)
+
+#: Task types whose ``itemId`` may be omitted.
+ITEMLESS_TYPES: frozenset[str] = frozenset({"ExecuteReport"})
+
+#: What ``lifecycle`` may say, per portal-made state, and the defaults.
+#: ``completed`` (max occurrences or end date reached): ``keep`` leaves it alone, ``enable``
+#: switches it on again. ``paused`` (a person paused it): ``enable`` re-enables it (the plan shows
+#: this), ``keep`` leaves it paused. ``disabled`` (switched off by the portal after repeated
+#: failures): ``keep`` leaves it off and reports it, ``enable`` switches it back on.
+LIFECYCLE_CHOICES: Mapping[str, tuple[str, ...]] = {
+    "completed": ("keep", "enable"),
+    "paused": ("enable", "keep"),
+    "disabled": ("keep", "enable"),
+}
+LIFECYCLE_DEFAULTS: Mapping[str, str] = {k: v[0] for k, v in LIFECYCLE_CHOICES.items()}
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where something was written: a file and a 1-based line."""
+
+    file: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}" if self.line else self.file
+
+
+@dataclass(frozen=True)
+class CronFields:
+    """The five Quartz-style schedule fields as the portal stores them (``cronSchedule``)."""
+
+    minute: str
+    hour: str
+    day_of_month: str
+    month: str
+    day_of_week: str
+
+    def as_portal(self) -> dict[str, str]:
+        """The portal's ``cronSchedule`` object / form fields."""
+        return {
+            "minute": self.minute,
+            "hour": self.hour,
+            "dayOfMonth": self.day_of_month,
+            "month": self.month,
+            "dayOfWeek": self.day_of_week,
+        }
+
+    @classmethod
+    def from_portal(cls, data: Mapping[str, Any]) -> CronFields:
+        return cls(
+            minute=str(data.get("minute", "")),
+            hour=str(data.get("hour", "")),
+            day_of_month=str(data.get("dayOfMonth", "")),
+            month=str(data.get("month", "")),
+            day_of_week=str(data.get("dayOfWeek", "")),
+        )
+
+
+@dataclass(frozen=True)
+class DesiredTask:
+    """A task as declared in the configuration, fully resolved (env and secrets substituted).
+
+    ``parameters`` holds the real values, secrets included; ``secrets`` names the dotted
+    parameter paths (``notebookParameters.api_key``) whose values must never be shown.
+    ``max_occurrences`` ``None`` means "not managed": created without it, kept as live on update.
+    """
+
+    owner: str
+    title: str
+    type: str | None = None
+    item_id: str | None = None
+    schedule: str | None = None
+    cron: CronFields | None = None
+    max_occurrences: int | None = None
+    active: bool = True
+    start_date: int | None = None
+    end_date: int | None = None
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+    task_url: str | None = None
+    secrets: frozenset[str] = frozenset()
+    absent: bool = False
+    lifecycle: Mapping[str, str] = field(default_factory=lambda: dict(LIFECYCLE_DEFAULTS))
+    position: Position | None = None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.owner, self.title)
+
+
+@dataclass(frozen=True)
+class LiveTask:
+    """A task as the portal returned it, decoded but not normalised.
+
+    ``raw`` is the task object exactly as received (used for fingerprints and export).
+    """
+
+    id: str
+    owner: str
+    title: str
+    type: str
+    cron: CronFields
+    item_id: str | None = None
+    max_occurrences: int | None = None
+    active: bool = True
+    task_state: str | None = None
+    start_date: int | None = None
+    end_date: int | None = None
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+    task_url: str | None = None
+    created: int | None = None
+    updated: int | None = None
+    next_start: int | None = None
+    last_start: int | None = None
+    raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.owner, self.title)
+
+
+@dataclass(frozen=True)
+class Run:
+    """One run of a task (``GET …/tasks/<id>/runs``)."""
+
+    run_id: str
+    status: str
+    result: str | None = None
+    created: int | None = None
+    modified: int | None = None
+
+
+class Action(str, enum.Enum):
+    """What a change does; the value is the name used in plan JSON."""
+
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+
+    @property
+    def symbol(self) -> str:
+        return {"create": "+", "update": "~", "delete": "-"}[self.value]
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One field's before and after. For secret fields both values are already masked."""
+
+    before: Any
+    after: Any
+    secret: bool = False
+
+
+class Op(str, enum.Enum):
+    """One portal write. The applier runs them in this order: disable, delete, create, update,
+    enable (a created task that should be inactive is disabled right after its create)."""
+
+    DISABLE = "disable"
+    DELETE = "delete"
+    CREATE = "create"
+    UPDATE = "update"
+    ENABLE = "enable"
+
+
+@dataclass(frozen=True)
+class Change:
+    """A change to one task. ``fields`` keys are config names; parameters use dotted paths
+    (``parameters.notebookParameters.region``). ``note`` explains lifecycle-related changes."""
+
+    action: Action
+    owner: str
+    title: str
+    task_id: str | None
+    fields: Mapping[str, FieldChange]
+    desired: DesiredTask | None = field(default=None, compare=False, repr=False)
+    live: LiveTask | None = field(default=None, compare=False, repr=False)
+    fingerprint: str | None = None
+    next_runs: tuple[int, ...] = ()
+    note: str | None = None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.owner, self.title)
+
+    @property
+    def ops(self) -> tuple[Op, ...]:
+        """The portal writes this change needs, in execution order."""
+        if self.action is Action.DELETE:
+            return (Op.DELETE,)
+        if self.action is Action.CREATE:
+            inactive = self.desired is not None and not self.desired.active
+            return (Op.CREATE, Op.DISABLE) if inactive else (Op.CREATE,)
+        ops: list[Op] = []
+        active = self.fields.get("active")
+        if active is not None and active.after is False:
+            ops.append(Op.DISABLE)
+        if any(name != "active" for name in self.fields):
+            ops.append(Op.UPDATE)
+        if active is not None and active.after is True:
+            ops.append(Op.ENABLE)
+        return tuple(ops)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The difference between the configuration and the portal, as data."""
+
+    changes: tuple[Change, ...]
+    unchanged: int = 0
+    unmanaged: tuple[LiveTask, ...] = ()
+    warnings: tuple[str, ...] = ()
+    live_counts: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def summary(self) -> dict[str, int]:
+        counts = {"create": 0, "update": 0, "delete": 0}
+        for change in self.changes:
+            counts[change.action.value] += 1
+        return {**counts, "unchanged": self.unchanged}
+
+    @property
+    def empty(self) -> bool:
+        return not self.changes
+
+    def by_action(self, action: Action) -> list[Change]:
+        return [c for c in self.changes if c.action is action]
+
+
+class Portal(Protocol):
+    """What the engine needs from a portal. The REST client and the test fakes implement it.
+
+    Every method raises :class:`taskform.errors.PortalError` (or a subclass) on failure.
+    """
+
+    def signed_in_user(self) -> str:
+        """The username the credentials belong to."""
+        ...
+
+    def list_tasks(self, owners: Sequence[str]) -> dict[str, list[LiveTask]]:
+        """Every task of each owner, read with as few requests as possible."""
+        ...
+
+    def create_task(self, task: DesiredTask) -> str:
+        """Create the task; returns its id. Must not create a duplicate on retry."""
+        ...
+
+    def update_task(self, task_id: str, task: DesiredTask, live: LiveTask) -> None:
+        """Replace every field of the task with the desired ones (a full update)."""
+        ...
+
+    def set_active(self, owner: str, task_id: str, active: bool) -> None:
+        """Enable or disable the task."""
+        ...
+
+    def delete_task(self, owner: str, task_id: str) -> None:
+        """Delete the task; a task that is already gone counts as deleted."""
+        ...
+
+    def list_runs(self, owner: str, task_id: str) -> list[Run]:
+        """The task's recent runs, newest first."""
+        ...
