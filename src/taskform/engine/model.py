@@ -283,3 +283,37 @@ class Portal(Protocol):
     def list_runs(self, owner: str, task_id: str) -> list[Run]:
         """The task's recent runs, newest first."""
         ...
+
+
+class Outcome(str, enum.Enum):
+    """What happened to one change during apply."""
+
+    APPLIED = "applied"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+@dataclass(frozen=True)
+class TaskResult:
+    """The result of applying one change. ``message`` holds the portal's error for failures
+    and the reason for skips; ``task_id`` is the id after apply (new id for creates)."""
+
+    change: Change
+    outcome: Outcome
+    message: str = ""
+    task_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ApplyReport:
+    """Every change's result, in plan order. ``interrupted`` is set after Ctrl-C."""
+
+    results: tuple[TaskResult, ...]
+    interrupted: bool = False
+
+    def count(self, outcome: Outcome) -> int:
+        return sum(1 for r in self.results if r.outcome is outcome)
+
+    @property
+    def ok(self) -> bool:
+        return not self.interrupted and all(r.outcome is Outcome.APPLIED for r in self.results)
