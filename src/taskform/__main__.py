@@ -1,0 +1,5 @@
+"""``python -m taskform`` is the same as the ``taskform`` command."""
+
+from taskform.cli import main
+
+main()

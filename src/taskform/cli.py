@@ -1,0 +1,292 @@
+"""The ``taskform`` command line: parse options, call the engine, render, return an exit code.
+
+Exit codes: 0 success (no changes with --detailed-exitcode), 1 error, 2 changes or drift
+(with --detailed-exitcode / drift), 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import sys
+import threading
+import traceback
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from taskform import __version__, redact
+from taskform.engine import planfile, render
+from taskform.engine.applier import apply_plan
+from taskform.engine.config import Config, load_config
+from taskform.engine.model import Plan, Portal, TaskResult
+from taskform.engine.planner import check_safety
+from taskform.engine.workflow import Snapshot, snapshot
+from taskform.errors import TaskformError
+from taskform.portal.client import PortalClient
+from taskform.portal.retry import RetryPolicy
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+CREDENTIAL_VARS = ("ARCGIS_TOKEN", "ARCGIS_API_KEY", "ARCGIS_PASSWORD")
+
+log = logging.getLogger("taskform")
+
+
+def out(text: str, *, err: bool = False, nl: bool = True) -> None:
+    """The one way the CLI writes to the terminal: everything is scrubbed of secrets."""
+    click.echo(redact.scrub(text), err=err, nl=nl)
+
+
+def common_options(func: F) -> F:
+    """-v/--verbose and --debug for every command, plus the error handling they steer."""
+
+    @click.option("-v", "--verbose", is_flag=True, help="Log every HTTP request (never a credential).")
+    @click.option("--debug", is_flag=True, help="Show tracebacks for unexpected errors.")
+    @functools.wraps(func)
+    def wrapper(*args: Any, verbose: bool, debug: bool, **kwargs: Any) -> None:
+        redact.register(*(os.environ.get(name) for name in CREDENTIAL_VARS))
+        _setup_logging(verbose or debug)
+        try:
+            code = func(*args, **kwargs)
+        except TaskformError as exc:
+            if debug:
+                out(traceback.format_exc(), err=True)
+            out(f"Error: {exc}", err=True)
+            code = exc.exit_code
+        except KeyboardInterrupt:
+            out("Interrupted.", err=True)
+            code = 130
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except Exception as exc:
+            if debug:
+                out(traceback.format_exc(), err=True)
+                out(f"Error: unexpected {type(exc).__name__}: {exc}", err=True)
+            else:
+                out(
+                    f"Error: unexpected {type(exc).__name__}: {exc}\n"
+                    "This is a bug in taskform; run again with --debug for the traceback.",
+                    err=True,
+                )
+            code = 1
+        sys.exit(code or 0)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _setup_logging(verbose: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(redact.ScrubbingFormatter("taskform: %(message)s"))
+    root = logging.getLogger("taskform")
+    root.handlers[:] = [handler]
+    root.propagate = False
+    root.setLevel(logging.DEBUG if verbose else logging.WARNING)
+
+
+config_option = click.option(
+    "-c",
+    "--config",
+    "config_path",
+    default="taskform.yaml",
+    show_default=True,
+    help="Configuration file, or a directory of *.yaml / *.yml files.",
+)
+
+
+def portal_options(func: F) -> F:
+    func = click.option("--portal", "portal_url", help="Portal URL (else $ARCGIS_URL, else config).")(func)
+    func = click.option(
+        "--ca-bundle",
+        type=click.Path(exists=True, dir_okay=False),
+        envvar="ARCGIS_CA_BUNDLE",
+        help="CA bundle for TLS verification (default: the system's). Also $ARCGIS_CA_BUNDLE.",
+    )(func)
+    func = click.option(
+        "--retries", default=5, show_default=True, type=click.IntRange(1, 20),
+        help="Attempts per request on connection errors, HTTP 5xx and 429.",
+    )(func)
+    func = click.option(
+        "--retry-max-time", default=120.0, show_default=True, type=click.FloatRange(0),
+        help="Seconds one request may spend retrying in all.",
+    )(func)
+    return func
+
+
+def _load(config_path: str) -> Config:
+    config = load_config(config_path)
+    for task in config.tasks:
+        for path in task.secrets:
+            value = _lookup(task.parameters, path)
+            if isinstance(value, str):
+                redact.register(value)
+    return config
+
+
+def _lookup(params: Any, path: str) -> Any:
+    for part in path.split("."):
+        if not isinstance(params, dict) or part not in params:
+            return None
+        params = params[part]
+    return params
+
+
+def _client(config: Config, opts: dict[str, Any]) -> tuple[PortalClient, str]:
+    url = opts.get("portal_url") or os.environ.get("ARCGIS_URL") or config.portal
+    if not url:
+        raise TaskformError(
+            "no portal URL: pass --portal URL, set ARCGIS_URL, or add 'portal:' to the config"
+        )
+    retry = RetryPolicy(max_attempts=opts["retries"], max_total=opts["retry_max_time"])
+    client = PortalClient.from_env(url, verify=opts.get("ca_bundle") or True, retry=retry)
+    return client, url.rstrip("/")
+
+
+def _snapshot(config_path: str, opts: dict[str, Any]) -> tuple[Snapshot, str, PortalClient]:
+    config = _load(config_path)
+    client, url = _client(config, opts)
+    return snapshot(config, client), url, client
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="taskform")
+def cli() -> None:
+    """Declarative scheduled tasks for ArcGIS Online and ArcGIS Enterprise."""
+
+
+@cli.command()
+@config_option
+@common_options
+def validate(config_path: str) -> int:
+    """Check the configuration offline (no network)."""
+    config = _load(config_path)
+    count = sum(1 for t in config.tasks if not t.absent)
+    out(f"The configuration is valid: {count} task(s) in {len(config.files)} file(s).")
+    return 0
+
+
+@cli.command()
+@config_option
+@portal_options
+@click.option("--out", "out_file", type=click.Path(dir_okay=False), help="Save the plan (JSON) for 'apply PLANFILE'.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
+@click.option("--detailed-exitcode", is_flag=True, help="Exit 0 with no changes, 2 with changes.")
+@common_options
+def plan(config_path: str, out_file: str | None, fmt: str, detailed_exitcode: bool, **opts: Any) -> int:
+    """Show what apply would change (read-only)."""
+    snap, url, _ = _snapshot(config_path, opts)
+    meta = _meta(snap, url, config_path)
+    if out_file:
+        _write_atomic(Path(out_file), render.render_json(snap.plan, meta=meta))
+    if fmt == "json":
+        out(render.render_json(snap.plan, meta=meta), nl=False)
+    elif fmt == "markdown":
+        out(render.render_markdown(snap.plan), nl=False)
+    else:
+        out(render.render_text(snap.plan, color=_color()), nl=False)
+        if out_file:
+            out(f"Saved the plan to {out_file}; apply it with: taskform apply {out_file}")
+    if detailed_exitcode and not snap.plan.empty:
+        return 2
+    return 0
+
+
+@cli.command()
+@config_option
+@portal_options
+@click.argument("plan_file", required=False, type=click.Path(dir_okay=False))
+@click.option("--auto-approve", is_flag=True, help="Apply without asking.")
+@click.option("--parallelism", default=4, show_default=True, type=click.IntRange(1, 64), help="Writes at once.")
+@click.option("--force", is_flag=True, help="Apply even if the plan deletes more than the safety limit.")
+@common_options
+def apply(
+    config_path: str,
+    plan_file: str | None,
+    auto_approve: bool,
+    parallelism: int,
+    force: bool,
+    **opts: Any,
+) -> int:
+    """Change the portal to match the configuration (or apply a saved plan)."""
+    if plan_file:
+        saved = planfile.read_plan(plan_file)
+        source = config_path
+        if config_path == "taskform.yaml" and saved.config:
+            source = saved.config
+        snap, url, client = _snapshot(source, opts)
+        the_plan = planfile.select(
+            saved, snap.plan, portal=url, config_digest=snap.config.digest()
+        )
+    else:
+        snap, url, client = _snapshot(config_path, opts)
+        the_plan = snap.plan
+        out(render.render_text(the_plan, color=_color()), nl=False)
+    if the_plan.empty:
+        if plan_file:
+            out("No changes. The portal matches the configuration.")
+        return 0
+    if not force:
+        check_safety(the_plan)
+    if not plan_file and not auto_approve:
+        if not sys.stdin.isatty():
+            raise TaskformError(
+                "refusing to apply without confirmation: there is no terminal to ask. "
+                "Use --auto-approve, or apply a reviewed plan file (taskform apply PLANFILE)"
+            )
+        answer = click.prompt("Apply these changes? Only 'yes' will be accepted", default="", show_default=False)
+        if answer.strip() != "yes":
+            out("Apply cancelled; nothing was changed.")
+            return 1
+    return _run_apply(the_plan, client, parallelism)
+
+
+def _run_apply(the_plan: Plan, portal: Portal, parallelism: int) -> int:
+    stop = threading.Event()
+    total = len(the_plan.changes)
+    if sys.stderr.isatty():
+        with click.progressbar(length=total, label="Applying", file=sys.stderr) as bar:
+            def tick(_: TaskResult) -> None:
+                bar.update(1)
+            report = apply_plan(the_plan, portal, parallelism=parallelism, progress=tick, stop=stop)
+    else:
+        report = apply_plan(the_plan, portal, parallelism=parallelism, stop=stop)
+    out(render.render_apply_report(report, color=_color()), nl=False)
+    if report.interrupted:
+        return 130
+    return 0 if report.ok else 1
+
+
+def _meta(snap: Snapshot, url: str, config_path: str) -> dict[str, Any]:
+    return {
+        "taskform_version": __version__,
+        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "portal": url,
+        "config": config_path,
+        "config_digest": snap.config.digest(),
+    }
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(redact.scrub(text), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _color() -> bool:
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+@cli.command()
+def schema() -> None:
+    """Print the JSON Schema of the configuration."""
+    from taskform.schemas import load_schema_text
+
+    click.echo(load_schema_text(), nl=False)
+
+
+def main() -> None:
+    cli(prog_name="taskform")
