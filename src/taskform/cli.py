@@ -20,12 +20,23 @@ from typing import Any, TypeVar
 import click
 
 from taskform import __version__, redact
+from taskform.emulator.command import emulator as emulator_command
 from taskform.engine import planfile, render
 from taskform.engine.applier import apply_plan
 from taskform.engine.config import Config, load_config
-from taskform.engine.model import Plan, Portal, TaskResult
+from taskform.engine.drift import classify
+from taskform.engine.export import duplicates, export_yaml
+from taskform.engine.model import LiveTask, Plan, Portal, Run, TaskResult
 from taskform.engine.planner import check_safety
-from taskform.engine.workflow import Snapshot, snapshot
+from taskform.engine.render_drift import (
+    render_drift_json,
+    render_drift_markdown,
+    render_drift_text,
+    render_status_json,
+    render_status_text,
+    status_rows,
+)
+from taskform.engine.workflow import Snapshot, read_runs, snapshot
 from taskform.errors import TaskformError
 from taskform.portal.client import PortalClient
 from taskform.portal.retry import RetryPolicy
@@ -135,8 +146,8 @@ def _lookup(params: Any, path: str) -> Any:
     return params
 
 
-def _client(config: Config, opts: dict[str, Any]) -> tuple[PortalClient, str]:
-    url = opts.get("portal_url") or os.environ.get("ARCGIS_URL") or config.portal
+def _client(config: Config | None, opts: dict[str, Any]) -> tuple[PortalClient, str]:
+    url = opts.get("portal_url") or os.environ.get("ARCGIS_URL") or (config and config.portal)
     if not url:
         raise TaskformError(
             "no portal URL: pass --portal URL, set ARCGIS_URL, or add 'portal:' to the config"
@@ -281,11 +292,82 @@ def _color() -> bool:
 
 
 @cli.command()
+@config_option
+@portal_options
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
+@common_options
+def drift(config_path: str, fmt: str, **opts: Any) -> int:
+    """Report how the portal differs from the configuration, each difference classified.
+
+    Exit 0 with no drift, 2 with drift, 1 on error. Never writes.
+    """
+    snap, _, client = _snapshot(config_path, opts)
+    cache: dict[str, list[Run]] = {}
+
+    def runs_of(task: LiveTask) -> list[Run]:
+        if task.id not in cache:
+            cache[task.id] = client.list_runs(task.owner, task.id)
+        return cache[task.id]
+
+    items = classify(snap.plan, snap.config.tasks, snap.live, runs_of)
+    renderers = {"json": render_drift_json, "markdown": render_drift_markdown}
+    out(renderers.get(fmt, render_drift_text)(items), nl=False)
+    return 2 if items else 0
+
+
+@cli.command()
+@portal_options
+@click.option("--owner", "owners", multiple=True, help="Export this user's tasks (repeatable; default: the signed-in user).")
+@click.option("-o", "--output", "output", type=click.Path(dir_okay=False), help="Write to FILE instead of stdout.")
+@common_options
+def export(owners: tuple[str, ...], output: str | None, **opts: Any) -> int:
+    """Write the live tasks as a configuration that plan then finds equal."""
+    client, _ = _client(None, opts)
+    user = client.signed_in_user()
+    chosen = tuple(dict.fromkeys(owners)) or (user,)
+    live = client.list_tasks(chosen)
+    default = chosen[0] if len(chosen) == 1 else None
+    for owner, title in duplicates([t for tasks in live.values() for t in tasks]):
+        out(
+            f"Warning: {owner} has several tasks titled {title!r}; taskform identifies tasks "
+            "by owner and title, so rename or delete the extra ones before planning.",
+            err=True,
+        )
+    text = export_yaml(live, default_owner=default)
+    if output:
+        _write_atomic(Path(output), text)
+        count = sum(len(t) for t in live.values())
+        out(f"Wrote {count} task(s) of {', '.join(chosen)} to {output}.", err=True)
+    else:
+        out(text, nl=False)
+    return 0
+
+
+@cli.command()
+@config_option
+@portal_options
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--runs", "last", default=3, show_default=True, type=click.IntRange(1, 30), help="Latest runs shown per task.")
+@common_options
+def status(config_path: str, fmt: str, last: int, **opts: Any) -> int:
+    """Show every managed task's state, next run and latest runs; failing tasks first."""
+    snap, _, client = _snapshot(config_path, opts)
+    declared = {t.key for t in snap.config.tasks if not t.absent}
+    tasks = [t for ts in snap.live.values() for t in ts if t.key in declared]
+    rows = status_rows(tasks, read_runs(client, tasks), last=last)
+    out((render_status_json if fmt == "json" else render_status_text)(rows), nl=False)
+    return 0
+
+
+@cli.command()
 def schema() -> None:
     """Print the JSON Schema of the configuration."""
     from taskform.schemas import load_schema_text
 
     click.echo(load_schema_text(), nl=False)
+
+
+cli.add_command(emulator_command)
 
 
 def main() -> None:

@@ -6,11 +6,13 @@ against the REST client and against the in-memory fakes of the tests.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 
 from taskform.engine.config import Config
-from taskform.engine.model import LiveTask, Plan, Portal
+from taskform.engine.model import LiveTask, Plan, Portal, Run
 from taskform.engine.planner import make_plan
 
 
@@ -43,3 +45,14 @@ def snapshot(config: Config, portal: Portal, *, now: datetime | None = None) -> 
         resolved.tasks, live, prune=resolved.prune, managed_owners=owners, now=now
     )
     return Snapshot(config=resolved, user=user, owners=owners, live=live, plan=plan)
+
+
+def read_runs(
+    portal: Portal, tasks: Sequence[LiveTask], *, concurrency: int = 4
+) -> dict[str, list[Run]]:
+    """Runs of each task by task id, read concurrently (the runs endpoint is per task)."""
+    if not tasks:
+        return {}
+    with ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="runs") as pool:
+        results = pool.map(lambda t: portal.list_runs(t.owner, t.id), tasks)
+        return {task.id: runs for task, runs in zip(tasks, results)}

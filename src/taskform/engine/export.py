@@ -1,0 +1,77 @@
+"""Live tasks to configuration: what ``taskform export`` writes.
+
+The output is canonical: Unix-form schedules, ``notebookParameters`` as a mapping, ISO 8601
+dates, and every field the planner compares, so that ``plan`` with the exported file against
+the same portal shows no changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import yaml
+
+from taskform.engine import normalize, schedule
+from taskform.engine.model import LiveTask
+
+HEADER = (
+    "# yaml-language-server: $schema=https://raw.githubusercontent.com/taskform/taskform/main/"
+    "src/taskform/schemas/config.schema.json\n"
+    "# Written by 'taskform export'. Review it, commit it, then 'taskform plan' shows no changes.\n"
+)
+
+
+def task_entry(task: LiveTask, *, default_owner: str | None) -> dict[str, Any]:
+    """One task as a config mapping (keys in the order people read them)."""
+    entry: dict[str, Any] = {"title": task.title, "type": task.type}
+    if task.owner != default_owner:
+        entry["owner"] = task.owner
+    if task.item_id:
+        entry["item_id"] = task.item_id
+    try:
+        entry["schedule"] = schedule.to_unix(task.cron)
+    except ValueError:
+        entry["schedule"] = " ".join(task.cron.as_portal().values())
+    if task.max_occurrences is not None:
+        entry["max_occurrences"] = task.max_occurrences
+    if not task.active:
+        entry["active"] = False
+    if task.start_date is not None:
+        entry["start_date"] = normalize.iso_ms(task.start_date)
+    if task.end_date is not None:
+        entry["end_date"] = normalize.iso_ms(task.end_date)
+    if task.task_url:
+        entry["task_url"] = task.task_url
+    params = normalize.parameters(task.type, task.parameters)
+    if params:
+        entry["parameters"] = params
+    return entry
+
+
+def duplicates(tasks: Sequence[LiveTask]) -> list[tuple[str, str]]:
+    """(owner, title) pairs held by more than one live task: the planner cannot tell them
+    apart, so the user has to rename or delete one."""
+    seen: dict[tuple[str, str], int] = {}
+    for task in tasks:
+        seen[task.key] = seen.get(task.key, 0) + 1
+    return sorted(key for key, count in seen.items() if count > 1)
+
+
+def export_yaml(
+    live: Mapping[str, Sequence[LiveTask]], *, default_owner: str | None = None
+) -> str:
+    """The YAML text of a config declaring every given live task."""
+    tasks = [t for owner in sorted(live) for t in sorted(live[owner], key=_order)]
+    document: dict[str, Any] = {"version": 1}
+    if default_owner:
+        document["owner"] = default_owner
+    document["tasks"] = [task_entry(t, default_owner=default_owner) for t in tasks]
+    body = yaml.safe_dump(
+        document, sort_keys=False, allow_unicode=True, default_flow_style=False, width=100
+    )
+    return HEADER + body
+
+
+def _order(task: LiveTask) -> tuple[str, int, str]:
+    return (task.title, task.created or 0, task.id)
