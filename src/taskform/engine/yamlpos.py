@@ -1,0 +1,415 @@
+"""Safe YAML loading that remembers the line of every value.
+
+PyYAML's constructors throw positions away, so this module composes the node graph with a
+:class:`yaml.SafeLoader` subclass and builds plain data itself. That gives one place to refuse
+what a configuration file must not contain: tags (``!!python/...``, ``!include``, any other),
+duplicate keys (PyYAML silently keeps the last), several documents, deep nesting, alias
+expansion bombs, oversized files and text that is not UTF-8. Timestamps stay strings so the
+caller parses dates itself. Mapping keys are always read as text (``on:`` is the key ``"on"``).
+
+Every refusal is a :class:`YamlError` with a 1-based line where there is one.
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.events import (
+    DocumentStartEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+)
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+MAX_BYTES = 5 * 1024 * 1024
+MAX_DEPTH = 64
+MAX_NODES = 100_000
+
+YamlPath = tuple[str | int, ...]
+
+_T = "tag:yaml.org,2002:"
+_TIMESTAMP = _T + "timestamp"
+_MERGE = _T + "merge"
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One thing wrong with a YAML file."""
+
+    message: str
+    line: int | None = None
+    hint: str = ""
+
+
+class YamlError(Exception):
+    """The file cannot be read as a taskform YAML document; ``issues`` says why."""
+
+    def __init__(self, message: str, line: int | None = None, hint: str = "") -> None:
+        self.issues: tuple[Issue, ...] = (Issue(message, line, hint),)
+        super().__init__(message)
+
+    @classmethod
+    def of(cls, issues: list[Issue]) -> YamlError:
+        error = cls(issues[0].message, issues[0].line, issues[0].hint)
+        error.issues = tuple(issues)
+        return error
+
+
+@dataclass(frozen=True)
+class Document:
+    """One YAML file as plain data plus where each part of it was written.
+
+    Paths are tuples of mapping keys and sequence indexes from the root, e.g.
+    ``("tasks", 0, "schedule")``. ``key_lines`` has the line of a mapping key (or of a
+    sequence item), ``value_lines`` the line where the value itself starts.
+    """
+
+    file: str
+    data: Any
+    key_lines: Mapping[YamlPath, int]
+    value_lines: Mapping[YamlPath, int]
+
+    def line(self, path: YamlPath) -> int | None:
+        """The line of ``path``'s key, or of its nearest ancestor that was written down."""
+        for end in range(len(path), -1, -1):
+            line = self.key_lines.get(path[:end])
+            if line is not None:
+                return line
+        return None
+
+    def value_line(self, path: YamlPath) -> int | None:
+        """The line where ``path``'s value starts (falls back to :meth:`line`)."""
+        return self.value_lines.get(path) or self.line(path)
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader without timestamps, refusing tags and deep nesting while composing."""
+
+    yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != _TIMESTAMP]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        if isinstance(event, (ScalarEvent, SequenceStartEvent, MappingStartEvent)):
+            if event.tag is not None:
+                raise _tag_error(event.tag, _line(event.start_mark))
+            if not isinstance(event, ScalarEvent):
+                self._depth += 1
+                if self._depth > MAX_DEPTH:
+                    raise _depth_error(_line(event.start_mark))
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            if isinstance(event, (SequenceStartEvent, MappingStartEvent)):
+                self._depth -= 1
+
+
+def _line(mark: Any) -> int | None:
+    """The 1-based line of a PyYAML mark."""
+    return int(mark.line) + 1 if mark is not None else None
+
+
+def _tag_error(tag: str, line: int | None) -> YamlError:
+    shown = "!!" + tag[len(_T) :] if tag.startswith(_T) else tag
+    hint = "taskform reads plain YAML only; remove the tag"
+    if shown.startswith("!include"):
+        hint = "to split a configuration, put several files in a directory and pass it with -c"
+    return YamlError(f"YAML tags such as '{shown}' are not allowed", line, hint)
+
+
+def _depth_error(line: int | None) -> YamlError:
+    return YamlError(
+        f"the document is nested more than {MAX_DEPTH} levels deep",
+        line,
+        "flatten the structure",
+    )
+
+
+def find_files(given: str) -> tuple[list[str], list[tuple[str, Issue]]]:
+    """The YAML files ``given`` names, as paths starting with ``given``, and what is wrong.
+
+    A file is itself. A directory means every ``*.yaml``/``*.yml`` below it, sorted by path,
+    skipping hidden files and directories; symbolic links must stay inside the directory
+    (links to directories are not followed: what they point at is walked anyway).
+    """
+    path = Path(given)
+    issues: list[tuple[str, Issue]] = []
+    if not path.exists():
+        what = "broken symbolic link" if path.is_symlink() else "no such file or directory"
+        return [], [(given, Issue(what, None, "pass -c with a YAML file or a directory of them"))]
+    if not path.is_dir():
+        return [given], []
+    root = path.resolve()
+    found: list[tuple[tuple[str, ...], str]] = []
+    seen: set[Path] = set()
+    for dirpath, dirnames, filenames in os.walk(path):
+        here = Path(dirpath)
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in [d for d in dirnames if (here / d).is_symlink()]:
+            dirnames.remove(name)
+            _link_target(here / name, root, issues)
+        for name in sorted(filenames):
+            full = here / name
+            if name.startswith(".") or not name.endswith((".yaml", ".yml")):
+                continue
+            target = _link_target(full, root, issues) if full.is_symlink() else full.resolve()
+            if target is not None and target not in seen:
+                seen.add(target)
+                found.append((full.relative_to(path).parts, str(full)))
+    if not found and not issues:
+        issues.append((given, Issue("no YAML files (*.yaml, *.yml) in this directory")))
+    return [name for _, name in sorted(found)], issues
+
+
+def _link_target(link: Path, root: Path, issues: list[tuple[str, Issue]]) -> Path | None:
+    """Where ``link`` points, if that is inside ``root``; otherwise an issue."""
+    try:
+        target = link.resolve(strict=True)
+    except (OSError, RuntimeError):
+        issues.append((str(link), Issue("broken symbolic link", None, "remove it or fix it")))
+        return None
+    if target != root and root not in target.parents:
+        message = "symbolic link points outside the configuration directory"
+        issues.append((str(link), Issue(message, None, "copy the file into the directory")))
+        return None
+    return target
+
+
+def decode(raw: bytes) -> str:
+    """The text of a configuration file, which must be UTF-8 (a byte-order mark is fine)."""
+    hint = "save it as UTF-8"
+    for bom, name in (
+        (codecs.BOM_UTF32_LE, "UTF-32"),
+        (codecs.BOM_UTF32_BE, "UTF-32"),
+        (codecs.BOM_UTF16_LE, "UTF-16"),
+        (codecs.BOM_UTF16_BE, "UTF-16"),
+    ):
+        if raw.startswith(bom):
+            raise YamlError(f"the file is {name} encoded", None, hint)
+    if raw.startswith(codecs.BOM_UTF8):
+        raw = raw[len(codecs.BOM_UTF8) :]
+    nul = raw.find(b"\0")
+    if nul >= 0:
+        line = raw.count(b"\n", 0, nul) + 1
+        raise YamlError("the file contains NUL bytes (is it UTF-16?)", line, hint)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        byte = raw[exc.start]
+        raise YamlError(f"the file is not valid UTF-8 (byte 0x{byte:02X})", line, hint) from None
+
+
+def read_file(path: str) -> Document:
+    """Read, decode and parse one YAML file; every failure is a :class:`YamlError`."""
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise YamlError(f"cannot read the file: {exc.strerror or exc}") from None
+    if len(raw) > MAX_BYTES:
+        raise YamlError(
+            f"the file is larger than {MAX_BYTES // (1024 * 1024)} MiB",
+            None,
+            "split the tasks into several files in a directory and pass it with -c",
+        )
+    return parse(decode(raw), path)
+
+
+def parse(text: str, file: str) -> Document:
+    """Parse ``text`` (one YAML document) into a :class:`Document`."""
+    loader: _Loader | None = None
+    try:
+        try:
+            loader = _Loader(text)
+            loader.get_event()  # type: ignore[no-untyped-call] # StreamStartEvent
+            if loader.check_event(StreamEndEvent):
+                raise YamlError("the file is empty", None, "start it with 'version: 1'")
+            root = loader.compose_document()
+            if not loader.check_event(StreamEndEvent):
+                event = loader.peek_event()  # type: ignore[no-untyped-call]
+                line = _line(event.start_mark)
+                if isinstance(event, DocumentStartEvent):
+                    raise YamlError(
+                        "only one YAML document per file is allowed, a second one starts here",
+                        line,
+                        "put it in a separate file, or remove the '---'",
+                    )
+                raise YamlError("unexpected content after the document", line)  # pragma: no cover
+        except yaml.MarkedYAMLError as exc:
+            raise _syntax_error(exc) from None
+        except yaml.reader.ReaderError as exc:
+            line = text.count("\n", 0, exc.position) + 1
+            char = exc.character if isinstance(exc.character, str) else chr(exc.character)
+            raise YamlError(
+                f"the file contains the character U+{ord(char):04X}, which YAML does not allow",
+                line,
+                "remove it",
+            ) from None
+        except yaml.YAMLError as exc:  # pragma: no cover - every PyYAML error is one of the above
+            raise YamlError(f"invalid YAML: {exc}") from None
+        except RecursionError:  # pragma: no cover - MAX_DEPTH stops this first
+            raise _depth_error(None) from None
+        builder = _Builder(loader)
+        data = builder.build(root, (), 0, frozenset()) if root is not None else None
+        if builder.issues:
+            raise YamlError.of(builder.issues)
+        if data is None:
+            raise YamlError("the file is empty", None, "start it with 'version: 1'")
+        return Document(file, data, builder.key_lines, builder.value_lines)
+    finally:
+        if loader is not None:
+            loader.dispose()
+
+
+_SYNTAX_HINTS = (
+    ("'\\t'", "indent with spaces; YAML does not allow tabs"),
+    ("mapping values are not allowed", "check the indentation, or quote a value containing ': '"),
+    ("could not find expected ':'", "check the indentation and that each key ends with ':'"),
+    ("found undefined alias", "define the anchor (&name) before using *name"),
+    ("found character '@'", 'quote values starting with @, e.g. "@daily"'),
+    ("found character '`'", "quote the value"),
+)
+
+
+def _syntax_error(exc: yaml.MarkedYAMLError) -> YamlError:
+    mark = exc.problem_mark or exc.context_mark
+    problem = exc.problem or exc.context or "invalid YAML"
+    if "'\\t'" in problem:
+        problem = "a tab character is not allowed here"
+    hint = next((h for key, h in _SYNTAX_HINTS if key in (exc.problem or "")), "")
+    if mark is None:  # pragma: no cover - PyYAML always sets a mark
+        return YamlError(f"invalid YAML: {problem}", None, hint)
+    return YamlError(f"invalid YAML at column {mark.column + 1}: {problem}", mark.line + 1, hint)
+
+
+class _Builder:
+    """Turns composed nodes into plain data, recording lines and refusing oversized graphs."""
+
+    def __init__(self, loader: _Loader) -> None:
+        self.loader = loader
+        self.nodes = 0
+        self.issues: list[Issue] = []
+        self.key_lines: dict[YamlPath, int] = {}
+        self.value_lines: dict[YamlPath, int] = {}
+
+    def count(self, nodes: int, path: YamlPath, line: int) -> None:
+        self.nodes += nodes
+        if self.nodes > MAX_NODES:
+            # Report the top-level entry being expanded: an alias's own line is lost.
+            raise YamlError(
+                f"the document expands to more than {MAX_NODES} values",
+                self.key_lines.get(path[:1], line),
+                "aliases (*name) may be repeating large parts of it; write it out smaller",
+            )
+
+    def build(self, node: Node, path: YamlPath, depth: int, stack: frozenset[int]) -> Any:
+        line = node.start_mark.line + 1
+        self.count(1, path, line)
+        self.value_lines.setdefault(path, line)
+        if not path:
+            self.key_lines[path] = line
+        if isinstance(node, ScalarNode):
+            return self._scalar(node)
+        if id(node) in stack:
+            raise YamlError("an alias refers to a value that contains it", line, "remove the loop")
+        if depth >= MAX_DEPTH:
+            raise _depth_error(line)
+        inner = stack | {id(node)}
+        if isinstance(node, SequenceNode):
+            items = []
+            for index, child in enumerate(node.value):
+                self.key_lines.setdefault((*path, index), child.start_mark.line + 1)
+                items.append(self.build(child, (*path, index), depth + 1, inner))
+            return items
+        assert isinstance(node, MappingNode)
+        result: dict[str, Any] = {}
+        for key, key_node, value_node in self._pairs(node, path, 0):
+            self.key_lines.setdefault((*path, key), key_node.start_mark.line + 1)
+            result[key] = self.build(value_node, (*path, key), depth + 1, inner)
+        return result
+
+    def _scalar(self, node: ScalarNode) -> Any:
+        tag = node.tag
+        loader = self.loader
+        try:
+            if tag == _T + "int":
+                return loader.construct_yaml_int(node)
+            if tag == _T + "float":
+                return loader.construct_yaml_float(node)
+            if tag == _T + "bool":
+                return loader.construct_yaml_bool(node)
+            if tag == _T + "null":
+                return None
+        except (ValueError, yaml.YAMLError):  # pragma: no cover - resolver regexps prevent it
+            pass
+        return str(node.value)
+
+    def _pairs(self, node: MappingNode, path: YamlPath, depth: int) -> list[tuple[str, Node, Node]]:
+        """The mapping's (key, key node, value node) entries, with ``<<`` merges applied."""
+        if depth > MAX_DEPTH:
+            raise _depth_error(node.start_mark.line + 1)
+        self.count(len(node.value), path, node.start_mark.line + 1)
+        explicit: dict[str, tuple[str, Node, Node]] = {}
+        merged: dict[str, tuple[str, Node, Node]] = {}
+        for key_node, value_node in node.value:
+            line = key_node.start_mark.line + 1
+            if isinstance(key_node, ScalarNode) and key_node.tag == _MERGE:
+                sources = value_node.value if isinstance(value_node, SequenceNode) else [value_node]
+                for source in sources:
+                    if not isinstance(source, MappingNode):
+                        raise YamlError(
+                            "'<<' must be followed by a mapping or a list of mappings", line
+                        )
+                    for entry in self._pairs(source, path, depth + 1):
+                        merged.setdefault(entry[0], entry)
+                continue
+            if not isinstance(key_node, ScalarNode):
+                raise YamlError(
+                    "a mapping key must be plain text, not a list or mapping",
+                    line,
+                    "quote the key",
+                )
+            key = str(key_node.value)
+            if key in explicit:
+                first = explicit[key][1].start_mark.line + 1
+                self.issues.append(
+                    Issue(
+                        f"duplicate key '{key}' (first at line {first})",
+                        line,
+                        "each key may appear only once in a mapping",
+                    )
+                )
+                continue
+            explicit[key] = (key, key_node, value_node)
+        merged.update(explicit)
+        return list(merged.values())
+
+
+__all__ = [
+    "MAX_BYTES",
+    "MAX_DEPTH",
+    "MAX_NODES",
+    "Document",
+    "Issue",
+    "YamlError",
+    "YamlPath",
+    "decode",
+    "find_files",
+    "parse",
+    "read_file",
+]
