@@ -1,0 +1,180 @@
+"""The emulator's WSGI application: routing, authentication, faults, statistics, encoding.
+
+``/sharing/rest/...``   the Sharing API (handlers in sharing.py), portal JSON conventions:
+                        errors are HTTP 200 bodies ``{"error": {...}}``, ``f=json``/``pjson``
+                        select JSON, anything else gets an HTML page (as the portal's default
+                        ``f=html`` does).
+``/__emulator/...``     control endpoints for tests (control.py), plain JSON with real HTTP
+                        status codes, no auth, never counted in stats, never faulted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import json
+import logging
+import re
+import socket
+import time
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.routing import Map, Rule
+from werkzeug.wrappers import Request, Response
+
+from . import auth
+from .control import Control
+from .errors import PortalError
+from .faults import Faults, Stats
+from .sharing import Ctx, SharingApi
+from .store import Store
+
+log = logging.getLogger("taskform.emulator")
+
+_TASK = "/community/users/<user>/tasks/<task_id>"
+_RUN = _TASK + "/runs/<run_id>"
+SHARING_ROUTES = {
+    "": "root",
+    "/info": "info",
+    "/generateToken": "generate_token",
+    "/portals/self": "portal_self",
+    "/portals/self/allScheduledTasks": "all_tasks",
+    "/portals/<portal_id>": "portal_by_id",
+    "/portals/<portal_id>/allScheduledTasks": "all_tasks_by_id",
+    "/community/self": "community_self",
+    "/community/users/<user>": "user",
+    "/community/users/<user>/tasks": "list_tasks",
+    "/community/users/<user>/tasks/createTask": "create_task",
+    _TASK: "get_task",
+    _TASK + "/update": "update_task",
+    _TASK + "/enable": "enable_task",
+    _TASK + "/disable": "disable_task",
+    _TASK + "/delete": "delete_task",
+    _TASK + "/runs": "runs",
+    _RUN: "run",
+    _RUN + "/update": "update_run",
+    _RUN + "/delete": "delete_run",
+}
+WRITE_ENDPOINTS = frozenset(
+    {"create_task", "update_task", "enable_task", "disable_task", "delete_task"}
+    | {"update_run", "delete_run"}
+)
+POST_ONLY = WRITE_ENDPOINTS | {"generate_token"}
+SHARING_PREFIX = "/sharing/rest"
+_MAP = Map(
+    [Rule(SHARING_PREFIX + path or "/", endpoint=name) for path, name in SHARING_ROUTES.items()]
+)
+_TEMPLATES = {
+    name: (re.sub(r"<(\w+)>", r"{\1}", path).lstrip("/") or "/")
+    for path, name in SHARING_ROUTES.items()
+}
+
+
+class EmulatorApp:
+    """The WSGI callable. Shared state: one Store (with its lock), Faults and Stats."""
+
+    def __init__(
+        self, store: Store, accounts: auth.Accounts, faults: Faults, active_task_limit: int
+    ) -> None:
+        self.store = store
+        self.accounts = accounts
+        self.faults = faults
+        self.stats = Stats()
+        self.api = SharingApi(store, accounts, active_task_limit)
+        self.control = Control(store, faults, self.stats)
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        request = Request(environ)
+        path = re.sub(r"/{2,}", "/", request.path).rstrip("/") or "/"
+        if path.startswith("/__emulator"):
+            response = self.control.dispatch(request, path)
+        elif path == SHARING_PREFIX or path.startswith(SHARING_PREFIX + "/"):
+            response = self._sharing(request, path, environ)
+        else:
+            response = Response("Not found. The portal lives under /sharing/rest\n", status=404)
+        result: Iterable[bytes] = response(environ, start_response)
+        return result
+
+    # -- /sharing/rest ---------------------------------------------------------------------------
+
+    def _sharing(self, request: Request, path: str, environ: dict[str, Any]) -> Response:
+        adapter = _MAP.bind("emulator")
+        try:
+            endpoint, args = adapter.match(path, method="GET")
+        except (NotFound, MethodNotAllowed):
+            endpoint, args = "", {}
+        method = request.method
+        is_write = method == "POST" and endpoint in WRITE_ENDPOINTS
+        route = _TEMPLATES.get(endpoint, "(unknown)")
+        self.stats.count(f"{method} {route}", write=is_write)
+        if endpoint != "generate_token":
+            latency, unavailable, limited = self.faults.draw_request()
+            if latency:
+                time.sleep(latency)
+            if unavailable:
+                return _plain_status(503, "Service Unavailable")
+            if limited:
+                response = _plain_status(429, "Too Many Requests")
+                response.headers["Retry-After"] = "1"
+                return response
+        ctx = Ctx(values=request.values, base_url=request.host_url.rstrip("/"))
+        try:
+            body = self._handle(request, ctx, endpoint, args)
+        except PortalError as exc:
+            body = exc.envelope()
+        except Exception:  # a bug: answer like the portal does, and say so on stderr
+            log.exception("internal error handling %s %s", method, route)
+            body = PortalError(500, "Internal server error.").envelope()
+        if ctx.committed:
+            self.stats.count_commit()
+            if self.faults.draw_drop():
+                _drop_connection(environ)
+        return _encode(body, request.values.get("f") or "")
+
+    def _handle(
+        self, request: Request, ctx: Ctx, endpoint: str, args: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        if not endpoint:
+            raise PortalError(400, "Invalid URL", ["Invalid URL"])
+        if request.method not in ("GET", "POST") or (
+            endpoint in POST_ONLY and request.method != "POST"
+        ):
+            raise PortalError(
+                405, "Method not supported.", [f"Use HTTP POST for this operation ({endpoint})."]
+            )
+        if endpoint != "generate_token":
+            token = auth.bearer(request.headers, request.values)
+            if token is not None:
+                ttl = int(self.faults.settings()["token_ttl_requests"])
+                ctx.account = auth.resolve(self.store, self.accounts, token, ttl)
+        return self.api.handler(endpoint)(ctx, **args)
+
+
+def _encode(body: dict[str, Any], f: str) -> Response:
+    if f == "json":
+        return Response(json.dumps(body), mimetype="application/json")
+    if f == "pjson":
+        return Response(json.dumps(body, indent=2), mimetype="application/json")
+    page = f"<html><body><pre>{html.escape(json.dumps(body, indent=2))}</pre></body></html>"
+    return Response(page, mimetype="text/html")
+
+
+def _plain_status(code: int, reason: str) -> Response:
+    """What a web adaptor or gateway sends: an HTML page, not a portal JSON envelope."""
+    page = f"<html><head><title>{code} {reason}</title></head><body><h1>{reason}</h1></body></html>"
+    return Response(page, status=code, mimetype="text/html")
+
+
+def _drop_connection(environ: dict[str, Any]) -> None:
+    """Close the client connection without a response (the change is already on disk).
+
+    werkzeug hands the connection to the app as ``werkzeug.socket``; once it is shut down,
+    werkzeug's attempt to write the response fails with a broken pipe, which its request
+    handler treats as a connection the client dropped, so nothing at all reaches the client.
+    """
+    sock = environ.get("werkzeug.socket")
+    if isinstance(sock, socket.socket):
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)

@@ -1,0 +1,174 @@
+"""``taskform emulator`` / ``python -m taskform.emulator``: run the local portal emulator."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import threading
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import click
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+from .app import EmulatorApp
+from .auth import DEFAULT_EXPIRATION_MAX_MINUTES, Account, Accounts
+from .faults import Faults
+from .store import StateFileError, Store
+
+DEFAULT_ACTIVE_TASK_LIMIT = 20  # ExecuteNotebooksUserLimit default (reference §7.4)
+
+
+class _RequestHandler(WSGIRequestHandler):
+    """werkzeug's handler, with request logging that never shows a query string (tokens)."""
+
+    log_requests = False
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        if self.log_requests:
+            path = self.path.split("?", 1)[0]
+            sys.stderr.write(f"{self.command} {path} {code}\n")
+
+    def log_error(self, format: str, *args: Any) -> None:
+        if self.log_requests:
+            super().log_error(format, *args)
+
+
+def _users(specs: tuple[str, ...], admins: tuple[str, ...]) -> dict[str, Account]:
+    if not specs:
+        specs, admins = ("admin:admin",), admins or ("admin",)
+    users: dict[str, Account] = {}
+    for spec in specs:
+        name, sep, password = spec.partition(":")
+        if not sep or not name or not password:
+            raise click.BadParameter(f"{spec!r} is not NAME:PASSWORD", param_hint="--user")
+        if name in users:
+            raise click.BadParameter(f"user {name!r} given twice", param_hint="--user")
+        users[name] = Account(name, password)
+    for name in admins:
+        if name not in users:
+            raise click.BadParameter(f"{name!r} is not a --user", param_hint="--admin")
+        users[name] = Account(name, users[name].password, admin=True)
+    return users
+
+
+def _api_keys(specs: tuple[str, ...], users: dict[str, Account]) -> dict[str, str]:
+    keys: dict[str, str] = {}
+    first = next(iter(users))
+    for spec in specs:
+        key, _, name = spec.partition(":")
+        name = name or first
+        if not key:
+            raise click.BadParameter(f"{spec!r} is not KEY or KEY:USERNAME", param_hint="--api-key")
+        if name not in users:
+            raise click.BadParameter(f"{name!r} is not a --user", param_hint="--api-key")
+        keys[key] = name
+    return keys
+
+
+@click.command("emulator")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port",
+    default=0,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port to listen on; 0 takes a free port.",
+)
+@click.option(
+    "--state",
+    "state_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="JSON file holding tasks and runs; every change is written before replying.",
+)
+@click.option(
+    "--user",
+    "users",
+    multiple=True,
+    metavar="NAME:PASSWORD",
+    help="A portal user (repeatable). Default: admin:admin, an administrator.",
+)
+@click.option(
+    "--admin",
+    "admins",
+    multiple=True,
+    metavar="NAME",
+    help="Make this --user an org administrator (repeatable).",
+)
+@click.option(
+    "--api-key",
+    "api_keys",
+    multiple=True,
+    metavar="KEY[:USERNAME]",
+    help="An API key acting as USERNAME (default: the first user); repeatable.",
+)
+@click.option("--seed", type=int, default=None, help="Seed for injected faults (repeatable runs).")
+@click.option(
+    "--active-task-limit",
+    default=DEFAULT_ACTIVE_TASK_LIMIT,
+    show_default=True,
+    type=click.IntRange(0),
+    help="Active tasks allowed per user; 0 = unlimited.",
+)
+@click.option(
+    "--token-expiration-max",
+    type=click.IntRange(1),
+    default=DEFAULT_EXPIRATION_MAX_MINUTES,
+    show_default=True,
+    help="Longest generateToken expiration granted, in minutes.",
+)
+@click.option("--log-requests", is_flag=True, help="Log each request (method, path, status).")
+def emulator(
+    host: str,
+    port: int,
+    state_file: Path | None,
+    users: tuple[str, ...],
+    admins: tuple[str, ...],
+    api_keys: tuple[str, ...],
+    seed: int | None,
+    active_task_limit: int,
+    token_expiration_max: int,
+    log_requests: bool,
+) -> None:
+    """Run a local ArcGIS portal emulator for scheduled tasks (the Sharing API).
+
+    The first line on stdout is the portal URL to give taskform. Stops cleanly (exit 0) on
+    Ctrl-C or SIGTERM.
+    """
+    accounts_by_name = _users(users, admins)
+    accounts = Accounts(
+        users=accounts_by_name,
+        api_keys=_api_keys(api_keys, accounts_by_name),
+        expiration_max_minutes=token_expiration_max,
+    )
+    store = Store(state_file)
+    try:
+        store.load()
+        if state_file is not None and not state_file.exists():
+            store.save()  # fail now, not on the first write, if the file cannot be written
+    except (StateFileError, OSError) as exc:
+        raise click.ClickException(str(exc)) from None
+    logging.basicConfig(level=logging.WARNING, format="taskform emulator: %(message)s")
+    app = EmulatorApp(store, accounts, Faults(seed), active_task_limit)
+    handler = type("RequestHandler", (_RequestHandler,), {"log_requests": log_requests})
+    try:
+        server = make_server(host, port, app, threaded=True, request_handler=handler)
+    except (OSError, SystemExit) as exc:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc}") from None
+    shown_host = f"[{host}]" if ":" in host else host
+    click.echo(f"taskform emulator listening on http://{shown_host}:{server.port}")
+    sys.stdout.flush()
+    _serve(server, store)
+
+
+def _serve(server: BaseWSGIServer, store: Store) -> None:
+    def stop(signum: int, frame: FrameType | None) -> None:
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    server.serve_forever(poll_interval=0.1)
+    with store.lock:  # let a write that is under way reach the disk before exiting
+        pass

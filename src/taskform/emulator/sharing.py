@@ -1,0 +1,352 @@
+"""Handlers for the Sharing API resources under /sharing/rest.
+
+Each handler takes the request context and the URL variables and returns the JSON body, or
+raises PortalError. Routing, faults, statistics and encoding live in app.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import tasks
+from .auth import Account, Accounts, issue_token, require_admin, user_record
+from .errors import (
+    PortalError,
+    bad_request,
+    forbidden,
+    run_not_found,
+    task_not_found,
+    token_required,
+    user_not_found,
+)
+from .store import Store
+
+CURRENT_VERSION = "2024.1"  # ArcGIS Enterprise 11.3 (GPService tasks need 11.2 = 2023.2)
+PORTAL_ID = "0123456789ABCDEF"
+PAGE_DEFAULT, PAGE_MAX = 10, 100
+UNLIMITED_AVAILABLE = 999_999  # activeTasksAvailable when --active-task-limit 0
+
+
+@dataclass
+class Ctx:
+    """One request as the handlers see it."""
+
+    values: Mapping[str, str]  # query and form parameters together
+    base_url: str  # http://host:port, as the client addressed us
+    account: Account | None = None  # who the token belongs to (None: anonymous)
+    committed: bool = False  # set once a write has changed (and persisted) state
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def user(self) -> Account:
+        if self.account is None:
+            raise token_required()
+        return self.account
+
+
+Handler = Callable[..., dict[str, Any]]
+
+
+class SharingApi:
+    def __init__(self, store: Store, accounts: Accounts, active_task_limit: int) -> None:
+        self.store = store
+        self.accounts = accounts
+        self.active_task_limit = active_task_limit
+        self.started = store.now_ms()
+
+    def handler(self, endpoint: str) -> Handler:
+        method: Handler = getattr(self, "do_" + endpoint)
+        return method
+
+    # -- portal, users, tokens ------------------------------------------------------------------
+
+    def do_root(self, ctx: Ctx) -> dict[str, Any]:
+        return {"currentVersion": CURRENT_VERSION}
+
+    def do_info(self, ctx: Ctx) -> dict[str, Any]:
+        return {
+            "owningSystemUrl": ctx.base_url,
+            "authInfo": {
+                "isTokenBasedSecurity": True,
+                "tokenServicesUrl": f"{ctx.base_url}/sharing/rest/generateToken",
+            },
+        }
+
+    def do_generate_token(self, ctx: Ctx) -> dict[str, Any]:
+        values = ctx.values
+        failed = "Unable to generate token."
+        client = values.get("client") or "requestip"
+        if client not in ("referer", "ip", "requestip"):
+            raise PortalError(400, failed, ["'client' must be referer, ip or requestip."])
+        if client == "referer" and not values.get("referer"):
+            raise PortalError(400, failed, ["'referer' must be specified."])
+        if client == "ip" and not values.get("ip"):
+            raise PortalError(400, failed, ["'ip' must be specified."])
+        text = values.get("expiration") or str(60)
+        if not text.isdigit() or int(text) < 1:
+            raise PortalError(400, failed, ["'expiration' must be a positive number of minutes."])
+        account = self.accounts.check_password(
+            values.get("username") or "", values.get("password") or ""
+        )
+        if account is None:
+            raise PortalError(400, failed, ["Invalid username or password."])
+        return issue_token(self.store, self.accounts, account.name, int(text))
+
+    def do_portal_self(self, ctx: Ctx) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "id": PORTAL_ID,
+            "name": "taskform emulator",
+            "portalName": "Portal for ArcGIS",
+            "portalMode": "singletenant",
+            "portalHostname": ctx.base_url.split("://", 1)[1],
+            "isPortal": True,
+            "allSSL": False,
+            "urlKey": "",
+            "currentVersion": CURRENT_VERSION,
+            "supportsOAuth": False,
+            "helperServices": {},
+            "created": self.started,
+            "modified": self.started,
+        }
+        if ctx.account is not None:
+            body["user"] = user_record(ctx.account, created=self.started)
+        return body
+
+    def do_portal_by_id(self, ctx: Ctx, portal_id: str) -> dict[str, Any]:
+        self._check_portal(portal_id)
+        return self.do_portal_self(ctx)
+
+    def do_community_self(self, ctx: Ctx) -> dict[str, Any]:
+        return user_record(ctx.user(), created=self.started)
+
+    def do_user(self, ctx: Ctx, user: str) -> dict[str, Any]:
+        ctx.user()
+        target = self.accounts.get(user)
+        if target is None:
+            raise user_not_found(user)
+        return user_record(target, created=self.started)
+
+    # -- task lists -------------------------------------------------------------------------------
+
+    def do_list_tasks(self, ctx: Ctx, user: str) -> dict[str, Any]:
+        owner = self._owner(ctx, user)
+        filters = _filters(ctx.values)
+        num, start = _paging(ctx.values)
+        with self.store.lock:
+            now = self.store.now_ms()
+            mine = [r for r in self.store.tasks.values() if r["owner"] == owner.name]
+            page = _page([r for r in mine if filters(r, now)], num, start, now)
+            page["activeTasksAvailable"] = self._available(owner.name, now)
+            page["tasks"] = page.pop("tasks")
+            return page
+
+    def do_all_tasks(self, ctx: Ctx) -> dict[str, Any]:
+        require_admin(ctx.user())
+        filters = _filters(ctx.values)
+        num, start = _paging(ctx.values)
+        who = ctx.values.get("userFilter") or None
+        with self.store.lock:
+            now = self.store.now_ms()
+            chosen = [
+                r
+                for r in self.store.tasks.values()
+                if (who is None or r["owner"] == who) and filters(r, now)
+            ]
+            return _page(chosen, num, start, now)
+
+    def do_all_tasks_by_id(self, ctx: Ctx, portal_id: str) -> dict[str, Any]:
+        self._check_portal(portal_id)
+        return self.do_all_tasks(ctx)
+
+    # -- one task --------------------------------------------------------------------------------
+
+    def do_get_task(self, ctx: Ctx, user: str, task_id: str) -> dict[str, Any]:
+        with self.store.lock:
+            return tasks.render(self._task(ctx, user, task_id), self.store.now_ms())
+
+    def do_create_task(self, ctx: Ctx, user: str) -> dict[str, Any]:
+        owner = self._owner(ctx, user)
+        spec = tasks.parse_task_form(ctx.values, current_type=None)
+        with self.store.lock:
+            now = self.store.now_ms()
+            record = tasks.new_record(spec, owner.name, now)
+            if tasks.is_active(record, now):
+                self._check_limit(owner.name, now, "Unable to create task")
+            self.store.tasks[record["id"]] = record
+            self._commit(ctx)
+            return {"success": True, "taskId": record["id"]}
+
+    def do_update_task(self, ctx: Ctx, user: str, task_id: str) -> dict[str, Any]:
+        with self.store.lock:
+            record = self._task(ctx, user, task_id)
+            spec = tasks.parse_task_form(ctx.values, current_type=record["type"])
+            tasks.replace_spec(record, spec, self.store.now_ms())
+            self._commit(ctx)
+            return {"success": True, "taskId": task_id}
+
+    def do_enable_task(self, ctx: Ctx, user: str, task_id: str) -> dict[str, Any]:
+        with self.store.lock:
+            record = self._task(ctx, user, task_id)
+            now = self.store.now_ms()
+            if not tasks.is_active(record, now):
+                problem = tasks.enable_problem(record, now)
+                if problem is not None:
+                    raise bad_request([problem])
+                self._check_limit(record["owner"], now, "Unable to enable task")
+                record.update(state="active", consecutiveFailures=0, updated=now)
+                self._commit(ctx)
+            return {"success": True, "taskId": task_id}
+
+    def do_disable_task(self, ctx: Ctx, user: str, task_id: str) -> dict[str, Any]:
+        with self.store.lock:
+            record = self._task(ctx, user, task_id)
+            now = self.store.now_ms()
+            if tasks.is_active(record, now):  # completed / disabled tasks keep their state
+                record.update(state="paused", updated=now)
+                self._commit(ctx)
+            return {"success": True, "taskId": task_id}
+
+    def do_delete_task(self, ctx: Ctx, user: str, task_id: str) -> dict[str, Any]:
+        with self.store.lock:
+            self._task(ctx, user, task_id)
+            del self.store.tasks[task_id]
+            self.store.runs.pop(task_id, None)
+            self._commit(ctx)
+            return {"success": True, "taskId": task_id}
+
+    # -- runs ------------------------------------------------------------------------------------
+
+    def do_runs(self, ctx: Ctx, user: str, task_id: str) -> dict[str, Any]:
+        with self.store.lock:
+            self._task(ctx, user, task_id)
+            return {"runs": [dict(run) for run in self.store.runs.get(task_id, [])]}
+
+    def do_run(self, ctx: Ctx, user: str, task_id: str, run_id: str) -> dict[str, Any]:
+        with self.store.lock:
+            return dict(self._run(ctx, user, task_id, run_id))
+
+    def do_update_run(self, ctx: Ctx, user: str, task_id: str, run_id: str) -> dict[str, Any]:
+        status = ctx.values.get("status") or ""
+        if status not in tasks.RUN_STATUSES:
+            allowed = " | ".join(tasks.RUN_STATUSES)
+            raise bad_request([f"Invalid status '{status}': must be one of {allowed}."])
+        with self.store.lock:
+            run = self._run(ctx, user, task_id, run_id)
+            # Stricter reading: a result not sent is cleared, like every other omitted field.
+            run.update(status=status, result=ctx.values.get("result") or "")
+            run["modified"] = self.store.now_ms()
+            self._commit(ctx)
+            return {"success": True, "taskId": task_id, "runId": run_id}
+
+    def do_delete_run(self, ctx: Ctx, user: str, task_id: str, run_id: str) -> dict[str, Any]:
+        with self.store.lock:
+            run = self._run(ctx, user, task_id, run_id)
+            self.store.runs[task_id].remove(run)
+            self._commit(ctx)
+            return {"success": True, "taskId": task_id, "runId": run_id}
+
+    # -- helpers ---------------------------------------------------------------------------------
+
+    def _check_portal(self, portal_id: str) -> None:
+        if portal_id != PORTAL_ID:
+            raise PortalError(400, "Portal not found.", [f"Portal '{portal_id}' does not exist."])
+
+    def _owner(self, ctx: Ctx, user: str) -> Account:
+        """The owner named in the URL, after checking the caller may act for them."""
+        caller = ctx.user()
+        owner = self.accounts.get(user)
+        if owner is None:
+            raise user_not_found(user)
+        if caller.name != owner.name and not caller.admin:
+            raise forbidden()
+        return owner
+
+    def _task(self, ctx: Ctx, user: str, task_id: str) -> dict[str, Any]:
+        owner = self._owner(ctx, user)
+        record = self.store.tasks.get(task_id)
+        if record is None or record["owner"] != owner.name:
+            raise task_not_found(task_id)
+        return record
+
+    def _run(self, ctx: Ctx, user: str, task_id: str, run_id: str) -> dict[str, Any]:
+        self._task(ctx, user, task_id)
+        for run in self.store.runs.get(task_id, []):
+            if run["runId"] == run_id:
+                return run
+        raise run_not_found(run_id)
+
+    def _active_count(self, owner: str, now: int) -> int:
+        return sum(
+            1 for r in self.store.tasks.values() if r["owner"] == owner and tasks.is_active(r, now)
+        )
+
+    def _available(self, owner: str, now: int) -> int:
+        if not self.active_task_limit:
+            return UNLIMITED_AVAILABLE
+        return max(0, self.active_task_limit - self._active_count(owner, now))
+
+    def _check_limit(self, owner: str, now: int, what: str) -> None:
+        limit = self.active_task_limit
+        if limit and self._active_count(owner, now) >= limit:
+            raise bad_request(
+                [
+                    f"{what}: user '{owner}' has reached the limit of {limit} active scheduled "
+                    "tasks. Disable or delete an active task first."
+                ]
+            )
+
+    def _commit(self, ctx: Ctx) -> None:
+        self.store.save()
+        ctx.committed = True
+
+
+def _integer(values: Mapping[str, str], name: str, default: int) -> int:
+    text = values.get(name) or ""
+    if not text:
+        return default
+    try:
+        return int(text)
+    except ValueError:
+        raise bad_request([f"Invalid {name} '{text}': must be an integer."]) from None
+
+
+def _paging(values: Mapping[str, str]) -> tuple[int, int]:
+    num = min(max(_integer(values, "num", PAGE_DEFAULT), 1), PAGE_MAX)
+    start = max(_integer(values, "start", 1), 1)
+    return num, start
+
+
+def _filters(values: Mapping[str, str]) -> Callable[[Mapping[str, Any], int], bool]:
+    item_id = values.get("itemId") or None
+    active_text = values.get("active") or None
+    if active_text not in (None, "true", "false"):
+        raise bad_request([f"Invalid active '{active_text}': must be true or false."])
+    wanted_type = values.get("types") or None
+    if wanted_type is not None and wanted_type not in tasks.TASK_TYPES:
+        # Stricter reading of the open question: one type name, no comma-separated list.
+        raise bad_request(
+            [f"Invalid types '{wanted_type}': must be one of {', '.join(tasks.TASK_TYPES)}."]
+        )
+
+    def keep(record: Mapping[str, Any], now: int) -> bool:
+        if item_id is not None and record.get("itemId") != item_id:
+            return False
+        if wanted_type is not None and record["type"] != wanted_type:
+            return False
+        return active_text is None or tasks.is_active(record, now) == (active_text == "true")
+
+    return keep
+
+
+def _page(records: list[dict[str, Any]], num: int, start: int, now: int) -> dict[str, Any]:
+    total = len(records)
+    chosen = records[start - 1 : start - 1 + num]
+    next_start = start + num if start - 1 + num < total else -1
+    return {
+        "total": total,
+        "start": start,
+        "num": num,
+        "nextStart": next_start,
+        "tasks": [tasks.render(r, now) for r in chosen],
+    }

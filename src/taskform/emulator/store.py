@@ -1,0 +1,143 @@
+"""All mutable emulator state behind one lock, and its crash-safe persistence.
+
+Callers take ``store.lock`` around every read-modify-write and call :meth:`Store.save`
+before they answer, so a client that saw a response can rely on the change being on disk.
+``save`` writes a temporary file in the state file's directory, fsyncs it and
+``os.replace``-s it over the old file, so the file is always either the old or the new state.
+
+The state file is JSON::
+
+    {"format": "taskform-emulator-state", "version": 1,
+     "tasks": [<task record>, ...],          # creation order
+     "runs": {"<taskId>": [<run>, ...]},     # oldest first, at most 30 per task
+     "tokens": {"<token>": {"username": ..., "expires": <epoch ms>}},
+     "clock": null | <epoch ms>}
+
+A task record holds what the portal stores (see tasks.py); derived fields such as
+``nextStart`` and the effective ``taskState`` are computed when a task is read.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+STATE_FORMAT = "taskform-emulator-state"
+STATE_VERSION = 1
+
+
+class StateFileError(Exception):
+    """The state file exists but cannot be read or is not an emulator state file."""
+
+
+class Store:
+    """Tasks, runs, tokens and the emulator clock. Hold ``lock`` while touching any of them."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.lock = threading.RLock()
+        self.path = path
+        self.tasks: dict[str, dict[str, Any]] = {}
+        self.runs: dict[str, list[dict[str, Any]]] = {}
+        self.tokens: dict[str, dict[str, Any]] = {}
+        self.token_uses: dict[str, int] = {}  # not persisted: counts for token_ttl_requests
+        self.clock_ms: int | None = None
+
+    # -- time ---------------------------------------------------------------------------------
+
+    def now_ms(self) -> int:
+        """The emulator clock: real time unless a test set it with POST /__emulator/clock."""
+        return self.clock_ms if self.clock_ms is not None else int(time.time() * 1000)
+
+    # -- persistence -------------------------------------------------------------------------
+
+    def load(self) -> None:
+        """Read the state file if it exists; raise StateFileError if it is unusable."""
+        if self.path is None or not self.path.exists():
+            return
+        try:
+            raw = self.path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise StateFileError(f"cannot read state file {self.path}: {exc}") from exc
+        try:
+            data = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise StateFileError(f"state file {self.path} is not valid JSON: {exc}") from exc
+        try:
+            self._restore(data)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise StateFileError(
+                f"state file {self.path} is not a taskform emulator state file: {exc}"
+            ) from exc
+
+    def _restore(self, data: Any) -> None:
+        if not isinstance(data, dict) or data.get("format") != STATE_FORMAT:
+            raise ValueError(f'missing "format": "{STATE_FORMAT}"')
+        if data.get("version") != STATE_VERSION:
+            raise ValueError(f"unsupported version {data.get('version')!r}")
+        tasks: dict[str, dict[str, Any]] = {}
+        for record in data["tasks"]:
+            if not isinstance(record, dict) or not isinstance(record["id"], str):
+                raise ValueError("a task record is malformed")
+            for key in ("owner", "type", "cronSchedule", "state", "parameters"):
+                if key not in record:
+                    raise ValueError(f"task {record['id']} has no {key!r}")
+            tasks[record["id"]] = record
+        runs = data.get("runs", {})
+        if not isinstance(runs, dict) or not all(isinstance(v, list) for v in runs.values()):
+            raise ValueError('"runs" must map task ids to lists')
+        tokens = data.get("tokens", {})
+        if not isinstance(tokens, dict):
+            raise ValueError('"tokens" must be an object')
+        clock = data.get("clock")
+        if clock is not None and not isinstance(clock, int):
+            raise ValueError('"clock" must be null or epoch milliseconds')
+        self.tasks, self.runs, self.tokens, self.clock_ms = tasks, runs, tokens, clock
+
+    def snapshot(self) -> dict[str, Any]:
+        return {
+            "format": STATE_FORMAT,
+            "version": STATE_VERSION,
+            "tasks": list(self.tasks.values()),
+            "runs": self.runs,
+            "tokens": self.tokens,
+            "clock": self.clock_ms,
+        }
+
+    def save(self) -> None:
+        """Atomically replace the state file with the current state (no-op without a file)."""
+        if self.path is None:
+            return
+        payload = json.dumps(self.snapshot(), separators=(",", ":")).encode("utf-8")
+        directory = self.path.parent
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=directory)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(payload)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp_name, self.path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp_name)
+            raise
+        _fsync_directory(directory)
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Make the rename itself durable (best effort: not every platform can open a directory)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
