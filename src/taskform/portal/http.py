@@ -1,0 +1,381 @@
+"""One HTTP exchange with the Sharing API: auth header, error envelopes, retries and logging.
+
+Every request is named by method and path relative to the REST root
+(``GET community/users/jo/tasks``) in logs and errors; query strings and bodies never appear.
+The token travels only in ``X-Esri-Authorization``; every message built from foreign text is
+scrubbed of the credentials' secrets.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import requests
+import urllib3.exceptions
+from requests.adapters import HTTPAdapter
+
+from taskform import __version__
+from taskform.errors import (
+    AmbiguousWriteError,
+    AuthError,
+    BadResponse,
+    NotFound,
+    PermissionDenied,
+    PortalError,
+    TransientError,
+)
+from taskform.portal.auth import Credentials, scrub
+from taskform.portal.retry import Attempts, RetryPolicy, parse_retry_after
+
+log = logging.getLogger("taskform.http")
+
+RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
+
+
+class ServerUnavailable(BadResponse, TransientError):
+    """The portal (or a proxy in front of it) answered HTTP 5xx/429 without a JSON body."""
+
+
+class _Failed(Exception):
+    """One attempt failed in a way that may pass; ``error`` is raised if no retry follows.
+
+    ``unprocessed`` is true when the portal certainly did not act on the request (HTTP 429,
+    a refused connection), so even a non-idempotent request may be sent again.
+    """
+
+    def __init__(
+        self,
+        error: PortalError,
+        reason: str,
+        retry_after: float | None = None,
+        unprocessed: bool = False,
+    ) -> None:
+        super().__init__(reason)
+        self.error = error
+        self.reason = reason
+        self.retry_after = retry_after
+        self.unprocessed = unprocessed
+
+
+class _Expired(Exception):
+    """The portal answered 498: the token is invalid or expired."""
+
+
+class Transport:
+    """Sends requests under the REST root with retries; returns the JSON object answered."""
+
+    def __init__(
+        self,
+        rest_root: str,
+        *,
+        credentials: Credentials | None,
+        referer: str,
+        verify: bool | str = True,
+        timeout: float = 30.0,
+        retry: RetryPolicy | None = None,
+        pool_size: int = 16,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.root = rest_root.rstrip("/")
+        self.credentials = credentials
+        self.verify = verify
+        self.timeout = timeout
+        self.retry = retry or RetryPolicy()
+        self.sleep = sleep
+        self.session = requests.Session()
+        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=max(pool_size, 16), max_retries=0)
+        self.session.mount("https://", adapter)
+        self.session.mount("http://", adapter)
+        self.session.headers.update(
+            {
+                "User-Agent": f"taskform/{__version__} {requests.utils.default_user_agent()}",
+                "Accept": "application/json",
+                "Referer": referer,
+            }
+        )
+
+    def __repr__(self) -> str:
+        return f"Transport({self.root!r}, credentials={self.credentials!r})"
+
+    def close(self) -> None:
+        self.session.close()
+
+    # -- public --------------------------------------------------------------------------
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        data: Mapping[str, str] | None = None,
+        idempotent: bool = True,
+        authenticated: bool = True,
+        attempts: Attempts | None = None,
+        owner: str | None = None,
+    ) -> dict[str, Any]:
+        """``method`` ``path`` (relative to the REST root); the answered JSON object.
+
+        Idempotent requests are retried on connection errors, timeouts, HTTP 5xx and 429.
+        Others are retried only when the portal certainly did not act (HTTP 429, connection
+        refused); any other transient failure raises :class:`AmbiguousWriteError`.
+        """
+        url = f"{self.root}/{path.lstrip('/')}"
+        name = f"{method} {unquote(path.lstrip('/'))}"
+        return self.call_url(
+            method,
+            url,
+            name=name,
+            params=params,
+            data=data,
+            idempotent=idempotent,
+            authenticated=authenticated,
+            attempts=attempts,
+            owner=owner,
+        )
+
+    def call_url(
+        self,
+        method: str,
+        url: str,
+        *,
+        name: str,
+        params: Mapping[str, str] | None = None,
+        data: Mapping[str, str] | None = None,
+        idempotent: bool = True,
+        authenticated: bool = True,
+        attempts: Attempts | None = None,
+        owner: str | None = None,
+    ) -> dict[str, Any]:
+        attempts = attempts or self.retry.start()
+        renewed = False
+        while True:
+            token = self._token() if authenticated else None
+            number = attempts.begin()
+            try:
+                return self._once(method, url, name, params, data, token, number, owner)
+            except _Expired:
+                if renewed or self.credentials is None or token is None:
+                    raise self._expired_error(name) from None
+                self.credentials.renew(token, name)
+                renewed = True
+                attempts.refund()
+            except _Failed as failure:
+                if not idempotent and not failure.unprocessed:
+                    raise AmbiguousWriteError(
+                        f"no clear answer ({failure.reason}); the portal may or may not have "
+                        "carried out the request",
+                        request=name,
+                        owner=owner,
+                    ) from None
+                delay = attempts.next_delay(failure.retry_after)
+                if delay is None:
+                    raise failure.error from None
+                log.info(
+                    "retrying %s after %s (attempt %d/%d, waiting %.1fs)",
+                    name,
+                    failure.reason,
+                    attempts.count + 1,
+                    self.retry.max_attempts,
+                    delay,
+                )
+                self.sleep(delay)
+
+    def scrub(self, text: str) -> str:
+        return scrub(text, self.credentials.secrets() if self.credentials else ())
+
+    # -- one attempt ---------------------------------------------------------------------
+
+    def _token(self) -> str | None:
+        return self.credentials.token() if self.credentials is not None else None
+
+    def _once(
+        self,
+        method: str,
+        url: str,
+        name: str,
+        params: Mapping[str, str] | None,
+        data: Mapping[str, str] | None,
+        token: str | None,
+        number: int,
+        owner: str | None,
+    ) -> dict[str, Any]:
+        headers = {"X-Esri-Authorization": f"Bearer {token}"} if token else {}
+        started = time.monotonic()
+        try:
+            response = self.session.request(
+                method,
+                url,
+                params=params,
+                data=data,
+                headers=headers,
+                timeout=self.timeout,
+                verify=self.verify,
+                allow_redirects=False,
+            )
+        except requests.RequestException as exc:
+            elapsed = (time.monotonic() - started) * 1000
+            reason, unprocessed, retryable = _describe_exception(exc, self.timeout)
+            log.debug("%s -> %s in %d ms (attempt %d)", name, reason, elapsed, number)
+            error = PortalError if not retryable else TransientError
+            text = self.scrub(f"could not reach the portal: {reason}")
+            if not retryable:
+                raise error(text, request=name, owner=owner) from None
+            raise _Failed(
+                error(text, request=name, owner=owner), reason, None, unprocessed
+            ) from None
+        elapsed = (time.monotonic() - started) * 1000
+        log.debug("%s -> %d in %d ms (attempt %d)", name, response.status_code, elapsed, number)
+        return self._interpret(response, name, owner)
+
+    def _interpret(
+        self, response: requests.Response, name: str, owner: str | None
+    ) -> dict[str, Any]:
+        status = response.status_code
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        body, problem = _decode(response)
+        if isinstance(body, dict) and _error_of(body) is not None:
+            self._raise_envelope(body, status, name, owner, retry_after)
+        if status in RETRY_STATUS:
+            what = f"HTTP {status}"
+            if problem is not None:
+                error: PortalError = ServerUnavailable(
+                    f"the portal answered with {problem}, not JSON (HTTP {status})",
+                    request=name,
+                    owner=owner,
+                )
+            else:
+                error = TransientError(
+                    f"the portal answered HTTP {status}", request=name, owner=owner
+                )
+            raise _Failed(error, what, retry_after, unprocessed=status == 429)
+        if status in (301, 302, 303, 307, 308):
+            where = urlsplit(response.headers.get("Location", "")).netloc or "elsewhere"
+            raise BadResponse(
+                f"the portal redirected to {where} (HTTP {status}); check the portal URL",
+                request=name,
+            )
+        if problem is not None:
+            raise BadResponse(
+                f"the portal answered with {problem}, not JSON (HTTP {status})",
+                request=name,
+                owner=owner,
+            )
+        if status >= 400 or not isinstance(body, dict):
+            shape = "a JSON object" if isinstance(body, dict) else f"JSON {_kind(body)}"
+            raise BadResponse(
+                f"the portal answered with {shape} where an object was expected (HTTP {status})",
+                request=name,
+                owner=owner,
+            )
+        return body
+
+    def _raise_envelope(
+        self,
+        body: dict[str, Any],
+        status: int,
+        name: str,
+        owner: str | None,
+        retry_after: float | None,
+    ) -> None:
+        error = _error_of(body) or {}
+        code = error.get("code")
+        code = code if isinstance(code, int) else (status if status >= 400 else None)
+        message = self.scrub(str(error.get("message") or "the portal reported an error"))
+        raw_details = error.get("details") or error.get("messages") or ()
+        details = [self.scrub(str(d)) for d in raw_details] if isinstance(raw_details, list) else []
+        details = [d for d in details if d and d != message]
+        if code == 498:
+            raise _Expired()
+        if code == 499 or (code == 401):
+            raise AuthError(
+                f"{message}; the portal wants a valid token",
+                code=code,
+                details=details,
+                request=name,
+            )
+        if code == 403:
+            who = f" of {owner!r}" if owner else ""
+            raise PermissionDenied(
+                f"not allowed to manage the tasks{who}: {message}",
+                code=code,
+                details=details,
+                request=name,
+                owner=owner,
+            )
+        if code == 404:
+            raise NotFound(message, code=code, details=details, request=name, owner=owner)
+        if code in RETRY_STATUS:
+            exc = TransientError(message, code=code, details=details, request=name, owner=owner)
+            raise _Failed(exc, f"error {code}", retry_after, unprocessed=code == 429)
+        raise PortalError(message, code=code, details=details, request=name, owner=owner)
+
+    def _expired_error(self, name: str) -> AuthError:
+        label = self.credentials.label if self.credentials else "request"
+        return AuthError(
+            f"the portal refused the token from the {label} as invalid or expired, "
+            "even after signing in again",
+            code=498,
+            request=name,
+        )
+
+
+def _error_of(body: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    error = body.get("error")
+    if isinstance(error, Mapping):
+        return error
+    if body.get("status") == "error":  # admin-style envelope
+        return {"code": body.get("code"), "message": "the portal reported an error", **body}
+    return None
+
+
+def _decode(response: requests.Response) -> tuple[Any, str | None]:
+    """The parsed body and, when it is not JSON, what it is instead."""
+    text = response.text
+    stripped = text.lstrip()
+    if not stripped:
+        return None, "an empty body"
+    try:
+        return json.loads(stripped), None
+    except ValueError:
+        pass
+    content_type = response.headers.get("Content-Type", "").lower()
+    if "html" in content_type or stripped[:1] == "<":
+        return None, "HTML"
+    if stripped[:1] in "{[":
+        return None, "truncated or invalid JSON"
+    return None, "plain text"
+
+
+def _kind(value: Any) -> str:
+    return {list: "a list", str: "a string", type(None): "null"}.get(type(value), "a value")
+
+
+def _describe_exception(exc: requests.RequestException, timeout: float) -> tuple[str, bool, bool]:
+    """(reason, certainly unprocessed, worth retrying) for a failed exchange."""
+    if isinstance(exc, requests.exceptions.SSLError):
+        return "TLS certificate verification failed (pass a CA bundle as verify)", True, False
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return "timed out while connecting", True, True
+    if isinstance(exc, requests.exceptions.ReadTimeout):
+        return f"no answer within {timeout:g}s", False, True
+    if isinstance(
+        exc, (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError)
+    ):
+        return "the answer was cut off", False, True
+    if isinstance(exc, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema)):
+        return "invalid URL", True, False
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        cause = exc.args[0] if exc.args else None
+        reason = getattr(cause, "reason", cause)
+        if isinstance(reason, urllib3.exceptions.NameResolutionError):
+            return f"cannot resolve the host name {reason.conn.host}", True, False
+        if isinstance(reason, urllib3.exceptions.NewConnectionError):
+            return "could not connect (connection refused or unreachable)", True, True
+        return "the connection was closed without an answer", False, True
+    return f"{type(exc).__name__}", False, True
