@@ -1,0 +1,370 @@
+"""The REST client for a portal's scheduled tasks (the engine's ``Portal`` protocol).
+
+Reads are paged and parallel (never one GET per task); writes are full replacements; a
+createTask that got no clear answer is checked by re-listing before it is sent again, so a
+retry never makes a duplicate.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+from urllib.parse import parse_qsl, quote, urljoin, urlsplit
+
+from taskform.engine.model import DesiredTask, LiveTask, Run
+from taskform.errors import (
+    AmbiguousWriteError,
+    AuthError,
+    BadResponse,
+    NotFound,
+    PortalError,
+    TransientError,
+)
+from taskform.portal.auth import NO_CREDENTIALS, PasswordSignIn, make_credentials
+from taskform.portal.codec import run_from_json, task_form, task_from_json
+from taskform.portal.http import Transport
+from taskform.portal.paging import PAGE_SIZE, Page, consistent, gather, parse_page, remaining_starts
+from taskform.portal.retry import RetryPolicy
+from taskform.portal.urls import parse_portal_url
+
+log = logging.getLogger("taskform.http")
+
+T = TypeVar("T")
+
+
+def _q(segment: str) -> str:
+    return quote(segment, safe="")
+
+
+class PortalClient:
+    """A portal's scheduled tasks over the Sharing REST API (``<url>/sharing/rest``)."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        token: str | None = None,
+        api_key: str | None = None,
+        username: str | None = None,
+        password: str | None = None,
+        verify: bool | str = True,
+        timeout: float = 30.0,
+        retry: RetryPolicy = RetryPolicy(),  # noqa: B008 - immutable
+        read_concurrency: int = 4,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.url = parse_portal_url(url)
+        self._credentials = make_credentials(
+            self.url.portal, token=token, api_key=api_key, username=username, password=password
+        )
+        if isinstance(verify, str) and not os.path.exists(verify):
+            raise PortalError(f"the CA bundle {verify} does not exist")
+        self.retry = retry
+        self.read_concurrency = max(1, read_concurrency)
+        self._sleep = sleep
+        self._http = Transport(
+            self.url.rest,
+            credentials=self._credentials,
+            referer=self.url.portal,
+            verify=verify,
+            timeout=timeout,
+            retry=retry,
+            pool_size=max(16, 2 * self.read_concurrency),
+            sleep=sleep,
+        )
+        if isinstance(self._credentials, PasswordSignIn):
+            self._credentials.bind(self._generate_token)
+        self._lock = threading.Lock()
+        self._user: str | None = None
+        self._known: dict[str, set[str]] = {}  # owner -> ids listed or created by this client
+
+    @classmethod
+    def from_env(cls, url: str, env: Mapping[str, str] = os.environ, **kw: Any) -> PortalClient:
+        """Credentials from ``ARCGIS_TOKEN``, else ``ARCGIS_API_KEY``, else
+        ``ARCGIS_USERNAME`` + ``ARCGIS_PASSWORD``."""
+        if env.get("ARCGIS_TOKEN"):
+            return cls(url, token=env["ARCGIS_TOKEN"], **kw)
+        if env.get("ARCGIS_API_KEY"):
+            return cls(url, api_key=env["ARCGIS_API_KEY"], **kw)
+        user, password = env.get("ARCGIS_USERNAME"), env.get("ARCGIS_PASSWORD")
+        if user and password:
+            return cls(url, username=user, password=password, **kw)
+        if user or password:
+            missing = "ARCGIS_PASSWORD" if user else "ARCGIS_USERNAME"
+            raise AuthError(
+                f"{missing} is not set (ARCGIS_USERNAME and ARCGIS_PASSWORD go together)"
+            )
+        raise AuthError(NO_CREDENTIALS)
+
+    def __repr__(self) -> str:
+        return f"PortalClient({self.url.portal!r}, {self._credentials.label})"
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> PortalClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- who am I ------------------------------------------------------------------------
+
+    def signed_in_user(self) -> str:
+        with self._lock:
+            if self._user is not None:
+                return self._user
+        body = self._http.call("GET", "portals/self", params={"f": "json"})
+        user = body.get("user")
+        name = user.get("username") if isinstance(user, Mapping) else None
+        if not isinstance(name, str) or not name:
+            raise AuthError(
+                "the portal does not know who is signed in (portals/self has no user); "
+                f"check the {self._credentials.label}",
+                request="GET portals/self",
+            )
+        with self._lock:
+            self._user = name
+        return name
+
+    def user_info(self, name: str) -> dict[str, Any]:
+        """The user record (``community/users/NAME``)."""
+        return self._http.call("GET", f"community/users/{_q(name)}", params={"f": "json"})
+
+    def is_admin(self) -> bool:
+        """Whether the signed-in user is an administrator (any ``:admin:`` privilege)."""
+        info = self.user_info(self.signed_in_user())
+        privileges = info.get("privileges")
+        if info.get("role") == "org_admin":
+            return True
+        return isinstance(privileges, list) and any(":admin:" in str(p) for p in privileges)
+
+    # -- reads ---------------------------------------------------------------------------
+
+    def list_tasks(self, owners: Sequence[str]) -> dict[str, list[LiveTask]]:
+        """Every task of each owner: ceil(N/100) list requests per owner, in parallel."""
+        unique = list(dict.fromkeys(owners))
+        tasks = self._read_consistent(unique)
+        with self._lock:
+            for owner, found in tasks.items():
+                self._known.setdefault(owner, set()).update(t.id for t in found)
+        return {owner: tasks[owner] for owner in unique}
+
+    def list_runs(self, owner: str, task_id: str) -> list[Run]:
+        path = f"community/users/{_q(owner)}/tasks/{_q(task_id)}/runs"
+        body = self._http.call("GET", path, params={"f": "json"}, owner=owner)
+        raw = body.get("runs")
+        if not isinstance(raw, list):
+            raise BadResponse("the answer has no 'runs' list", request=f"GET {path}")
+        runs = self._decode(run_from_json, raw, f"GET {path}")
+        return sorted(runs, key=lambda r: r.created if r.created is not None else -1, reverse=True)
+
+    def get_json(self, url: str, params: Mapping[str, str] | None = None) -> dict[str, Any]:
+        """JSON from any URL on the portal's host (scheme, host and port), with the same auth."""
+        absolute = urljoin(self.url.portal + "/", url)
+        if not self.url.same_origin(absolute):
+            host = urlsplit(absolute).netloc or absolute
+            raise PortalError(
+                f"refusing to send the portal's credentials to another host ({host}); "
+                f"only {self.url.netloc} is allowed"
+            )
+        parts = urlsplit(absolute)
+        query = dict(parse_qsl(parts.query))
+        query.update(params or {})
+        query.setdefault("f", "json")
+        bare = absolute.split("?", 1)[0].split("#", 1)[0]
+        return self._http.call_url("GET", bare, name=f"GET {parts.path}", params=query)
+
+    # -- writes --------------------------------------------------------------------------
+
+    def create_task(self, task: DesiredTask) -> str:
+        owner = task.owner
+        path = f"community/users/{_q(owner)}/tasks/createTask"
+        name = f"POST community/users/{owner}/tasks/createTask"
+        form = self._form(task, None, name)
+        known = self._known_ids(owner)
+        attempts = self.retry.start()
+        while True:
+            try:
+                body = self._http.call(
+                    "POST", path, data=form, idempotent=False, attempts=attempts, owner=owner
+                )
+            except AmbiguousWriteError as exc:
+                found = self._find_created(task, known, name, exc)
+                if found is not None:
+                    return found
+                delay = attempts.next_delay()
+                if delay is None:
+                    raise TransientError(
+                        f"could not create the task {task.title!r} ({exc.message}); "
+                        "the portal's task list shows it was not created",
+                        request=name,
+                        owner=owner,
+                    ) from None
+                log.info(
+                    "retrying %s after no clear answer (attempt %d/%d, waiting %.1fs)",
+                    name,
+                    attempts.count + 1,
+                    self.retry.max_attempts,
+                    delay,
+                )
+                self._sleep(delay)
+                continue
+            self._check_success(body, name, owner)
+            task_id = body.get("taskId", body.get("id"))
+            if not isinstance(task_id, str) or not task_id:
+                raise BadResponse("createTask answered without a 'taskId'", request=name)
+            self._remember(owner, task_id)
+            return task_id
+
+    def update_task(self, task_id: str, task: DesiredTask, live: LiveTask) -> None:
+        owner = live.owner
+        path = f"community/users/{_q(owner)}/tasks/{_q(task_id)}/update"
+        name = f"POST community/users/{owner}/tasks/{task_id}/update"
+        body = self._http.call("POST", path, data=self._form(task, live, name), owner=owner)
+        self._check_success(body, name, owner)
+
+    def set_active(self, owner: str, task_id: str, active: bool) -> None:
+        verb = "enable" if active else "disable"
+        path = f"community/users/{_q(owner)}/tasks/{_q(task_id)}/{verb}"
+        body = self._http.call("POST", path, data={"f": "json"}, owner=owner)
+        self._check_success(body, f"POST community/users/{owner}/tasks/{task_id}/{verb}", owner)
+
+    def delete_task(self, owner: str, task_id: str) -> None:
+        path = f"community/users/{_q(owner)}/tasks/{_q(task_id)}/delete"
+        try:
+            body = self._http.call("POST", path, data={"f": "json"}, owner=owner)
+        except NotFound:
+            log.info("task %s of %s was already deleted", task_id, owner)
+            return
+        self._check_success(body, f"POST community/users/{owner}/tasks/{task_id}/delete", owner)
+        with self._lock:
+            self._known.get(owner, set()).discard(task_id)
+
+    # -- helpers -------------------------------------------------------------------------
+
+    def _generate_token(self, form: Mapping[str, str]) -> dict[str, Any]:
+        return self._http.call("POST", "generateToken", data=form, authenticated=False)
+
+    def _form(self, task: DesiredTask, live: LiveTask | None, name: str) -> dict[str, str]:
+        try:
+            return task_form(task, live)
+        except ValueError as exc:
+            raise PortalError(f"cannot send the task: {exc}", request=name) from None
+
+    def _check_success(self, body: Mapping[str, Any], name: str, owner: str) -> None:
+        if body.get("success") is False:
+            raise PortalError(
+                "the portal did not confirm the change (success: false)", request=name, owner=owner
+            )
+
+    def _known_ids(self, owner: str) -> set[str]:
+        with self._lock:
+            known = self._known.get(owner)
+            if known is not None:
+                return set(known)
+        self.list_tasks([owner])  # no listing yet: take one so a retry can tell new from old
+        with self._lock:
+            return set(self._known.get(owner, ()))
+
+    def _remember(self, owner: str, task_id: str) -> None:
+        with self._lock:
+            self._known.setdefault(owner, set()).add(task_id)
+
+    def _find_created(
+        self, task: DesiredTask, known: set[str], name: str, exc: AmbiguousWriteError
+    ) -> str | None:
+        """After a createTask without a clear answer: the id of a task with the same title,
+        type and item that was not there before, if the portal created it after all."""
+        owner = task.owner
+        log.info("%s: %s; listing the tasks of %s to check", name, exc.message, owner)
+        try:
+            tasks = self._read_consistent([owner])[owner]
+        except PortalError as err:
+            raise AmbiguousWriteError(
+                f"{exc.message}, and listing the tasks to check failed ({err.message}); "
+                f"run 'taskform plan' to see whether {task.title!r} exists",
+                request=name,
+                owner=owner,
+            ) from None
+        matches = [
+            t
+            for t in tasks
+            if t.id not in known
+            and t.title == task.title
+            and t.type == task.type
+            and (t.item_id or None) == (task.item_id or None)
+        ]
+        if not matches:
+            log.info("%s: the task was not created; sending it again", name)
+            return None
+        matches.sort(key=lambda t: (t.created or 0, t.id))
+        if len(matches) > 1:
+            log.warning(
+                "%s: %d new tasks titled %r appeared; using %s",
+                name,
+                len(matches),
+                task.title,
+                matches[0].id,
+            )
+        self._remember(owner, matches[0].id)
+        log.info("%s: the task was created after all (id %s)", name, matches[0].id)
+        return matches[0].id
+
+    def _read_consistent(self, owners: list[str]) -> dict[str, list[LiveTask]]:
+        result = self._read_owners(owners)
+        changed = [owner for owner, (_, ok) in result.items() if not ok]
+        if changed:
+            log.info("the tasks of %s changed while being read; reading again", ", ".join(changed))
+            again = self._read_owners(changed)
+            for owner in changed:
+                if not again[owner][1]:
+                    raise TransientError(
+                        "the task list kept changing while it was being read; try again",
+                        request=f"GET community/users/{owner}/tasks",
+                        owner=owner,
+                    )
+                result[owner] = again[owner]
+        return {owner: tasks for owner, (tasks, _) in result.items()}
+
+    def _read_owners(self, owners: list[str]) -> dict[str, tuple[list[LiveTask], bool]]:
+        """Each owner's tasks and whether the pages agreed: first pages of all owners in
+        parallel, then every remaining page of every owner in parallel."""
+        if not owners:
+            return {}
+        workers = min(self.read_concurrency, 32)
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="taskform-read") as pool:
+            firsts = gather(pool, [(self._page, (o, 1)) for o in owners])
+            pages = {o: [first] for o, first in zip(owners, firsts, strict=True)}
+            jobs = [(o, s) for o, first in pages.items() for s in remaining_starts(first[0])]
+            rest = gather(pool, [(self._page, job) for job in jobs])
+        for (owner, _), page in zip(jobs, rest, strict=True):
+            pages[owner].append(page)
+        result: dict[str, tuple[list[LiveTask], bool]] = {}
+        for owner in owners:
+            name = f"GET community/users/{owner}/tasks"
+            raw = [t for page in pages[owner] for t in page.tasks]
+            tasks = self._decode(functools.partial(task_from_json, owner=owner), raw, name)
+            ok = consistent(pages[owner], [t.id for t in tasks])
+            result[owner] = (list({t.id: t for t in tasks}.values()), ok)
+        return result
+
+    def _page(self, owner: str, start: int) -> Page:
+        params = {"f": "json", "num": str(PAGE_SIZE), "start": str(start)}
+        body = self._http.call(
+            "GET", f"community/users/{_q(owner)}/tasks", params=params, owner=owner
+        )
+        return parse_page(body, start, f"GET community/users/{owner}/tasks", owner)
+
+    @staticmethod
+    def _decode(fn: Callable[[Any], T], items: list[Any], name: str) -> list[T]:
+        try:
+            return [fn(item) for item in items]
+        except ValueError as exc:
+            raise BadResponse(f"unexpected answer: {exc}", request=name) from None

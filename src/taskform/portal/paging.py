@@ -1,0 +1,82 @@
+"""Paged task lists: reading every page of every owner in parallel, and checking they agree.
+
+The portal pages with ``num``/``start`` (1-based) and reports ``total`` and ``nextStart``
+(-1 on the last page). After the first page of an owner, every other page's ``start`` is
+known (``1 + page_size * k``), so the remaining pages are fetched at once, in parallel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from taskform.errors import BadResponse
+
+PAGE_SIZE = 100
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a user's task list, shape-checked but not decoded."""
+
+    start: int
+    total: int
+    next_start: int
+    tasks: list[Any]
+
+
+def parse_page(body: Mapping[str, Any], start: int, name: str, owner: str) -> Page:
+    """Check the list envelope's shape; ``name`` names the request for errors."""
+    tasks, total = body.get("tasks"), body.get("total")
+    next_start = body.get("nextStart", -1)
+    if not isinstance(tasks, list):
+        raise BadResponse("the answer has no 'tasks' list", request=name, owner=owner)
+    if not isinstance(next_start, int) or isinstance(next_start, bool):
+        raise BadResponse("the answer's 'nextStart' is not a number", request=name, owner=owner)
+    if not isinstance(total, int) or isinstance(total, bool):
+        if start != 1 or next_start != -1:
+            raise BadResponse("the answer has no 'total'", request=name, owner=owner)
+        total = len(tasks)
+    return Page(start=start, total=total, next_start=next_start, tasks=tasks)
+
+
+def remaining_starts(first: Page) -> list[int]:
+    """Start positions of the pages after the first (``start`` = 1 + page_size * k).
+
+    The page size is what the portal actually used (``nextStart - start``), in case it
+    caps ``num`` below what was asked.
+    """
+    got = len(first.tasks)
+    if first.next_start == -1 or got == 0 or first.total <= got:
+        return []
+    size = first.next_start - first.start if first.next_start > first.start else got
+    return list(range(first.start + size, first.total + 1, size))
+
+
+def consistent(pages: list[Page], ids: list[str]) -> bool:
+    """Whether the pages describe one unchanged list: same ``total`` everywhere, exactly
+    ``total`` tasks, no id twice, and the last page says there is no next one."""
+    first, last = pages[0], pages[-1]
+    return (
+        all(page.total == first.total for page in pages)
+        and len(ids) == first.total
+        and len(set(ids)) == len(ids)
+        and (last.next_start == -1 or last.next_start > first.total)
+    )
+
+
+def gather(
+    pool: ThreadPoolExecutor, calls: list[tuple[Callable[..., T], tuple[Any, ...]]]
+) -> list[T]:
+    """Run the calls on the pool; the results in call order, or the first error (in call
+    order) after cancelling the calls that have not started."""
+    futures: list[Future[T]] = [pool.submit(fn, *args) for fn, args in calls]
+    try:
+        return [future.result() for future in futures]
+    except BaseException:
+        for future in futures:
+            future.cancel()
+        raise
