@@ -63,6 +63,13 @@ _DATE = re.compile(
 )
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _DATE_EXAMPLE = "e.g. 2026-12-01T00:00:00Z or 2026-12-01T02:00:00+02:00"
+_GP_EXAMPLE = "https://server.example.com/server/rest/services/Tools/Clip/GPServer/Clip"
+_SCENE_COOK_HINTS = {
+    "service_url": "the URL of the scene service: https://.../SceneServer",
+    "num_of_caching_service_instances": "how many caching service instances to use, e.g. 2",
+    "layer": "write layer: '{}' to cook all layers",
+    "update_mode": "one of " + ", ".join(SCENE_COOK_UPDATE_MODES),
+}
 
 
 @dataclass(frozen=True)
@@ -145,7 +152,7 @@ def _duplicates(tasks: Iterable[DesiredTask]) -> list[tuple[str, Problem]]:
         who = f"owner '{task.owner}'" if task.owner else "the signed-in user"
         where = task.position or Position("?")
         message = f"duplicate task '{task.title}' for {who} (also at {earlier.position})"
-        hint = "(owner, title) must be unique; rename one of them"
+        hint = "titles must be unique per owner; rename one of them"
         problems.append((where.file, Problem(where.file, where.line, message, hint)))
     return problems
 
@@ -161,7 +168,9 @@ class _File:
     templates: dict[YamlPath, str] = field(default_factory=dict)  # path -> text before ${}
     secrets: dict[int, set[str]] = field(default_factory=dict)  # task index -> param paths
     bad: set[YamlPath] = field(default_factory=set)  # paths the schema complained about
-    tasks: list[DesiredTask] = field(default_factory=list)
+    failed: set[YamlPath] = field(default_factory=set)  # values that could not be resolved
+    tasks: list[DesiredTask] = field(default_factory=list)  # the valid ones
+    identities: list[DesiredTask] = field(default_factory=list)  # every titled one
 
     def show(self, value: Any, path: YamlPath) -> str:
         """How to name a value in a message; never a value that came from the environment."""
@@ -216,13 +225,12 @@ class _Loader:
         for error in validator().iter_errors(file.data or doc.data):
             for found in explain(error, file.show):
                 file.bad.add(found.path)
-                self.add(file, found.path, found.message, found.hint)
+                if found.path not in file.failed:  # already reported, as unresolvable
+                    self.add(file, found.path, found.message, found.hint)
         tasks = file.data.get("tasks")
         for i, task in enumerate(tasks if isinstance(tasks, list) else []):
             if isinstance(task, dict):
-                desired = _TaskChecker(self, file, i, task).check()
-                if desired is not None:
-                    file.tasks.append(desired)
+                _TaskChecker(self, file, i, task).check()
 
     def _decode_notebook_parameters(self, file: _File, data: dict[str, Any]) -> None:
         """Replace a JSON-string ``notebookParameters`` by the mapping it encodes."""
@@ -237,6 +245,7 @@ class _Loader:
             if not isinstance(text, str):
                 continue
             path: YamlPath = ("tasks", i, "parameters", "notebookParameters")
+            file.failed.add(path)  # until decoded
             hint = "write it as a YAML mapping instead, e.g. notebookParameters: {region: west}"
             try:
                 decoded = json.loads(text, object_pairs_hook=_no_duplicate_keys)
@@ -256,6 +265,7 @@ class _Loader:
                 self.add(file, path, "parameters.notebookParameters is nested too deeply", hint)
             else:
                 params["notebookParameters"] = decoded
+                file.failed.discard(path)
 
     def _interpolate(self, file: _File, value: Any, path: YamlPath) -> Any:
         """``value`` with every reference replaced; problems are recorded, not raised."""
@@ -264,14 +274,17 @@ class _Loader:
         if isinstance(value, list):
             return [self._interpolate(file, v, (*path, i)) for i, v in enumerate(value)]
         if isinstance(value, float) and not math.isfinite(value):
-            self.add(file, path, f"{label(path)}: {value} is not a number", "use a finite number")
+            shown = ".nan" if math.isnan(value) else ".inf" if value > 0 else "-.inf"
+            self.add(file, path, f"{label(path)}: {shown} is not a finite number", "use a number")
         if not isinstance(value, str) or "${" not in value:
             return value
         in_parameters = len(path) > 3 and path[0] == "tasks" and path[2] == "parameters"
         result = interpolate(value, self.env, secrets_allowed=in_parameters)
         for failure in result.failures:
             self.add(file, path, f"{label(path)}: {failure.message}", failure.hint)
-        if result.env or result.secrets:
+        if result.failures:
+            file.failed.add(path)
+        if result.env or result.secrets or result.failures:
             file.templates[path] = value
         if result.secrets:
             task = path[1]
@@ -300,7 +313,7 @@ class _Loader:
                     message = f"{key} {shown} differs from {other_shown} in {where}"
                     self.add(file, (key,), message, f"{key} must be the same in every file")
         index = {file.name: file.index for file in self.files}
-        tasks = [task for file in self.files for task in file.tasks]
+        tasks = [task for file in self.files for task in file.identities]
         for name, problem in _duplicates(tasks):
             self.problems.append((index.get(name, -1), problem))
 
@@ -332,25 +345,31 @@ class _TaskChecker:
 
     def add(self, keys: YamlPath, message: str, hint: str = "") -> None:
         self.ok = False
-        self.loader.add(self.file, (*self.base, *keys), message, hint)
+        if (*self.base, *keys) not in self.file.failed:  # already reported, as unresolvable
+            self.loader.add(self.file, (*self.base, *keys), message, hint)
 
     def missing(self, key: str) -> bool:
         return key not in self.task and key not in self.meant
 
-    def check(self) -> DesiredTask | None:
+    def check(self) -> None:
+        """Check the task; add it to its file's tasks if it is valid."""
         task = self.task
         title = task.get("title")
         file_owner = self.file.data.get("owner")
         owner = task.get("owner", file_owner if isinstance(file_owner, str) else "")
         position = Position(self.file.name, self.file.doc.line((*self.base, "title")))
         if not isinstance(title, str) or not title.strip() or not isinstance(owner, str):
-            return None
+            return
+        identity = DesiredTask(owner=owner, title=title, absent=True, position=position)
+        self.file.identities.append(identity)
         if task.get("absent") is True:
             for key in task:
                 if key in TASK_KEYS and key not in ABSENT_KEYS:
                     hint = "remove it, or remove 'absent: true'"
                     self.add((key,), f"'{key}' does not apply to an absent task", hint)
-            return DesiredTask(owner=owner, title=title, absent=True, position=position)
+            if self.ok and not self._bad():
+                self.file.tasks.append(identity)
+            return
         kind = task.get("type")
         kind = kind if kind in TASK_TYPES else None
         if self.missing("type"):
@@ -358,7 +377,8 @@ class _TaskChecker:
         if self.missing("schedule"):
             self.add((), "missing 'schedule'", 'e.g. schedule: "0 2 * * *", or absent: true')
         if kind and kind not in ITEMLESS_TYPES and self.missing("item_id"):
-            self.add((), f"missing 'item_id' (a {kind} task runs an item)", "add the item's id")
+            message = f"missing 'item_id': {_a(kind)} task needs the id of the item it runs"
+            self.add((), message, "32 hexadecimal characters, from the item's URL")
         cron, schedule = None, task.get("schedule")
         if isinstance(schedule, str) and ("schedule",) not in self._bad():
             schedule = schedule.strip()
@@ -378,10 +398,11 @@ class _TaskChecker:
         given = task.get("lifecycle")
         if isinstance(given, dict):
             lifecycle.update((k, v) for k, v in given.items() if v in LIFECYCLE_CHOICES.get(k, ()))
-        if not self.ok or kind is None:
-            return None
+        if not self.ok or kind is None or self._bad():
+            return
         item_id, max_occ = task.get("item_id"), task.get("max_occurrences")
-        return DesiredTask(
+        params, url = task.get("parameters"), task.get("task_url")
+        desired = DesiredTask(
             owner=owner,
             title=title,
             type=kind,
@@ -392,12 +413,13 @@ class _TaskChecker:
             active=task.get("active", True) is not False,
             start_date=start,
             end_date=end,
-            parameters=dict(task.get("parameters") or {}),
-            task_url=task.get("task_url"),
+            parameters=dict(params) if isinstance(params, dict) else {},
+            task_url=url if isinstance(url, str) else None,
             secrets=frozenset(self.file.secrets.get(self.index, ())),
             lifecycle=lifecycle,
             position=position,
         )
+        self.file.tasks.append(desired)
 
     def _bad(self) -> set[YamlPath]:
         return {path[2:] for path in self.file.bad if path[:2] == self.base}
@@ -425,40 +447,27 @@ class _TaskChecker:
         elif kind == "ExecuteSceneCook":
             if not isinstance(params, dict):
                 if "parameters" not in task:
-                    needs = ", ".join(SCENE_COOK_PARAMETERS)
-                    self.add(
-                        (),
-                        "missing 'parameters' (required for ExecuteSceneCook)",
-                        f"it needs {needs}",
+                    needs = (
+                        ", ".join(SCENE_COOK_PARAMETERS[:-1]) + " and " + SCENE_COOK_PARAMETERS[-1]
                     )
+                    self.add((), f"missing 'parameters': an ExecuteSceneCook task needs {needs}")
                 return
             for key in SCENE_COOK_PARAMETERS:
                 if key not in params:
-                    self.add(
-                        ("parameters",),
-                        f"parameters: missing '{key}' (required for ExecuteSceneCook)",
-                    )
+                    message = f"parameters: missing '{key}', which an ExecuteSceneCook task needs"
+                    self.add(("parameters",), message, _SCENE_COOK_HINTS[key])
             self._scene_cook_values(params)
         elif kind == "ExecuteReport" and "parameters" not in task:
-            self.add(
-                (),
-                "missing 'parameters' (required for ExecuteReport)",
-                "add the report's parameters",
-            )
+            message = "missing 'parameters': an ExecuteReport task needs them"
+            self.add((), message, "add the report's parameters mapping")
         url = task.get("task_url")
         if kind == "GPService":
             if self.missing("task_url"):
-                hint = "the URL of the geoprocessing task: https://.../GPServer/<task name>"
-                self.add((), "missing 'task_url' (required for GPService)", hint)
+                message = "missing 'task_url': a GPService task needs the URL of its GP task"
+                self.add((), message, "e.g. " + _GP_EXAMPLE)
             elif isinstance(url, str) and not _GP_TASK.search(url):
-                hint = (
-                    "e.g. https://server.example.com/server/rest/services/Tools/Clip/GPServer/Clip"
-                )
-                self.add(
-                    ("task_url",),
-                    "task_url must be the URL of a task: .../GPServer/<task name>",
-                    hint,
-                )
+                message = "task_url must be the URL of a GP task: .../GPServer/<task name>"
+                self.add(("task_url",), message, "e.g. " + _GP_EXAMPLE)
         elif kind and "task_url" in task:
             self.add(("task_url",), f"task_url does not apply to {kind} tasks", "remove it")
 
@@ -509,7 +518,7 @@ class _TaskChecker:
             return None
         year, month, day, hour, minute, second, fraction, zone = match.groups()
         if hour is None or zone is None:
-            missing = "a time and a zone" if hour is None else "a zone"
+            missing = "time and no time zone" if hour is None else "time zone"
             self.add((key,), f"{key}: {shown} has no {missing}", "add Z for UTC, " + _DATE_EXAMPLE)
             return None
         try:
@@ -533,6 +542,10 @@ class _TaskChecker:
             self.add((key,), f"{key}: {shown} is not a valid date and time", _DATE_EXAMPLE)
             return None
         return (moment - _EPOCH) // timedelta(milliseconds=1)
+
+
+def _a(word: str) -> str:
+    return ("an " if word[:1] in "AEIOU" else "a ") + word
 
 
 def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

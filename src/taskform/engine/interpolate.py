@@ -69,7 +69,7 @@ def interpolate(text: str, env: Mapping[str, str], *, secrets_allowed: bool) -> 
             continue
         end = text.find("}", match.end())
         if end < 0:
-            failures.append(Failure("unterminated '${' (no closing '}')", _ESCAPE_HINT))
+            failures.append(Failure("unterminated '${': there is no closing '}'", _ESCAPE_HINT))
             break
         inner = text[match.end() : end]
         pos = end + 1
@@ -95,7 +95,7 @@ def interpolate(text: str, env: Mapping[str, str], *, secrets_allowed: bool) -> 
         if value is None:
             failures.append(
                 Failure(
-                    f"environment variable {name} is not set (used as ${{{kind}:{name}}})",
+                    f"${{{kind}:{name}}} needs the environment variable {name}, which is not set",
                     f"export {name} before running taskform",
                 )
             )

@@ -205,7 +205,7 @@ def decode(raw: bytes) -> str:
     nul = raw.find(b"\0")
     if nul >= 0:
         line = raw.count(b"\n", 0, nul) + 1
-        raise YamlError("the file contains NUL bytes (is it UTF-16?)", line, hint)
+        raise YamlError("the file contains NUL bytes; it may be UTF-16", line, hint)
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -291,7 +291,12 @@ def _syntax_error(exc: yaml.MarkedYAMLError) -> YamlError:
     problem = exc.problem or exc.context or "invalid YAML"
     if "'\\t'" in problem:
         problem = "a tab character is not allowed here"
+    elif exc.context and exc.context_mark and mark and exc.context_mark.line != mark.line:
+        where = f"line {exc.context_mark.line + 1}, column {exc.context_mark.column + 1}"
+        problem += f", {exc.context} that starts at {where}"
     hint = next((h for key, h in _SYNTAX_HINTS if key in (exc.problem or "")), "")
+    if not hint and "flow" in (exc.context or ""):
+        hint = "check that every [ and { is closed, or quote the value"
     if mark is None:  # pragma: no cover - PyYAML always sets a mark
         return YamlError(f"invalid YAML: {problem}", None, hint)
     return YamlError(f"invalid YAML at column {mark.column + 1}: {problem}", mark.line + 1, hint)
@@ -314,7 +319,7 @@ class _Builder:
             raise YamlError(
                 f"the document expands to more than {MAX_NODES} values",
                 self.key_lines.get(path[:1], line),
-                "aliases (*name) may be repeating large parts of it; write it out smaller",
+                "aliases like *name may be repeating large parts of it; write it out smaller",
             )
 
     def build(self, node: Node, path: YamlPath, depth: int, stack: frozenset[int]) -> Any:

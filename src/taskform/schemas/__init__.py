@@ -108,14 +108,17 @@ def explain(error: ValidationError, show: Show) -> list[SchemaIssue]:
             issues.append(SchemaIssue((*path, key), f"unknown key '{key}'{where}", hint))
         return issues
     if kind == "required":
+        known = list(schema.get("properties", {}))
+        # A misspelt key is reported once, as unknown (with a suggestion), not also as missing.
+        meant = {suggest(str(k), known) for k in value if k not in known}
         issues = []
         for key in expected:
-            if key in value:
+            if key in value or key in meant:
                 continue
             if key == "version":
                 issues.append(SchemaIssue(path, "missing 'version: 1'", "add it at the top"))
             elif key == "tasks":
-                hint = "add a 'tasks:' list (it may be empty: 'tasks: []')"
+                hint = "add a 'tasks:' list; it may be empty: 'tasks: []'"
                 issues.append(SchemaIssue(path, "missing 'tasks'", hint))
             else:
                 issues.append(SchemaIssue(path, f"missing '{key}'", f"add '{key}: ...'"))
@@ -127,7 +130,8 @@ def explain(error: ValidationError, show: Show) -> list[SchemaIssue]:
                 f"the file must be a mapping with 'version' and 'tasks', got {show(value, path)}"
             )
             return [SchemaIssue(path, message, "start it with 'version: 1' followed by 'tasks:'")]
-        return [SchemaIssue(path, f"{name}: expected {words}, got {show(value, path)}")]
+        hint = "each task is a mapping: '- title: ...'" if name.startswith("tasks[") else ""
+        return [SchemaIssue(path, f"{name}: expected {words}, got {show(value, path)}", hint)]
     if kind == "enum":
         choices = [str(c) for c in expected]
         close = suggest(str(value), choices) if isinstance(value, str) else None
