@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
-from urllib.parse import parse_qsl, quote, urljoin, urlsplit
+from urllib.parse import parse_qsl, quote, unquote, urljoin, urlsplit
 
 from taskform.engine.model import DesiredTask, LiveTask, Run
 from taskform.errors import (
@@ -40,6 +40,13 @@ T = TypeVar("T")
 
 def _q(segment: str) -> str:
     return quote(segment, safe="")
+
+
+def _tasks_path(owner: str, *rest: str) -> tuple[str, str]:
+    """The path of ``owner``'s tasks resource (quoted, to send) and its readable form."""
+    sent = "/".join(["community/users", _q(owner), "tasks", *(_q(r) for r in rest)])
+    shown = "/".join(["community/users", owner, "tasks", *rest])
+    return sent, shown
 
 
 class PortalClient:
@@ -157,12 +164,12 @@ class PortalClient:
         return {owner: tasks[owner] for owner in unique}
 
     def list_runs(self, owner: str, task_id: str) -> list[Run]:
-        path = f"community/users/{_q(owner)}/tasks/{_q(task_id)}/runs"
+        path, shown = _tasks_path(owner, task_id, "runs")
         body = self._http.call("GET", path, params={"f": "json"}, owner=owner)
         raw = body.get("runs")
         if not isinstance(raw, list):
-            raise BadResponse("the answer has no 'runs' list", request=f"GET {path}")
-        runs = self._decode(run_from_json, raw, f"GET {path}")
+            raise BadResponse("the answer has no 'runs' list", request=f"GET {shown}")
+        runs = self._decode(run_from_json, raw, f"GET {shown}")
         return sorted(runs, key=lambda r: r.created if r.created is not None else -1, reverse=True)
 
     def get_json(self, url: str, params: Mapping[str, str] | None = None) -> dict[str, Any]:
@@ -179,14 +186,16 @@ class PortalClient:
         query.update(params or {})
         query.setdefault("f", "json")
         bare = absolute.split("?", 1)[0].split("#", 1)[0]
-        return self._http.call_url("GET", bare, name=f"GET {parts.path}", params=query)
+        root = self.url.rest + "/"
+        shown = unquote(bare[len(root) :] if bare.startswith(root) else parts.path)
+        return self._http.call_url("GET", bare, name=f"GET {shown}", params=query)
 
     # -- writes --------------------------------------------------------------------------
 
     def create_task(self, task: DesiredTask) -> str:
         owner = task.owner
-        path = f"community/users/{_q(owner)}/tasks/createTask"
-        name = f"POST community/users/{owner}/tasks/createTask"
+        path, shown = _tasks_path(owner, "createTask")
+        name = f"POST {shown}"
         form = self._form(task, None, name)
         known = self._known_ids(owner)
         attempts = self.retry.start()
@@ -225,27 +234,25 @@ class PortalClient:
 
     def update_task(self, task_id: str, task: DesiredTask, live: LiveTask) -> None:
         owner = live.owner
-        path = f"community/users/{_q(owner)}/tasks/{_q(task_id)}/update"
-        name = f"POST community/users/{owner}/tasks/{task_id}/update"
+        path, shown = _tasks_path(owner, task_id, "update")
+        name = f"POST {shown}"
         body = self._http.call("POST", path, data=self._form(task, live, name), owner=owner)
         self._check_success(body, name, owner)
 
     def set_active(self, owner: str, task_id: str, active: bool) -> None:
         verb = "enable" if active else "disable"
-        path = f"community/users/{_q(owner)}/tasks/{_q(task_id)}/{verb}"
+        path, shown = _tasks_path(owner, task_id, verb)
         body = self._http.call("POST", path, data={"f": "json"}, owner=owner)
-        self._check_success(body, f"POST community/users/{owner}/tasks/{task_id}/{verb}", owner)
+        self._check_success(body, f"POST {shown}", owner)
 
     def delete_task(self, owner: str, task_id: str) -> None:
-        path = f"community/users/{_q(owner)}/tasks/{_q(task_id)}/delete"
+        path, shown = _tasks_path(owner, task_id, "delete")
         try:
             body = self._http.call("POST", path, data={"f": "json"}, owner=owner)
         except NotFound:
             log.info("task %s of %s was already deleted", task_id, owner)
             return
-        self._check_success(body, f"POST community/users/{owner}/tasks/{task_id}/delete", owner)
-        with self._lock:
-            self._known.get(owner, set()).discard(task_id)
+        self._check_success(body, f"POST {shown}", owner)
 
     # -- helpers -------------------------------------------------------------------------
 
@@ -357,10 +364,9 @@ class PortalClient:
 
     def _page(self, owner: str, start: int) -> Page:
         params = {"f": "json", "num": str(PAGE_SIZE), "start": str(start)}
-        body = self._http.call(
-            "GET", f"community/users/{_q(owner)}/tasks", params=params, owner=owner
-        )
-        return parse_page(body, start, f"GET community/users/{owner}/tasks", owner)
+        path, shown = _tasks_path(owner)
+        body = self._http.call("GET", path, params=params, owner=owner)
+        return parse_page(body, start, f"GET {shown}", owner)
 
     @staticmethod
     def _decode(fn: Callable[[Any], T], items: list[Any], name: str) -> list[T]:
