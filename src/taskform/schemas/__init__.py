@@ -131,6 +131,8 @@ def explain(error: ValidationError, show: Show) -> list[SchemaIssue]:
             )
             return [SchemaIssue(path, message, "start it with 'version: 1' followed by 'tasks:'")]
         hint = "each task is a mapping: '- title: ...'" if name.startswith("tasks[") else ""
+        if expected == "string" and isinstance(value, (int, float)):
+            hint = "YAML read it as a number or true/false: put it in quotes"
         return [SchemaIssue(path, f"{name}: expected {words}, got {show(value, path)}", hint)]
     if kind == "enum":
         choices = [str(c) for c in expected]
