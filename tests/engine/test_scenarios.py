@@ -44,7 +44,7 @@ def _check(path: Path, actual: str) -> None:
 def _plan_outputs(case: Path) -> tuple[str, str]:
     env_file = case / "env.json"
     env = json.loads(env_file.read_text()) if env_file.exists() else {}
-    source = case / "config" if (case / "config").is_dir() else case / "taskform.yaml"
+    source = Path("config") if (case / "config").is_dir() else Path("taskform.yaml")
     config = load_config(source, env=env)
     config = config.resolve_owner(config.owner or USER)
     live: dict[str, list[LiveTask]] = defaultdict(list)

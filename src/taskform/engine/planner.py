@@ -163,10 +163,11 @@ def _next_runs(task: DesiredTask, now: datetime) -> tuple[int, ...]:
 
 def _create(task: DesiredTask, now: datetime) -> Change:
     shown = normalize.display_desired(task)
+    shown["parameters"] = dict(task.parameters)  # as declared; the portal adds its defaults
     fields: dict[str, FieldChange] = {}
     for name in normalize.FIELDS:
         value = shown[name]
-        if value is None:
+        if value is None or value == {}:
             continue
         if name == "parameters":
             for path, leaf in _flatten(value, "parameters").items():

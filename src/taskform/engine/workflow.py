@@ -29,10 +29,17 @@ class Snapshot:
 
 
 def managed_owners(config: Config, user: str) -> tuple[str, ...]:
-    """Owners whose tasks this configuration manages: every declared task's owner, and the
-    default owner (the configured one, else the signed-in user)."""
+    """Owners whose tasks this configuration manages (and ``prune`` may delete from): every
+    declared task's owner, the configured default owner, and the signed-in user when the
+    configuration declares no task at all (an empty list with ``prune: true`` means "none").
+
+    A configuration whose files all name other owners never touches the signed-in user's tasks.
+    """
     owners = set(config.owners())
-    owners.add(config.owner or user)
+    if config.owner:
+        owners.add(config.owner)
+    elif not config.tasks:
+        owners.add(user)
     return tuple(sorted(owners))
 
 
