@@ -710,3 +710,11 @@ def test_next_runs_rejects_both_day_fields_restricted() -> None:
 def test_next_runs_rejects_garbage() -> None:
     with pytest.raises(ScheduleError, match="invalid portal schedule"):
         next_runs(cf("x", "0", "*", "*", "?"), after=AFTER)
+
+
+@pytest.mark.parametrize("expr", ["0 0 * * *", "0 0 L * *", "0 0 * * 5#3"])
+def test_next_runs_near_the_end_of_time(expr: str) -> None:
+    end_of_time = datetime(9999, 12, 30, tzinfo=UTC)
+    runs = next_runs(to_portal(expr), after=end_of_time, count=5)
+    assert all(r > ms("9999-12-30T00:00") for r in runs)
+    assert next_runs(to_portal(expr), after=AFTER, start_ms=10**20) == []

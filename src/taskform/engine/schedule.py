@@ -799,19 +799,21 @@ def next_runs(
     sched = _parse_portal(fields)
     _require_one_day_field(sched, fields)
     base = after.replace(tzinfo=_UTC) if after.tzinfo is None else after.astimezone(_UTC)
-    if start_ms is not None:
-        start = _EPOCH + timedelta(milliseconds=start_ms) - _ONE_MS
-        base = max(base, start)
     runs: list[int] = []
     if count <= 0:
         return runs
-    special = isinstance(sched.dom, str)
-    moments = _special_runs(sched, base) if special else _croniter_runs(sched, base)
-    for moment in moments:
-        ms = _as_ms(moment)
-        if end_ms is not None and ms > end_ms:
-            break
-        runs.append(ms)
-        if len(runs) >= count:
-            break
+    try:
+        if start_ms is not None:
+            base = max(base, _EPOCH + timedelta(milliseconds=start_ms) - _ONE_MS)
+        special = isinstance(sched.dom, str)
+        moments = _special_runs(sched, base) if special else _croniter_runs(sched, base)
+        for moment in moments:
+            ms = _as_ms(moment)
+            if end_ms is not None and ms > end_ms:
+                break
+            runs.append(ms)
+            if len(runs) >= count:
+                break
+    except (OverflowError, ValueError):  # beyond what datetime can represent (year 9999)
+        pass
     return runs
