@@ -60,7 +60,7 @@ def common_options(func: F) -> F:
     @click.option("--debug", is_flag=True, help="Show tracebacks for unexpected errors.")
     @functools.wraps(func)
     def wrapper(*args: Any, verbose: bool, debug: bool, **kwargs: Any) -> None:
-        redact.register(*(os.environ.get(name) for name in CREDENTIAL_VARS))
+        _register_credentials()
         _setup_logging(verbose or debug)
         try:
             code = func(*args, **kwargs)
@@ -88,6 +88,17 @@ def common_options(func: F) -> F:
         sys.exit(code or 0)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _register_credentials() -> None:
+    """Credentials from the environment are scrubbed from all output. A password equal to the
+    username (the emulator's admin/admin) is not: it is no secret, and masking the username
+    everywhere would garble every owner name."""
+    user = os.environ.get("ARCGIS_USERNAME")
+    for name in CREDENTIAL_VARS:
+        value = os.environ.get(name)
+        if value and not (name == "ARCGIS_PASSWORD" and value == user):
+            redact.register(value)
 
 
 def _setup_logging(verbose: bool) -> None:
