@@ -207,6 +207,7 @@ class Transport:
     ) -> dict[str, Any]:
         headers = {"X-Esri-Authorization": f"Bearer {token}"} if token else {}
         started = time.monotonic()
+        failure: tuple[str, bool, bool] | None = None
         try:
             response = self.session.request(
                 method,
@@ -219,16 +220,18 @@ class Transport:
                 allow_redirects=False,
             )
         except requests.RequestException as exc:
+            # Raised below, outside this block, so that no chained exception keeps the
+            # request (and its auth header) reachable from the error taskform reports.
+            failure = _describe_exception(exc, self.timeout)
+        if failure is not None:
+            reason, unprocessed, retryable = failure
             elapsed = (time.monotonic() - started) * 1000
-            reason, unprocessed, retryable = _describe_exception(exc, self.timeout)
             log.debug("%s -> %s in %d ms (attempt %d)", name, reason, elapsed, number)
-            error = PortalError if not retryable else TransientError
             text = self.scrub(f"could not reach the portal: {reason}")
             if not retryable:
-                raise error(text, request=name, owner=owner) from None
-            raise _Failed(
-                error(text, request=name, owner=owner), reason, None, unprocessed
-            ) from None
+                raise PortalError(text, request=name, owner=owner)
+            error = TransientError(text, request=name, owner=owner)
+            raise _Failed(error, reason, None, unprocessed)
         elapsed = (time.monotonic() - started) * 1000
         log.debug("%s -> %d in %d ms (attempt %d)", name, response.status_code, elapsed, number)
         return self._interpret(response, name, owner)
@@ -300,9 +303,9 @@ class Transport:
                 request=name,
             )
         if code == 403:
-            who = f" of {owner!r}" if owner else ""
+            what = f"not allowed to manage the tasks of {owner!r}" if owner else "not allowed"
             raise PermissionDenied(
-                f"not allowed to manage the tasks{who}: {message}",
+                f"{what}: {message}",
                 code=code,
                 details=details,
                 request=name,
