@@ -146,10 +146,14 @@ def emulator(
     store = Store(state_file)
     try:
         store.load()
-        if state_file is not None and not state_file.exists():
-            store.save()  # fail now, not on the first write, if the file cannot be written
-    except (StateFileError, OSError) as exc:
+    except StateFileError as exc:
         raise click.ClickException(str(exc)) from None
+    if state_file is not None and not state_file.exists():
+        try:
+            store.save()  # fail now, not on the first write, if the file cannot be written
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            raise click.ClickException(f"cannot write state file {state_file}: {reason}") from None
     logging.basicConfig(level=logging.WARNING, format="taskform emulator: %(message)s")
     app = EmulatorApp(store, accounts, Faults(seed), active_task_limit)
     handler = type("RequestHandler", (_RequestHandler,), {"log_requests": log_requests})
@@ -157,18 +161,19 @@ def emulator(
         server = make_server(host, port, app, threaded=True, request_handler=handler)
     except (OSError, SystemExit) as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc}") from None
-    shown_host = f"[{host}]" if ":" in host else host
-    click.echo(f"taskform emulator listening on http://{shown_host}:{server.port}")
-    sys.stdout.flush()
-    _serve(server, store)
+    _serve(server, store, host)
 
 
-def _serve(server: BaseWSGIServer, store: Store) -> None:
+def _serve(server: BaseWSGIServer, store: Store, host: str) -> None:
     def stop(signum: int, frame: FrameType | None) -> None:
         threading.Thread(target=server.shutdown, daemon=True).start()
 
+    # Handlers first: whoever reads the URL line may signal us at once.
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
+    shown_host = f"[{host}]" if ":" in host else host
+    click.echo(f"taskform emulator listening on http://{shown_host}:{server.port}")
+    sys.stdout.flush()
     server.serve_forever(poll_interval=0.1)
     with store.lock:  # let a write that is under way reach the disk before exiting
         pass

@@ -297,7 +297,12 @@ class SharingApi:
             )
 
     def _commit(self, ctx: Ctx) -> None:
-        self.store.save()
+        """Persist the change before answering; if that fails, undo it and say so."""
+        try:
+            self.store.save()
+        except OSError as exc:
+            self.store.rollback()
+            raise PortalError(500, "Unable to save the change.", [str(exc.strerror)]) from None
         ctx.committed = True
 
 

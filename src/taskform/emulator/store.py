@@ -47,6 +47,7 @@ class Store:
         self.tokens: dict[str, dict[str, Any]] = {}
         self.token_uses: dict[str, int] = {}  # not persisted: counts for token_ttl_requests
         self.clock_ms: int | None = None
+        self._saved: bytes | None = None  # what the state file holds, for rollback()
 
     # -- time ---------------------------------------------------------------------------------
 
@@ -70,10 +71,17 @@ class Store:
             raise StateFileError(f"state file {self.path} is not valid JSON: {exc}") from exc
         try:
             self._restore(data)
+            self._saved = raw.encode("utf-8")
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise StateFileError(
                 f"state file {self.path} is not a taskform emulator state file: {exc}"
             ) from exc
+
+    def rollback(self) -> None:
+        """After a failed save: forget the unsaved change (back to the last saved state)."""
+        self.tasks, self.runs, self.tokens, self.clock_ms = {}, {}, {}, None
+        if self._saved is not None:
+            self._restore(json.loads(self._saved))
 
     def _restore(self, data: Any) -> None:
         if not isinstance(data, dict) or data.get("format") != STATE_FORMAT:
@@ -122,6 +130,7 @@ class Store:
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(tmp_name, self.path)
+            self._saved = payload
         except BaseException:
             with contextlib.suppress(OSError):
                 os.unlink(tmp_name)
