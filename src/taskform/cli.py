@@ -344,7 +344,14 @@ def export(owners: tuple[str, ...], output: str | None, **opts: Any) -> int:
             "by owner and title, so rename or delete the extra ones before planning.",
             err=True,
         )
-    text = export_yaml(live, default_owner=default)
+    secrets: dict[str, str] = {}
+    text = export_yaml(live, default_owner=default, secrets=secrets)
+    for where, name in sorted(secrets.items()):
+        out(
+            f"Note: {where} looks like a credential; it is written as ${{secret:{name}}}. "
+            f"Set {name} in the environment before planning.",
+            err=True,
+        )
     if output:
         _write_atomic(Path(output), text)
         count = sum(len(t) for t in live.values())

@@ -7,6 +7,7 @@ the same portal shows no changes.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -22,7 +23,38 @@ HEADER = (
 )
 
 
-def task_entry(task: LiveTask, *, default_owner: str | None) -> dict[str, Any]:
+#: Parameter names that hold credentials. Their live values are never written to the export:
+#: a ``${secret:NAME}`` reference takes their place, to be set in the environment.
+SECRET_NAME = re.compile(r"pass(word|wd|phrase)?|secret|token|api_?key|credential|private", re.I)
+
+
+def secret_reference(task: LiveTask, path: str) -> str:
+    """The environment variable name suggested for a secret parameter of a task."""
+    raw = f"{task.title}_{path.rsplit('.', 1)[-1]}"
+    return re.sub(r"[^A-Z0-9]+", "_", raw.upper()).strip("_") or "SECRET"
+
+
+def _mask_secrets(
+    task: LiveTask, value: Any, path: str, found: dict[str, str]
+) -> Any:
+    if isinstance(value, Mapping):
+        return {
+            key: _mask_secrets(task, inner, f"{path}.{key}" if path else str(key), found)
+            for key, inner in value.items()
+        }
+    leaf = path.rsplit(".", 1)[-1]
+    if isinstance(value, str) and value and SECRET_NAME.search(leaf):
+        name = secret_reference(task, path)
+        found[path] = name
+        return "${secret:" + name + "}"
+    return value
+
+
+def task_entry(
+    task: LiveTask, *, default_owner: str | None, secrets: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """One task as a config mapping (keys in the order people read them). Parameters whose
+    names look like credentials become ``${secret:NAME}``; ``secrets`` collects path -> NAME."""
     """One task as a config mapping (keys in the order people read them)."""
     entry: dict[str, Any] = {"title": task.title, "type": task.type}
     if task.owner != default_owner:
@@ -45,7 +77,10 @@ def task_entry(task: LiveTask, *, default_owner: str | None) -> dict[str, Any]:
         entry["task_url"] = task.task_url
     params = normalize.parameters(task.type, task.parameters)
     if params:
-        entry["parameters"] = params
+        found: dict[str, str] = {}
+        entry["parameters"] = _mask_secrets(task, params, "", found)
+        if secrets is not None:
+            secrets.update(found)
     return entry
 
 
@@ -59,14 +94,26 @@ def duplicates(tasks: Sequence[LiveTask]) -> list[tuple[str, str]]:
 
 
 def export_yaml(
-    live: Mapping[str, Sequence[LiveTask]], *, default_owner: str | None = None
+    live: Mapping[str, Sequence[LiveTask]],
+    *,
+    default_owner: str | None = None,
+    secrets: dict[str, str] | None = None,
 ) -> str:
-    """The YAML text of a config declaring every given live task."""
+    """The YAML text of a config declaring every given live task. ``secrets``, if given,
+    receives the names of the ``${secret:NAME}`` references written in place of values."""
     tasks = [t for owner in sorted(live) for t in sorted(live[owner], key=_order)]
     document: dict[str, Any] = {"version": 1}
     if default_owner:
         document["owner"] = default_owner
-    document["tasks"] = [task_entry(t, default_owner=default_owner) for t in tasks]
+    found: dict[str, str] = {}
+    entries = []
+    for task in tasks:
+        mine: dict[str, str] = {}
+        entries.append(task_entry(task, default_owner=default_owner, secrets=mine))
+        found.update({f"{task.owner}/{task.title}: {path}": name for path, name in mine.items()})
+    document["tasks"] = entries
+    if secrets is not None:
+        secrets.update(found)
     body = yaml.safe_dump(
         document, sort_keys=False, allow_unicode=True, default_flow_style=False, width=100
     )
