@@ -166,3 +166,17 @@ def test_paused_task_does_not_run(emu: EmulatorProcess, admin: Api) -> None:
         f"{emu.url}/__emulator/runs", json={"task_id": task_id, "status": "succeeded"}, timeout=10
     )
     assert response.status_code == 409
+
+
+def test_control_run_with_explicit_created(emu: EmulatorProcess, admin: Api) -> None:
+    task_id = admin.create()
+    older = emu.record_run(task_id, "failed", created=T0 + 2)
+    newer = emu.record_run(task_id, "succeeded", created=T0 + 1)
+    assert (older["created"], newer["created"]) == (T0 + 2, T0 + 1)
+    assert admin.task(task_id)["lastStart"] == T0 + 1  # the last recorded run
+    bad = requests.post(
+        f"{emu.url}/__emulator/runs",
+        json={"task_id": task_id, "status": "failed", "created": "yesterday"},
+        timeout=10,
+    )
+    assert bad.status_code == 400

@@ -6,7 +6,9 @@ POST   /__emulator/stats/reset     zero the counters; returns them
 GET    /__emulator/faults          the fault settings (see faults.py)
 POST   /__emulator/faults          merge the given keys (JSON object); returns all settings
 POST   /__emulator/runs            record a run: ``{"task_id", "owner"?, "status",
-                                   "result"?, "url"?}`` -> the run object
+                                   "result"?, "url"?, "created"?}`` -> the run object;
+                                   only active tasks run (409 otherwise); ``created``
+                                   (epoch ms) defaults to the emulator clock
 GET    /__emulator/clock           ``{"now": ms, "fixed": bool}``
 POST   /__emulator/clock           ``{"now": ms}`` fixes the clock; ``{"now": null}`` = real
                                    time; ``{"advance_ms": n}`` moves a fixed clock on
@@ -82,13 +84,15 @@ class Control:
     def _record_run(self, request: Request) -> dict[str, Any]:
         body = _body(request)
         task_id, status = body.get("task_id"), body.get("status")
-        result, url = body.get("result", ""), body.get("url")
+        result, url, created = body.get("result", ""), body.get("url"), body.get("created")
         if not isinstance(task_id, str):
             raise ControlError(400, "task_id (string) is required")
         if status not in tasks.RUN_STATUSES:
             raise ControlError(400, f"status must be one of {', '.join(tasks.RUN_STATUSES)}")
         if not isinstance(result, str) or (url is not None and not isinstance(url, str)):
             raise ControlError(400, "result and url must be strings")
+        if created is not None and (isinstance(created, bool) or not isinstance(created, int)):
+            raise ControlError(400, "created must be epoch milliseconds")
         with self.store.lock:
             record = self.store.tasks.get(task_id)
             owner = body.get("owner")
@@ -105,7 +109,7 @@ class Control:
                     "/runs/{runId}"
                 )
             runs = self.store.runs.setdefault(task_id, [])
-            run = tasks.record_run(record, runs, status, result, url, now)
+            run = tasks.record_run(record, runs, status, result, url, now, created)
             self.store.save()
             return run
 

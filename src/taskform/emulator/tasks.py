@@ -301,10 +301,15 @@ def record_run(
     result: str,
     url: str,
     now_ms: int,
+    created: int | None = None,
 ) -> dict[str, Any]:
     """Record one run of the task (what the portal's scheduler does) and apply the lifecycle:
-    completed after maxOccurrences runs, disabled after 5 consecutive failed runs."""
-    created = max(now_ms, runs[-1]["created"] + 1) if runs else now_ms  # keeps runs ordered
+    completed after maxOccurrences runs, disabled after 5 consecutive failed runs.
+
+    Without an explicit ``created`` the run starts now, or 1 ms after the previous run, so
+    runs recorded on a fixed clock still have distinct, increasing start times."""
+    if created is None:
+        created = max(now_ms, runs[-1]["created"] + 1) if runs else now_ms
     record["lastStart"] = created
     record["occurrences"] += 1
     if status in ("failed", "submitfailed"):
