@@ -42,6 +42,7 @@ from taskform.engine.yamlpos import (
 from taskform.errors import ConfigError, Problem, ScheduleError
 from taskform.schemas import explain, label, load_schema, suggest, validator
 
+TOP_KEYS: tuple[str, ...] = tuple(load_schema()["properties"])
 TASK_KEYS: tuple[str, ...] = tuple(load_schema()["$defs"]["task"]["properties"])
 ABSENT_KEYS = ("title", "owner", "absent", "description")
 NOTEBOOK_PARAMETERS: Mapping[str, type] = {
@@ -269,6 +270,10 @@ class _Loader:
 
     def _interpolate(self, file: _File, value: Any, path: YamlPath) -> Any:
         """``value`` with every reference replaced; problems are recorded, not raised."""
+        unknown_top = len(path) == 1 and path[0] not in TOP_KEYS
+        unknown_task = len(path) == 3 and path[0] == "tasks" and path[2] not in TASK_KEYS
+        if unknown_top or unknown_task:
+            return value  # reported as an unknown key: what it holds does not matter
         if isinstance(value, dict):
             return {k: self._interpolate(file, v, (*path, k)) for k, v in value.items()}
         if isinstance(value, list):

@@ -71,6 +71,8 @@ def interpolate(text: str, env: Mapping[str, str], *, secrets_allowed: bool) -> 
         if end < 0:
             failures.append(Failure("unterminated '${': there is no closing '}'", _ESCAPE_HINT))
             break
+        if text.startswith("${{", match.start()) and text.startswith("}}", end):
+            end += 1  # a GitHub Actions expression: show all of it
         inner = text[match.end() : end]
         pos = end + 1
         kind, _, name = inner.partition(":")
@@ -102,6 +104,7 @@ def interpolate(text: str, env: Mapping[str, str], *, secrets_allowed: bool) -> 
             continue
         (secret_names if kind == "secret" else env_names).append(name)
         out.append(value)
+    failures = list(dict.fromkeys(failures))  # the same mistake twice in a string: once
     return Result("".join(out), tuple(env_names), tuple(secret_names), tuple(failures), escaped)
 
 

@@ -73,8 +73,12 @@ def suggest(word: str, choices: Iterator[str] | list[str] | tuple[str, ...]) -> 
     lowered = {c.lower(): c for c in options}
     if word.lower() in lowered:
         return lowered[word.lower()]
-    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
-    return close[0] if close else None
+    close = difflib.get_close_matches(word, options, n=1, cutoff=0.7)
+    if close:
+        return close[0]
+    if len(word) >= 4:  # 'Notebook' -> 'ExecuteNotebook'
+        return next((c for c in options if word.lower() in c.lower()), None)
+    return None
 
 
 def label(path: Path) -> str:
@@ -113,7 +117,8 @@ def explain(error: ValidationError, show: Show) -> list[SchemaIssue]:
         meant = {suggest(str(k), known) for k in value if k not in known}
         issues = []
         for key in expected:
-            if key in value or key in meant:
+            # jsonschema reports each missing key in an error of its own.
+            if key in value or key in meant or not error.message.startswith(repr(key)):
                 continue
             if key == "version":
                 issues.append(SchemaIssue(path, "missing 'version: 1'", "add it at the top"))
