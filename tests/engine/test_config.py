@@ -123,7 +123,7 @@ def test_env_defaults_to_os_environ(monkeypatch: pytest.MonkeyPatch) -> None:
     )
 
 
-def test_path_objects_and_every_good_config_load(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_path_objects_and_every_good_config_load() -> None:
     for folder in sorted(p for p in GOOD.iterdir() if p.is_dir()):
         target = folder / "taskform.yaml"
         assert load_config(target if target.exists() else folder, env=ENV).tasks

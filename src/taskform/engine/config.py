@@ -390,7 +390,10 @@ class _TaskChecker:
             try:
                 cron = to_portal(schedule)
             except ScheduleError as exc:
-                self.add(("schedule",), str(exc))
+                message, template = str(exc), self.file.templates.get((*self.base, "schedule"))
+                if template is not None:  # name a value from the environment, never show it
+                    message = message.replace(f"'{schedule}'", describe(template))
+                self.add(("schedule",), message)
         self._check_parameters(kind)
         start = self._date("start_date")
         end = self._date("end_date")
