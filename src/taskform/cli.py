@@ -40,6 +40,7 @@ from taskform.engine.workflow import Snapshot, read_runs, snapshot
 from taskform.errors import TaskformError
 from taskform.portal.client import PortalClient
 from taskform.portal.retry import RetryPolicy
+from taskform.schemas import load_schema_text
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -150,10 +151,14 @@ def _load(config_path: str) -> Config:
 
 
 def _lookup(params: Any, path: str) -> Any:
+    """The value at a dotted parameter path (list items by index), or None."""
     for part in path.split("."):
-        if not isinstance(params, dict) or part not in params:
+        if isinstance(params, dict) and part in params:
+            params = params[part]
+        elif isinstance(params, list) and part.isdigit() and int(part) < len(params):
+            params = params[int(part)]
+        else:
             return None
-        params = params[part]
     return params
 
 
@@ -276,6 +281,7 @@ def _run_apply(the_plan: Plan, portal: Portal, parallelism: int) -> int:
             report = apply_plan(the_plan, portal, parallelism=parallelism, progress=tick, stop=stop)
     else:
         report = apply_plan(the_plan, portal, parallelism=parallelism, stop=stop)
+    out("")
     out(render.render_apply_report(report, color=_color()), nl=False)
     if report.interrupted:
         return 130
@@ -378,11 +384,11 @@ def status(config_path: str, fmt: str, last: int, **opts: Any) -> int:
 
 
 @cli.command()
-def schema() -> None:
+@common_options
+def schema() -> int:
     """Print the JSON Schema of the configuration."""
-    from taskform.schemas import load_schema_text
-
-    click.echo(load_schema_text(), nl=False)
+    out(load_schema_text(), nl=False)
+    return 0
 
 
 cli.add_command(emulator_command)
