@@ -28,8 +28,9 @@ class _RequestHandler(WSGIRequestHandler):
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         if self.log_requests:
-            path = self.path.split("?", 1)[0]
-            sys.stderr.write(f"{self.command} {path} {code}\n")
+            # A malformed request line leaves no path (werkzeug forwards unknown attributes).
+            path = str(vars(self).get("path", "?")).split("?", 1)[0]
+            sys.stderr.write(f"{vars(self).get('command', '-')} {path} {code}\n")
 
     def log_error(self, format: str, *args: Any) -> None:
         if self.log_requests:
@@ -119,6 +120,17 @@ def _api_keys(specs: tuple[str, ...], users: dict[str, Account]) -> dict[str, st
     show_default=True,
     help="Longest generateToken expiration granted, in minutes.",
 )
+@click.option(
+    "--tls-cert",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Serve HTTPS with this PEM certificate (needs --tls-key). The ArcGIS API "
+    "for Python insists on HTTPS until it has read portals/self.",
+)
+@click.option(
+    "--tls-key",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="PEM private key for --tls-cert.",
+)
 @click.option("--log-requests", is_flag=True, help="Log each request (method, path, status).")
 def emulator(
     host: str,
@@ -130,6 +142,8 @@ def emulator(
     seed: int | None,
     active_task_limit: int,
     token_expiration_max: int,
+    tls_cert: Path | None,
+    tls_key: Path | None,
     log_requests: bool,
 ) -> None:
     """Run a local ArcGIS portal emulator for scheduled tasks (the Sharing API).
@@ -137,6 +151,9 @@ def emulator(
     The first line on stdout is the portal URL to give taskform. Stops cleanly (exit 0) on
     Ctrl-C or SIGTERM.
     """
+    if (tls_cert is None) != (tls_key is None):
+        raise click.UsageError("--tls-cert and --tls-key go together")
+    tls = (str(tls_cert), str(tls_key)) if tls_cert and tls_key else None
     accounts_by_name = _users(users, admins)
     accounts = Accounts(
         users=accounts_by_name,
@@ -158,13 +175,15 @@ def emulator(
     app = EmulatorApp(store, accounts, Faults(seed), active_task_limit)
     handler = type("RequestHandler", (_RequestHandler,), {"log_requests": log_requests})
     try:
-        server = make_server(host, port, app, threaded=True, request_handler=handler)
+        server = make_server(
+            host, port, app, threaded=True, request_handler=handler, ssl_context=tls
+        )
     except (OSError, SystemExit) as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc}") from None
-    _serve(server, store, host)
+    _serve(server, store, host, "https" if tls else "http")
 
 
-def _serve(server: BaseWSGIServer, store: Store, host: str) -> None:
+def _serve(server: BaseWSGIServer, store: Store, host: str, scheme: str) -> None:
     def stop(signum: int, frame: FrameType | None) -> None:
         threading.Thread(target=server.shutdown, daemon=True).start()
 
@@ -172,7 +191,7 @@ def _serve(server: BaseWSGIServer, store: Store, host: str) -> None:
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     shown_host = f"[{host}]" if ":" in host else host
-    click.echo(f"taskform emulator listening on http://{shown_host}:{server.port}")
+    click.echo(f"taskform emulator listening on {scheme}://{shown_host}:{server.port}")
     sys.stdout.flush()
     server.serve_forever(poll_interval=0.1)
     with store.lock:  # let a write that is under way reach the disk before exiting
