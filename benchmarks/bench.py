@@ -75,8 +75,13 @@ class Emulator:
         return response.json()
 
     def token(self) -> str:
-        data = {"username": USER, "password": PASSWORD, "client": "referer",
-                "referer": self.url, "f": "json"}
+        data = {
+            "username": USER,
+            "password": PASSWORD,
+            "client": "referer",
+            "referer": self.url,
+            "f": "json",
+        }
         result = self.http.post(f"{self.url}/sharing/rest/generateToken", data=data, timeout=30)
         return str(result.json()["token"])
 
@@ -86,8 +91,13 @@ class Emulator:
 
 
 def task(i: int, hour: int = 2) -> dict[str, Any]:
-    return {"title": f"Task {i:05d}", "type": "ExecuteNotebook", "item_id": ITEM,
-            "schedule": f"{i % 60} {hour} * * *", "max_occurrences": 1000}
+    return {
+        "title": f"Task {i:05d}",
+        "type": "ExecuteNotebook",
+        "item_id": ITEM,
+        "schedule": f"{i % 60} {hour} * * *",
+        "max_occurrences": 1000,
+    }
 
 
 def seed(emu: Emulator, n: int) -> None:
@@ -98,9 +108,18 @@ def seed(emu: Emulator, n: int) -> None:
     def create(i: int) -> None:
         t = task(i)
         minute, hour, *_ = t["schedule"].split()
-        form = {"title": t["title"], "type": t["type"], "itemId": ITEM, "minute": minute,
-                "hour": hour, "dayOfMonth": "*", "month": "*", "dayOfWeek": "?",
-                "maxOccurrences": "1000", "f": "json"}
+        form = {
+            "title": t["title"],
+            "type": t["type"],
+            "itemId": ITEM,
+            "minute": minute,
+            "hour": hour,
+            "dayOfMonth": "*",
+            "month": "*",
+            "dayOfWeek": "?",
+            "maxOccurrences": "1000",
+            "f": "json",
+        }
         body = emu.http.post(url, data=form, headers=headers, timeout=60).json()
         assert body.get("success"), body
 
@@ -117,8 +136,12 @@ def run_taskform(emu: Emulator, args: list[str]) -> tuple[float, float | None, i
     """Run taskform as its own process; returns wall seconds, peak RSS in MB, exit code."""
     env = dict(os.environ, ARCGIS_URL=emu.url, ARCGIS_USERNAME=USER, ARCGIS_PASSWORD=PASSWORD)
     start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "taskform", *args], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "taskform", *args],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     code = os.waitstatus_to_exitcode(status)
@@ -130,14 +153,29 @@ def run_taskform(emu: Emulator, args: list[str]) -> tuple[float, float | None, i
     return wall, peak, code
 
 
-def measure(emu: Emulator, n: int, scenario: str, args: list[str], writes_floor: int,
-            parallelism: int | None = None) -> Row:
+def measure(
+    emu: Emulator,
+    n: int,
+    scenario: str,
+    args: list[str],
+    writes_floor: int,
+    parallelism: int | None = None,
+) -> Row:
     emu.control("POST", "stats/reset")
     wall, peak, _ = run_taskform(emu, args)
     stats = emu.control("GET", "stats")
     floor = math.ceil(n / 100) + writes_floor
-    return Row(n, scenario, parallelism, round(wall, 2), stats["requests"], stats["writes"],
-               floor, round(stats["requests"] / floor, 2), round(peak, 1) if peak else None)
+    return Row(
+        n,
+        scenario,
+        parallelism,
+        round(wall, 2),
+        stats["requests"],
+        stats["writes"],
+        floor,
+        round(stats["requests"] / floor, 2),
+        round(peak, 1) if peak else None,
+    )
 
 
 def naive(emu: Emulator, n: int) -> Row:
@@ -150,8 +188,9 @@ def naive(emu: Emulator, n: int) -> Row:
     start = time.perf_counter()
     ids, start_at = [], 1
     while start_at != -1:
-        page = emu.http.get(base, params={"f": "json", "num": 100, "start": start_at},
-                            headers=headers, timeout=60).json()
+        page = emu.http.get(
+            base, params={"f": "json", "num": 100, "start": start_at}, headers=headers, timeout=60
+        ).json()
         ids += [t["id"] for t in page["tasks"]]
         start_at = page["nextStart"]
     for task_id in ids:
@@ -159,8 +198,17 @@ def naive(emu: Emulator, n: int) -> Row:
     wall = time.perf_counter() - start
     stats = emu.control("GET", "stats")
     floor = math.ceil(n / 100)
-    return Row(n, "naive read (ids + GET per task)", None, round(wall, 2), stats["requests"],
-               0, floor, round(stats["requests"] / floor, 2), None)
+    return Row(
+        n,
+        "naive read (ids + GET per task)",
+        None,
+        round(wall, 2),
+        stats["requests"],
+        0,
+        floor,
+        round(stats["requests"] / floor, 2),
+        None,
+    )
 
 
 def planner_cpu(n: int) -> float:
@@ -172,15 +220,32 @@ def planner_cpu(n: int) -> float:
     desired, live = [], []
     for i in range(n):
         expr = task(i, 3 if i < n // 10 else 2)["schedule"]
-        desired.append(DesiredTask(owner=USER, title=f"Task {i:05d}", type="ExecuteNotebook",
-                                   item_id=ITEM, schedule=expr, cron=to_portal(expr),
-                                   max_occurrences=1000))
+        desired.append(
+            DesiredTask(
+                owner=USER,
+                title=f"Task {i:05d}",
+                type="ExecuteNotebook",
+                item_id=ITEM,
+                schedule=expr,
+                cron=to_portal(expr),
+                max_occurrences=1000,
+            )
+        )
         cron = to_portal(task(i)["schedule"])
         raw = {"id": f"{i:032x}", "title": f"Task {i:05d}", "updated": 1}
-        live.append(LiveTask(id=f"{i:032x}", owner=USER, title=f"Task {i:05d}",
-                             type="ExecuteNotebook", cron=cron, item_id=ITEM,
-                             max_occurrences=1000, raw=raw,
-                             parameters={"notebookParameters": "{}"}))
+        live.append(
+            LiveTask(
+                id=f"{i:032x}",
+                owner=USER,
+                title=f"Task {i:05d}",
+                type="ExecuteNotebook",
+                cron=cron,
+                item_id=ITEM,
+                max_occurrences=1000,
+                raw=raw,
+                parameters={"notebookParameters": "{}"},
+            )
+        )
     start = time.process_time()
     plan = make_plan(desired, {USER: live}, now=datetime.now(timezone.utc))
     spent = time.process_time() - start
@@ -205,11 +270,16 @@ def bench(n: int, latency_ms: int, parallelisms: list[int]) -> tuple[list[Row], 
             rows.append(measure(emu, n, "plan, 10% changed", ["plan", "-c", str(config)], 0))
             for k, p in enumerate(parallelisms):
                 write_config(config, n, changed, 4 + k)  # a fresh change set each time
-                rows.append(measure(
-                    emu, n, f"apply {changed} changes",
-                    ["apply", "-c", str(config), "--auto-approve", "--parallelism", str(p)],
-                    changed, p,
-                ))
+                rows.append(
+                    measure(
+                        emu,
+                        n,
+                        f"apply {changed} changes",
+                        ["apply", "-c", str(config), "--auto-approve", "--parallelism", str(p)],
+                        changed,
+                        p,
+                    )
+                )
             rows.append(naive(emu, n))
         finally:
             emu.stop()
@@ -218,13 +288,28 @@ def bench(n: int, latency_ms: int, parallelisms: list[int]) -> tuple[list[Row], 
 
 def table(rows: list[Row]) -> str:
     head = ["N", "scenario", "par", "wall s", "requests", "writes", "floor", "ratio", "peak MB"]
-    body = [[str(r.n), r.scenario, str(r.parallelism or "-"), f"{r.wall_s:.2f}", str(r.requests),
-             str(r.writes), str(r.floor), f"{r.ratio:.2f}",
-             f"{r.peak_rss_mb:.0f}" if r.peak_rss_mb else "-"] for r in rows]
-    widths = [max(len(x) for x in col) for col in zip(head, *body)]
-    line = lambda cells: "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths)) + " |"  # noqa: E731
-    return "\n".join([line(head), "|" + "|".join("-" * (w + 2) for w in widths) + "|",
-                      *map(line, body)])
+    body = [
+        [
+            str(r.n),
+            r.scenario,
+            str(r.parallelism or "-"),
+            f"{r.wall_s:.2f}",
+            str(r.requests),
+            str(r.writes),
+            str(r.floor),
+            f"{r.ratio:.2f}",
+            f"{r.peak_rss_mb:.0f}" if r.peak_rss_mb else "-",
+        ]
+        for r in rows
+    ]
+    widths = [max(len(x) for x in col) for col in zip(head, *body, strict=True)]
+
+    def line(cells: list[str]) -> str:
+        return "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)) + " |"
+
+    return "\n".join(
+        [line(head), "|" + "|".join("-" * (w + 2) for w in widths) + "|", *map(line, body)]
+    )
 
 
 def main() -> None:
@@ -245,14 +330,23 @@ def main() -> None:
     print(f"taskform benchmark — emulator latency {args.latency_ms} ms/request — {machine}")
     print(table(rows))
     print()
-    print("Planner CPU time (make_plan, 10% changed): "
-          + ", ".join(f"N={n}: {s:.3f} s" for n, s in cpu.items()))
+    print(
+        "Planner CPU time (make_plan, 10% changed): "
+        + ", ".join(f"N={n}: {s:.3f} s" for n, s in cpu.items())
+    )
     if args.json:
-        args.json.write_text(json.dumps({
-            "latency_ms": args.latency_ms, "machine": machine,
-            "rows": [asdict(r) for r in rows],
-            "planner_cpu_s": {str(n): s for n, s in cpu.items()},
-        }, indent=2) + "\n")
+        args.json.write_text(
+            json.dumps(
+                {
+                    "latency_ms": args.latency_ms,
+                    "machine": machine,
+                    "rows": [asdict(r) for r in rows],
+                    "planner_cpu_s": {str(n): s for n, s in cpu.items()},
+                },
+                indent=2,
+            )
+            + "\n"
+        )
 
 
 if __name__ == "__main__":

@@ -29,8 +29,14 @@ def live_task(
     raw.update({k: v for k, v in fields.items() if k != "raw"})
     raw["cronSchedule"] = cron.as_portal()
     return LiveTask(
-        id=task_id, owner=owner, title=title, type=type, cron=cron, item_id=item_id,
-        raw=raw, **fields,
+        id=task_id,
+        owner=owner,
+        title=title,
+        type=type,
+        cron=cron,
+        item_id=item_id,
+        raw=raw,
+        **fields,
     )
 
 
@@ -61,9 +67,16 @@ class MemoryPortal:
         self._record("create", task.title)
         assert task.cron is not None and task.type is not None
         created = live_task(
-            task.owner, task.title, type=task.type, cron=task.cron, item_id=task.item_id,
-            parameters=dict(task.parameters), max_occurrences=task.max_occurrences,
-            start_date=task.start_date, end_date=task.end_date, task_url=task.task_url,
+            task.owner,
+            task.title,
+            type=task.type,
+            cron=task.cron,
+            item_id=task.item_id,
+            parameters=dict(task.parameters),
+            max_occurrences=task.max_occurrences,
+            start_date=task.start_date,
+            end_date=task.end_date,
+            task_url=task.task_url,
         )
         with self._lock:
             self.tasks[created.id] = created
@@ -74,12 +87,21 @@ class MemoryPortal:
         assert task.cron is not None and task.type is not None
         old = self.tasks[task_id]
         updated = live_task(
-            task.owner, task.title, id=task_id, type=task.type, cron=task.cron,
-            item_id=task.item_id, parameters=dict(task.parameters),
-            max_occurrences=task.max_occurrences if task.max_occurrences is not None
+            task.owner,
+            task.title,
+            id=task_id,
+            type=task.type,
+            cron=task.cron,
+            item_id=task.item_id,
+            parameters=dict(task.parameters),
+            max_occurrences=task.max_occurrences
+            if task.max_occurrences is not None
             else old.max_occurrences,
-            start_date=task.start_date, end_date=task.end_date, task_url=task.task_url,
-            active=old.active, task_state=old.task_state,
+            start_date=task.start_date,
+            end_date=task.end_date,
+            task_url=task.task_url,
+            active=old.active,
+            task_state=old.task_state,
         )
         with self._lock:
             self.tasks[task_id] = updated
@@ -87,12 +109,27 @@ class MemoryPortal:
     def set_active(self, owner: str, task_id: str, active: bool) -> None:
         old = self.tasks[task_id]
         self._record("enable" if active else "disable", old.title)
-        fields = {k: getattr(old, k) for k in (
-            "item_id", "parameters", "max_occurrences", "start_date", "end_date", "task_url")}
+        fields = {
+            k: getattr(old, k)
+            for k in (
+                "item_id",
+                "parameters",
+                "max_occurrences",
+                "start_date",
+                "end_date",
+                "task_url",
+            )
+        }
         with self._lock:
             self.tasks[task_id] = live_task(
-                old.owner, old.title, id=task_id, type=old.type, cron=old.cron,
-                active=active, task_state="active" if active else "paused", **fields,
+                old.owner,
+                old.title,
+                id=task_id,
+                type=old.type,
+                cron=old.cron,
+                active=active,
+                task_state="active" if active else "paused",
+                **fields,
             )
 
     def delete_task(self, owner: str, task_id: str) -> None:

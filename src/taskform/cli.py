@@ -57,7 +57,9 @@ def out(text: str, *, err: bool = False, nl: bool = True) -> None:
 def common_options(func: F) -> F:
     """-v/--verbose and --debug for every command, plus the error handling they steer."""
 
-    @click.option("-v", "--verbose", is_flag=True, help="Log every HTTP request (never a credential).")
+    @click.option(
+        "-v", "--verbose", is_flag=True, help="Log every HTTP request (never a credential)."
+    )
     @click.option("--debug", is_flag=True, help="Show tracebacks for unexpected errors.")
     @functools.wraps(func)
     def wrapper(*args: Any, verbose: bool, debug: bool, **kwargs: Any) -> None:
@@ -122,7 +124,9 @@ config_option = click.option(
 
 
 def portal_options(func: F) -> F:
-    func = click.option("--portal", "portal_url", help="Portal URL (else $ARCGIS_URL, else config).")(func)
+    func = click.option(
+        "--portal", "portal_url", help="Portal URL (else $ARCGIS_URL, else config)."
+    )(func)
     func = click.option(
         "--ca-bundle",
         type=click.Path(exists=True, dir_okay=False),
@@ -130,11 +134,17 @@ def portal_options(func: F) -> F:
         help="CA bundle for TLS verification (default: the system's). Also $ARCGIS_CA_BUNDLE.",
     )(func)
     func = click.option(
-        "--retries", default=5, show_default=True, type=click.IntRange(1, 20),
+        "--retries",
+        default=5,
+        show_default=True,
+        type=click.IntRange(1, 20),
         help="Attempts per request on connection errors, HTTP 5xx and 429.",
     )(func)
     func = click.option(
-        "--retry-max-time", default=120.0, show_default=True, type=click.FloatRange(0),
+        "--retry-max-time",
+        default=120.0,
+        show_default=True,
+        type=click.FloatRange(0),
         help="Seconds one request may spend retrying in all.",
     )(func)
     return func
@@ -199,11 +209,24 @@ def validate(config_path: str) -> int:
 @cli.command()
 @config_option
 @portal_options
-@click.option("--out", "out_file", type=click.Path(dir_okay=False), help="Save the plan (JSON) for 'apply PLANFILE'.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
+@click.option(
+    "--out",
+    "out_file",
+    type=click.Path(dir_okay=False),
+    help="Save the plan (JSON) for 'apply PLANFILE'.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+)
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 0 with no changes, 2 with changes.")
 @common_options
-def plan(config_path: str, out_file: str | None, fmt: str, detailed_exitcode: bool, **opts: Any) -> int:
+def plan(
+    config_path: str, out_file: str | None, fmt: str, detailed_exitcode: bool, **opts: Any
+) -> int:
     """Show what apply would change (read-only)."""
     snap, url, _ = _snapshot(config_path, opts)
     meta = _meta(snap, url, config_path)
@@ -227,8 +250,16 @@ def plan(config_path: str, out_file: str | None, fmt: str, detailed_exitcode: bo
 @portal_options
 @click.argument("plan_file", required=False, type=click.Path(dir_okay=False))
 @click.option("--auto-approve", is_flag=True, help="Apply without asking.")
-@click.option("--parallelism", default=4, show_default=True, type=click.IntRange(1, 64), help="Writes at once.")
-@click.option("--force", is_flag=True, help="Apply even if the plan deletes more than the safety limit.")
+@click.option(
+    "--parallelism",
+    default=4,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Writes at once.",
+)
+@click.option(
+    "--force", is_flag=True, help="Apply even if the plan deletes more than the safety limit."
+)
 @common_options
 def apply(
     config_path: str,
@@ -245,9 +276,7 @@ def apply(
         if config_path == "taskform.yaml" and saved.config:
             source = saved.config
         snap, url, client = _snapshot(source, opts)
-        the_plan = planfile.select(
-            saved, snap.plan, portal=url, config_digest=snap.config.digest()
-        )
+        the_plan = planfile.select(saved, snap.plan, portal=url, config_digest=snap.config.digest())
     else:
         snap, url, client = _snapshot(config_path, opts)
         the_plan = snap.plan
@@ -264,7 +293,9 @@ def apply(
                 "refusing to apply without confirmation: there is no terminal to ask. "
                 "Use --auto-approve, or apply a reviewed plan file (taskform apply PLANFILE)"
             )
-        answer = click.prompt("Apply these changes? Only 'yes' will be accepted", default="", show_default=False)
+        answer = click.prompt(
+            "Apply these changes? Only 'yes' will be accepted", default="", show_default=False
+        )
         if answer.strip() != "yes":
             out("Apply cancelled; nothing was changed.")
             return 1
@@ -276,8 +307,10 @@ def _run_apply(the_plan: Plan, portal: Portal, parallelism: int) -> int:
     total = len(the_plan.changes)
     if sys.stderr.isatty():
         with click.progressbar(length=total, label="Applying", file=sys.stderr) as bar:
+
             def tick(_: TaskResult) -> None:
                 bar.update(1)
+
             report = apply_plan(the_plan, portal, parallelism=parallelism, progress=tick, stop=stop)
     else:
         report = apply_plan(the_plan, portal, parallelism=parallelism, stop=stop)
@@ -291,7 +324,9 @@ def _run_apply(the_plan: Plan, portal: Portal, parallelism: int) -> int:
 def _meta(snap: Snapshot, url: str, config_path: str) -> dict[str, Any]:
     return {
         "taskform_version": __version__,
-        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "created_at": datetime.now(timezone.utc)
+        .isoformat(timespec="seconds")
+        .replace("+00:00", "Z"),
         "portal": url,
         "config": config_path,
         "config_digest": snap.config.digest(),
@@ -311,7 +346,13 @@ def _color() -> bool:
 @cli.command()
 @config_option
 @portal_options
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+)
 @common_options
 def drift(config_path: str, fmt: str, **opts: Any) -> int:
     """Report how the portal differs from the configuration, each difference classified.
@@ -334,8 +375,19 @@ def drift(config_path: str, fmt: str, **opts: Any) -> int:
 
 @cli.command()
 @portal_options
-@click.option("--owner", "owners", multiple=True, help="Export this user's tasks (repeatable; default: the signed-in user).")
-@click.option("-o", "--output", "output", type=click.Path(dir_okay=False), help="Write to FILE instead of stdout.")
+@click.option(
+    "--owner",
+    "owners",
+    multiple=True,
+    help="Export this user's tasks (repeatable; default: the signed-in user).",
+)
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    type=click.Path(dir_okay=False),
+    help="Write to FILE instead of stdout.",
+)
 @common_options
 def export(owners: tuple[str, ...], output: str | None, **opts: Any) -> int:
     """Write the live tasks as a configuration that plan then finds equal."""
@@ -370,8 +422,17 @@ def export(owners: tuple[str, ...], output: str | None, **opts: Any) -> int:
 @cli.command()
 @config_option
 @portal_options
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option("--runs", "last", default=3, show_default=True, type=click.IntRange(1, 30), help="Latest runs shown per task.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.option(
+    "--runs",
+    "last",
+    default=3,
+    show_default=True,
+    type=click.IntRange(1, 30),
+    help="Latest runs shown per task.",
+)
 @common_options
 def status(config_path: str, fmt: str, last: int, **opts: Any) -> int:
     """Show every managed task's state, next run and latest runs; failing tasks first."""

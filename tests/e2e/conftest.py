@@ -52,21 +52,32 @@ class Cli:
 
     def create(self, title: str, owner: str = "admin", **form: Any) -> str:
         data = {
-            "title": title, "type": "ExecuteNotebook", "itemId": ITEM, "minute": "0",
-            "hour": "2", "dayOfMonth": "*", "month": "*", "dayOfWeek": "?", "f": "json",
+            "title": title,
+            "type": "ExecuteNotebook",
+            "itemId": ITEM,
+            "minute": "0",
+            "hour": "2",
+            "dayOfMonth": "*",
+            "month": "*",
+            "dayOfWeek": "?",
+            "f": "json",
         }
         data.update({k: str(v) for k, v in form.items()})
         body = requests.post(
-            self.emu.rest(f"community/users/{owner}/tasks/createTask"), data=data,
-            headers=self.emu.auth(self.token()), timeout=10,
+            self.emu.rest(f"community/users/{owner}/tasks/createTask"),
+            data=data,
+            headers=self.emu.auth(self.token()),
+            timeout=10,
         ).json()
         assert body.get("success"), body
         return str(body["taskId"])
 
     def post(self, path: str, **form: Any) -> dict[str, Any]:
         body: dict[str, Any] = requests.post(
-            self.emu.rest(path), data={"f": "json", **{k: str(v) for k, v in form.items()}},
-            headers=self.emu.auth(self.token()), timeout=10,
+            self.emu.rest(path),
+            data={"f": "json", **{k: str(v) for k, v in form.items()}},
+            headers=self.emu.auth(self.token()),
+            timeout=10,
         ).json()
         return body
 
@@ -78,8 +89,20 @@ class Cli:
 def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorProcess]:
     state = tmp_path_factory.mktemp("portal") / "state.json"
     with EmulatorProcess().start(
-        "--user", "admin:s3cret-pw", "--user", "jo:jo-pw-123", "--user", "sam:sam-pw-123",
-        "--admin", "admin", "--active-task-limit", "0", "--seed", "7", "--state", str(state),
+        "--user",
+        "admin:s3cret-pw",
+        "--user",
+        "jo:jo-pw-123",
+        "--user",
+        "sam:sam-pw-123",
+        "--admin",
+        "admin",
+        "--active-task-limit",
+        "0",
+        "--seed",
+        "7",
+        "--state",
+        str(state),
     ) as emu:
         yield emu
 

@@ -7,30 +7,53 @@ import json
 from tests.e2e.conftest import ITEM, Cli
 from tests.e2e.test_plan_apply import write
 
-SCENE = json.dumps({
-    "service_url": "https://gis.example.com/server/rest/services/Hosted/B/SceneServer",
-    "num_of_caching_service_instances": 2, "layer": "{}", "update_mode": "RECREATE_ALL_NODES",
-})
+SCENE = json.dumps(
+    {
+        "service_url": "https://gis.example.com/server/rest/services/Hosted/B/SceneServer",
+        "num_of_caching_service_instances": 2,
+        "layer": "{}",
+        "update_mode": "RECREATE_ALL_NODES",
+    }
+)
 
 
 def varied_portal(cli: Cli) -> dict[str, str]:
     """Tasks of every type, odd schedules made by other clients, dates, paused and completed."""
     ids = {
-        "nb": cli.create("Notebook", dayOfWeek="MON-FRI", dayOfMonth="?", maxOccurrences=100,
-                         parameters=json.dumps({"updatePortalItem": True,
-                                                "notebookParameters": {"region": "west"}})),
-        "insights": cli.create("Insights", type="UpdateInsightsWorkbook", dayOfMonth="L",
-                               startDate=1796083200000, endDate=1827619200000),
-        "scene": cli.create("Scene", type="ExecuteSceneCook", parameters=SCENE,
-                            dayOfWeek="6#3", dayOfMonth="?"),
+        "nb": cli.create(
+            "Notebook",
+            dayOfWeek="MON-FRI",
+            dayOfMonth="?",
+            maxOccurrences=100,
+            parameters=json.dumps(
+                {"updatePortalItem": True, "notebookParameters": {"region": "west"}}
+            ),
+        ),
+        "insights": cli.create(
+            "Insights",
+            type="UpdateInsightsWorkbook",
+            dayOfMonth="L",
+            startDate=1796083200000,
+            endDate=1827619200000,
+        ),
+        "scene": cli.create(
+            "Scene", type="ExecuteSceneCook", parameters=SCENE, dayOfWeek="6#3", dayOfMonth="?"
+        ),
         "wm": cli.create("Workflow", type="ExecuteWorkflowManager", dayOfMonth="15W"),
-        "report": cli.create("Report", type="ExecuteReport", itemId="",
-                             parameters=json.dumps({"reportType": "usage"}), minute="0/30",
-                             hour="*"),
-        "gp": cli.create("GP", type="GPService",
-                         taskUrl="https://gis.example.com/server/rest/services/T/GPServer/Trace"),
-        "pipe": cli.create("Pipeline", type="RunDataPipeline", dayOfWeek="SUN,SAT",
-                           dayOfMonth="?"),
+        "report": cli.create(
+            "Report",
+            type="ExecuteReport",
+            itemId="",
+            parameters=json.dumps({"reportType": "usage"}),
+            minute="0/30",
+            hour="*",
+        ),
+        "gp": cli.create(
+            "GP",
+            type="GPService",
+            taskUrl="https://gis.example.com/server/rest/services/T/GPServer/Trace",
+        ),
+        "pipe": cli.create("Pipeline", type="RunDataPipeline", dayOfWeek="SUN,SAT", dayOfMonth="?"),
         "paused": cli.create("Paused", dayOfWeek="*", dayOfMonth="?"),
         "completed": cli.create("Completed", maxOccurrences=1),
     }
@@ -70,7 +93,8 @@ version: 1
 tasks:
   - {{title: Edited, type: ExecuteNotebook, item_id: {ITEM}, schedule: "0 2 * * *"}}
   - {{title: Paused, type: ExecuteNotebook, item_id: {ITEM}, schedule: "0 2 * * *"}}
-  - {{title: Completed, type: ExecuteNotebook, item_id: {ITEM}, schedule: "0 2 * * *", max_occurrences: 2}}
+  - {{title: Completed, type: ExecuteNotebook, item_id: {ITEM}, schedule: "0 2 * * *",
+      max_occurrences: 2}}
   - {{title: Failing, type: ExecuteNotebook, item_id: {ITEM}, schedule: "0 2 * * *"}}
   - {{title: Missing, type: ExecuteNotebook, item_id: {ITEM}, schedule: "0 2 * * *"}}
 """
@@ -79,8 +103,16 @@ tasks:
     clean = cli("drift")
     assert clean.returncode == 0 and "No drift" in clean.stdout
     ids = {t["title"]: t["id"] for t in cli.tasks()}
-    form = {"title": "Edited", "type": "ExecuteNotebook", "itemId": ITEM, "minute": "0",
-            "hour": "9", "dayOfMonth": "*", "month": "*", "dayOfWeek": "?"}
+    form = {
+        "title": "Edited",
+        "type": "ExecuteNotebook",
+        "itemId": ITEM,
+        "minute": "0",
+        "hour": "9",
+        "dayOfMonth": "*",
+        "month": "*",
+        "dayOfWeek": "?",
+    }
     assert cli.post(f"community/users/admin/tasks/{ids['Edited']}/update", **form)["success"]
     assert cli.post(f"community/users/admin/tasks/{ids['Paused']}/disable")["success"]
     for _ in range(2):
@@ -123,12 +155,15 @@ tasks:
 
 
 def test_status_lists_failing_tasks_first(cli: Cli) -> None:
-    write(cli, f"""\
+    write(
+        cli,
+        f"""\
 version: 1
 tasks:
   - {{title: A healthy, type: ExecuteNotebook, item_id: {ITEM}, schedule: "0 2 * * *"}}
   - {{title: Z broken, type: ExecuteNotebook, item_id: {ITEM}, schedule: "0 3 * * *"}}
-""")
+""",
+    )
     assert cli("apply", "--auto-approve").returncode == 0
     ids = {t["title"]: t["id"] for t in cli.tasks()}
     cli.emu.record_run(ids["A healthy"], "succeeded")

@@ -46,10 +46,15 @@ def test_examples_plan_apply_then_no_changes(cli: Cli) -> None:
     assert trace["active"] is False
     parcels = next(t for t in tasks if t["title"] == "Nightly parcels refresh")
     assert parcels["cronSchedule"] == {
-        "minute": "0", "hour": "2", "dayOfMonth": "?", "month": "*", "dayOfWeek": "2,3,4,5,6",
+        "minute": "0",
+        "hour": "2",
+        "dayOfMonth": "?",
+        "month": "*",
+        "dayOfWeek": "2,3,4,5,6",
     } or parcels["cronSchedule"]["dayOfWeek"] in ("2-6",)
     assert json.loads(parcels["parameters"]["notebookParameters"]) == {
-        "region": "west", "full_reload": False,
+        "region": "west",
+        "full_reload": False,
     }
 
 
@@ -58,14 +63,17 @@ def test_tasks_made_by_other_clients_with_equivalent_schedules_show_no_change(cl
     cli.create("Sunday", minute="30", hour="3", dayOfWeek="1", dayOfMonth="?")
     cli.create("Last day", hour="23", dayOfMonth="L")
     cli.create("Steps", minute="0/15", hour="*")
-    write(cli, f"""\
+    write(
+        cli,
+        f"""\
 version: 1
 tasks:
   - {{title: By name, type: ExecuteNotebook, item_id: {ITEM}, schedule: "0 2 * * 1-5"}}
   - {{title: Sunday, type: ExecuteNotebook, item_id: {ITEM}, schedule: "30 3 * * SUN"}}
   - {{title: Last day, type: ExecuteNotebook, item_id: {ITEM}, schedule: "0 23 L * *"}}
   - {{title: Steps, type: ExecuteNotebook, item_id: {ITEM}, schedule: "*/15 * * * *"}}
-""")
+""",
+    )
     result = cli("plan", "--detailed-exitcode")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "No changes." in result.stdout
@@ -105,9 +113,17 @@ def test_saved_plan_is_applied_exactly_and_refused_when_stale(cli: Cli) -> None:
     write(cli, ONE_TASK.replace("max_occurrences: 50", "max_occurrences: 60"))
     assert cli("plan", "--out", "plan2.json").returncode == 0
     (task,) = cli.tasks()
-    form = {"title": "Nightly", "type": "ExecuteNotebook", "itemId": ITEM, "minute": "5",
-            "hour": "2", "dayOfMonth": "*", "month": "*", "dayOfWeek": "?",
-            "maxOccurrences": 50}
+    form = {
+        "title": "Nightly",
+        "type": "ExecuteNotebook",
+        "itemId": ITEM,
+        "minute": "5",
+        "hour": "2",
+        "dayOfMonth": "*",
+        "month": "*",
+        "dayOfWeek": "?",
+        "maxOccurrences": 50,
+    }
     assert cli.post(f"community/users/admin/tasks/{task['id']}/update", **form)["success"]
     cli.emu.reset_stats()
     stale = cli("apply", "plan2.json")
@@ -204,7 +220,8 @@ def test_token_and_api_key_credentials(cli: Cli) -> None:
 def test_request_counts_are_at_the_floor(cli: Cli) -> None:
     """plan over N tasks reads ceil(N/100) pages; apply of M changes sends M writes."""
     tasks = "\n".join(
-        f'  - {{title: "T{i:03d}", type: ExecuteNotebook, item_id: {ITEM}, schedule: "{i % 60} 2 * * *"}}'
+        f'  - {{title: "T{i:03d}", type: ExecuteNotebook, item_id: {ITEM}, '
+        f'schedule: "{i % 60} 2 * * *"}}'
         for i in range(250)
     )
     write(cli, f"version: 1\ntasks:\n{tasks}\n")

@@ -30,7 +30,10 @@ def test_soak_apply_converges_through_faults_without_duplicates(cli: Cli) -> Non
     latency: converges in at most three applies, one live task per declared task."""
     write(cli, many(160))
     cli.emu.set_faults(
-        latency_ms=5, error_rate=0.08, rate_limit_rate=0.05, drop_after_commit_rate=0.1,
+        latency_ms=5,
+        error_rate=0.08,
+        rate_limit_rate=0.05,
+        drop_after_commit_rate=0.1,
         token_ttl_requests=40,
     )
     runs = []
@@ -72,7 +75,11 @@ def test_ctrl_c_finishes_in_flight_writes_and_starts_nothing_new(cli: Cli) -> No
     cli.emu.set_faults(latency_ms=300)
     proc = subprocess.Popen(
         [sys.executable, "-m", "taskform", "apply", "--auto-approve", "--parallelism", "2"],
-        cwd=cli.cwd, env=cli.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=cli.cwd,
+        env=cli.env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     deadline = time.monotonic() + 60
     while cli.emu.stats()["writes"] < 2 and time.monotonic() < deadline:
@@ -94,7 +101,9 @@ SECRET = "sk-live-do-not-leak-7731"
 
 def test_no_credential_or_secret_ever_appears_anywhere(cli: Cli) -> None:
     """Every command with -v and --debug, through failures: nothing secret in any output."""
-    write(cli, f"""\
+    write(
+        cli,
+        f"""\
 version: 1
 tasks:
   - title: Vendor sync
@@ -104,7 +113,8 @@ tasks:
     parameters:
       notebookParameters:
         api_key: ${{secret:VENDOR_KEY}}
-""")
+""",
+    )
     token = cli.token()
     base = cli.env(VENDOR_KEY=SECRET)
     with_token = dict(base, ARCGIS_TOKEN=token)

@@ -17,19 +17,26 @@ ITEM = "029b61ca770e428d9468a2a55f40b9fb"
 
 def desired(title: str, schedule: str = "0 2 * * *", **kw: object) -> DesiredTask:
     return DesiredTask(
-        owner="admin", title=title, type="ExecuteNotebook", item_id=ITEM,
-        schedule=schedule, cron=to_portal(schedule), **kw,  # type: ignore[arg-type]
+        owner="admin",
+        title=title,
+        type="ExecuteNotebook",
+        item_id=ITEM,
+        schedule=schedule,
+        cron=to_portal(schedule),
+        **kw,  # type: ignore[arg-type]
     )
 
 
 def scenario() -> tuple[MemoryPortal, list[DesiredTask]]:
     cron = to_portal("0 2 * * *")
-    portal = MemoryPortal(tasks=[
-        live_task(title="Change me", cron=cron),
-        live_task(title="Pause me", cron=cron),
-        live_task(title="Resume me", cron=cron, active=False, task_state="paused"),
-        live_task(title="Remove me", cron=cron),
-    ])
+    portal = MemoryPortal(
+        tasks=[
+            live_task(title="Change me", cron=cron),
+            live_task(title="Pause me", cron=cron),
+            live_task(title="Resume me", cron=cron, active=False, task_state="paused"),
+            live_task(title="Remove me", cron=cron),
+        ]
+    )
     tasks = [
         desired("Change me", "0 5 * * *"),
         desired("Pause me", active=False),
@@ -53,8 +60,10 @@ def test_apply_converges_and_runs_phases_in_order() -> None:
     ops = [op for op, _ in portal.calls]
     phase = {"disable": 0, "delete": 1, "create": 2, "update": 3, "enable": 4}
     # a created-inactive task's disable is chained to its create
-    ordered = [phase[o] if not (o == "disable" and i and ops[i - 1] == "create") else 2
-               for i, o in enumerate(ops)]
+    ordered = [
+        phase[o] if not (o == "disable" and i and ops[i - 1] == "create") else 2
+        for i, o in enumerate(ops)
+    ]
     assert ordered == sorted(ordered), ops
     again = make_plan(tasks, portal.list_tasks(["admin"]), now=NOW)
     assert again.empty, again.changes

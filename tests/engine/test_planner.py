@@ -41,7 +41,9 @@ def test_missing_task_is_created_with_every_field_and_next_runs() -> None:
     assert change.ops == (Op.CREATE,)
     # 2026-11-23 is a Monday: next weekday 02:00 runs are Tue, Wed, Thu.
     assert [datetime.fromtimestamp(ms / 1000, timezone.utc).day for ms in change.next_runs] == [
-        24, 25, 26,
+        24,
+        25,
+        26,
     ]
     assert result.summary == {"create": 1, "update": 0, "delete": 0, "unchanged": 0}
 
@@ -209,8 +211,11 @@ def test_safety_refuses_large_deletes_of_an_owner_with_many_tasks() -> None:
     small = plan([], live[:9], managed_owners=["admin"], prune=True)
     check_safety(small)  # fewer than 10 live tasks: no threshold
     kept = [desired(title=f"T{i}") for i in range(7)]
-    ok = plan(kept, [live_task(title=f"T{i}", cron=to_portal("0 2 * * 1-5")) for i in range(10)],
-              prune=True)
+    ok = plan(
+        kept,
+        [live_task(title=f"T{i}", cron=to_portal("0 2 * * 1-5")) for i in range(10)],
+        prune=True,
+    )
     assert ok.summary["delete"] == 3
     check_safety(ok)  # exactly 30%: allowed
 

@@ -81,7 +81,7 @@ def test_scenario(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
         raise
     _check(case / "expected.txt", text)
     _check(case / "expected.json", document)
-    for secret in json.loads((case / "env.json").read_text()).values() if (
-        case / "env.json"
-    ).exists() else ():
+    for secret in (
+        json.loads((case / "env.json").read_text()).values() if (case / "env.json").exists() else ()
+    ):
         assert secret not in text and secret not in document

@@ -93,8 +93,8 @@ def classify(
     for change in plan.changes:
         touched.add(change.key)
         items.extend(_from_change(change, live_by_key, runs_of, now))
-    for task in plan.unmanaged:
-        items.append(DriftItem("unmanaged", task.owner, task.title, task.id, "none"))
+    for extra in plan.unmanaged:
+        items.append(DriftItem("unmanaged", extra.owner, extra.title, extra.id, "none"))
     for task in desired:
         current = live_by_key.get(task.key)
         if task.absent or current is None or task.key in touched:
@@ -134,6 +134,8 @@ def _from_change(
         live = live_by_key.get(change.key)
         kind = lifecycle_kind(live, runs_of(live), now) if live else "paused"
         items.append(
-            DriftItem(kind, *base, apply="enable", fields={"active": active}, detail=change.note or "")
+            DriftItem(
+                kind, *base, apply="enable", fields={"active": active}, detail=change.note or ""
+            )
         )
     return items

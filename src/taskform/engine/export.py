@@ -34,9 +34,7 @@ def secret_reference(task: LiveTask, path: str) -> str:
     return re.sub(r"[^A-Z0-9]+", "_", raw.upper()).strip("_") or "SECRET"
 
 
-def _mask_secrets(
-    task: LiveTask, value: Any, path: str, found: dict[str, str]
-) -> Any:
+def _mask_secrets(task: LiveTask, value: Any, path: str, found: dict[str, str]) -> Any:
     if isinstance(value, Mapping):
         return {
             key: _mask_secrets(task, inner, f"{path}.{key}" if path else str(key), found)

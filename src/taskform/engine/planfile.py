@@ -110,9 +110,12 @@ def select(saved: SavedPlan, fresh: Plan, *, portal: str, config_digest: str) ->
     for old in saved.changes:
         new = by_key.get((old.owner, old.title, old.task_id))
         label = f"{old.owner}/{old.title}"
-        if new is None or new.action.value != old.action:
-            problems.append(f"{label}: changed in the portal since the plan was made")
-        elif new.action is not Action.CREATE and new.fingerprint != old.fingerprint:
+        moved = (
+            new is not None
+            and new.action is not Action.CREATE
+            and (new.fingerprint != old.fingerprint)
+        )
+        if new is None or new.action.value != old.action or moved:
             problems.append(f"{label}: changed in the portal since the plan was made")
         elif _fields(new) != old.fields:
             problems.append(f"{label}: the planned change differs now")

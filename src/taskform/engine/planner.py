@@ -64,8 +64,8 @@ def make_plan(
     owners = set(managed_owners) | {t.owner for t in desired}
     by_key: dict[tuple[str, str], list[LiveTask]] = defaultdict(list)
     for owner in owners:
-        for task in live.get(owner, ()):
-            by_key[task.key].append(task)
+        for found in live.get(owner, ()):
+            by_key[found.key].append(found)
 
     _check_duplicates(desired, by_key)
 
@@ -92,11 +92,11 @@ def make_plan(
 
     unmanaged: list[LiveTask] = []
     for key in sorted(k for k in by_key if k not in declared):
-        for task in by_key[key]:
+        for extra in by_key[key]:
             if prune:
-                changes.append(_delete(task, note="not in the configuration; prune is on"))
+                changes.append(_delete(extra, note="not in the configuration; prune is on"))
             else:
-                unmanaged.append(task)
+                unmanaged.append(extra)
 
     changes.sort(key=lambda c: (c.owner, c.title, c.task_id or ""))
     counts = {owner: len(live.get(owner, ())) for owner in sorted(owners)}

@@ -48,9 +48,7 @@ def snapshot(config: Config, portal: Portal, *, now: datetime | None = None) -> 
     resolved = config.resolve_owner(config.owner or user)
     owners = managed_owners(resolved, user)
     live = portal.list_tasks(owners)
-    plan = make_plan(
-        resolved.tasks, live, prune=resolved.prune, managed_owners=owners, now=now
-    )
+    plan = make_plan(resolved.tasks, live, prune=resolved.prune, managed_owners=owners, now=now)
     return Snapshot(config=resolved, user=user, owners=owners, live=live, plan=plan)
 
 
@@ -62,4 +60,4 @@ def read_runs(
         return {}
     with ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="runs") as pool:
         results = pool.map(lambda t: portal.list_runs(t.owner, t.id), tasks)
-        return {task.id: runs for task, runs in zip(tasks, results)}
+        return {task.id: runs for task, runs in zip(tasks, results, strict=True)}

@@ -47,9 +47,7 @@ def reference() -> str:
     top = [*head, *_rows(schema["properties"], schema.get("required", []))]
     task = schema["$defs"]["task"]
     each = [*head, *_rows(task["properties"], task.get("required", []))]
-    return "\n".join(
-        ["Top level:", "", *top, "", "Each entry of `tasks`:", "", *each]
-    ) + "\n"
+    return "\n".join(["Top level:", "", *top, "", "Each entry of `tasks`:", "", *each]) + "\n"
 
 
 if __name__ == "__main__":
