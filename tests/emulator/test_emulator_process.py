@@ -235,3 +235,21 @@ def test_https_with_a_certificate(tmp_path: Path) -> None:
         root = requests.get(emu.rest(), params={"f": "json"}, verify=str(cert), timeout=10)
         assert "currentVersion" in root.json()
     assert EmulatorProcess().run_to_exit("--tls-cert", str(cert)).returncode == 2
+
+
+def test_request_log_never_shows_query_strings() -> None:
+    emu = EmulatorProcess().start("--log-requests")
+    token = emu.token()
+    requests.get(emu.rest("community/self"), params={"f": "json", "token": token}, timeout=10)
+    assert emu.stop() == 0
+    log = emu.stderr_text()
+    assert "GET /sharing/rest/community/self 200" in log
+    assert "POST /sharing/rest/generateToken 200" in log
+    assert token not in log and "token=" not in log
+
+
+def test_quiet_by_default() -> None:
+    emu = EmulatorProcess().start()
+    requests.get(emu.rest("community/self"), params={"f": "json"}, timeout=10)
+    assert emu.stop() == 0
+    assert emu.stderr_text() == ""

@@ -180,3 +180,18 @@ def test_control_run_with_explicit_created(emu: EmulatorProcess, admin: Api) -> 
         timeout=10,
     )
     assert bad.status_code == 400
+
+
+def test_control_reset_and_unknown_endpoints(emu: EmulatorProcess, admin: Api) -> None:
+    task_id = admin.create()
+    emu.record_run(task_id, "succeeded")
+    listed = requests.get(f"{emu.url}/__emulator/tasks", timeout=10).json()["tasks"]
+    assert [t["id"] for t in listed] == [task_id] and listed[0]["userId"] == "admin"
+    reset = requests.post(f"{emu.url}/__emulator/reset", timeout=10)
+    assert reset.json() == {"success": True}
+    assert admin.listing()["total"] == 0 and emu.all_tasks() == []
+    assert requests.get(f"{emu.url}/__emulator/nope", timeout=10).status_code == 404
+    assert requests.get(f"{emu.url}/__emulator/reset", timeout=10).status_code == 405
+    bad = requests.post(f"{emu.url}/__emulator/clock", data="{", timeout=10)
+    assert bad.status_code == 400
+    assert requests.get(f"{emu.url}/elsewhere", timeout=10).status_code == 404

@@ -7,7 +7,7 @@ raises PortalError. Routing, faults, statistics and encoding live in app.py.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from . import tasks
@@ -37,7 +37,6 @@ class Ctx:
     base_url: str  # http://host:port, as the client addressed us
     account: Account | None = None  # who the token belongs to (None: anonymous)
     committed: bool = False  # set once a write has changed (and persisted) state
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def user(self) -> Account:
         if self.account is None:
