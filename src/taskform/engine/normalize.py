@@ -68,12 +68,13 @@ def parameters(task_type: str | None, params: Mapping[str, Any]) -> dict[str, An
     return result
 
 
-def compare_desired(task: DesiredTask) -> dict[str, Any]:
+def compare_desired(task: DesiredTask, *, key: Any = None) -> dict[str, Any]:
+    """``key`` replaces the schedule key when the caller already knows both sides agree."""
     assert task.cron is not None, "a present desired task always has a schedule"
     return {
         "type": task.type,
         "item_id": task.item_id or None,
-        "schedule": schedule.schedule_key(task.cron),
+        "schedule": key if key is not None else schedule.schedule_key(task.cron),
         "max_occurrences": task.max_occurrences,
         "start_date": task.start_date,
         "end_date": task.end_date,
@@ -82,12 +83,15 @@ def compare_desired(task: DesiredTask) -> dict[str, Any]:
     }
 
 
-def compare_live(task: LiveTask, desired: DesiredTask | None = None) -> dict[str, Any]:
+def compare_live(
+    task: LiveTask, desired: DesiredTask | None = None, *, key: Any = None
+) -> dict[str, Any]:
     """The live side; fields the desired task leaves unmanaged take the desired (None) value."""
-    try:
-        key: Any = schedule.schedule_key(task.cron)
-    except ValueError:
-        key = ("unparseable", task.cron)
+    if key is None:
+        try:
+            key = schedule.schedule_key(task.cron)
+        except ValueError:
+            key = ("unparseable", task.cron)
     managed_max = desired is None or desired.max_occurrences is not None
     return {
         "type": task.type,

@@ -7,6 +7,7 @@ values at once so nothing else depends on its shape.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections import defaultdict
@@ -20,6 +21,7 @@ from taskform.engine import normalize, schedule
 from taskform.engine.model import (
     Action,
     Change,
+    CronFields,
     DesiredTask,
     FieldChange,
     LiveTask,
@@ -152,10 +154,14 @@ def _check_duplicates(
 def _next_runs(task: DesiredTask, now: datetime) -> tuple[int, ...]:
     if task.cron is None:
         return ()
+    return _runs(task.cron, now, task.start_date, task.end_date)
+
+
+@functools.lru_cache(maxsize=4096)
+def _runs(cron: CronFields, now: datetime, start: int | None, end: int | None) -> tuple[int, ...]:
+    """Next runs, cached: many tasks of one plan share a schedule and the same ``now``."""
     try:
-        runs = schedule.next_runs(
-            task.cron, after=now, count=NEXT_RUNS, start_ms=task.start_date, end_ms=task.end_date
-        )
+        runs = schedule.next_runs(cron, after=now, count=NEXT_RUNS, start_ms=start, end_ms=end)
     except ValueError:
         return ()
     return tuple(runs)
@@ -200,8 +206,10 @@ def _delete(task: LiveTask, note: str) -> Change:
 
 
 def _update(task: DesiredTask, live: LiveTask, now: datetime) -> tuple[Change | None, str | None]:
-    want = normalize.compare_desired(task)
-    have = normalize.compare_live(live, task)
+    # Identical fields need no parsing: the common case for tasks taskform created.
+    same = ("identical", live.cron) if task.cron == live.cron else None
+    want = normalize.compare_desired(task, key=same)
+    have = normalize.compare_live(live, task, key=same)
     fields: dict[str, FieldChange] = {}
     if want != have:
         shown_want = normalize.display_desired(task)

@@ -52,6 +52,7 @@ Decisions
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -656,6 +657,7 @@ def _key_of(spec: _Spec, fdef: _FieldDef) -> FieldKey:
     return "*" if spec.values == _full(fdef) else spec.values
 
 
+@functools.lru_cache(maxsize=8192)
 def schedule_key(fields: CronFields) -> ScheduleKey:
     """A canonical, hashable key of portal fields: field sets that fire at the same times give
     equal keys, however they are spelled (``*``/``?``/``*/1``/full ranges in an unrestricted
