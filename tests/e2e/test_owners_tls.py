@@ -1,0 +1,122 @@
+"""Many owners from one repository, permissions, TLS with a private CA, and the prompt."""
+
+from __future__ import annotations
+
+import os
+import pty
+import select
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import ITEM, Cli
+from tests.e2e.test_plan_apply import ONE_TASK, write
+from tests.support.emulator import EmulatorProcess
+
+
+def test_an_admin_manages_several_owners_in_parallel(cli: Cli) -> None:
+    (cli.cwd / "config").mkdir()
+    for owner in ("jo", "sam"):
+        tasks = "\n".join(
+            f'  - {{title: "{owner} {i}", type: ExecuteNotebook, item_id: {ITEM}, '
+            f'schedule: "{i} 2 * * *"}}'
+            for i in range(3)
+        )
+        write(cli, f"version: 1\nowner: {owner}\ntasks:\n{tasks}\n", f"config/{owner}.yaml")
+    cli.create("admin's own")
+    cli.emu.reset_stats()
+    result = cli("apply", "-c", "config", "--auto-approve")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Apply: 6 applied" in result.stdout
+    assert sorted(t["title"] for t in cli.tasks("jo")) == ["jo 0", "jo 1", "jo 2"]
+    assert sorted(t["title"] for t in cli.tasks("sam")) == ["sam 0", "sam 1", "sam 2"]
+    assert [t["title"] for t in cli.tasks("admin")] == ["admin's own"]  # never touched
+    routes = cli.emu.stats()["by_route"]
+    assert routes["GET community/users/{user}/tasks"] == 2  # one page per owner
+    assert cli("plan", "-c", "config", "--detailed-exitcode").returncode == 0
+
+
+def test_a_permission_error_names_the_owner(cli: Cli) -> None:
+    write(cli, ONE_TASK.replace("tasks:", "owner: sam\ntasks:"))
+    env = cli.env(ARCGIS_USERNAME="jo", ARCGIS_PASSWORD="jo-pw-123")
+    result = cli("plan", env=env)
+    assert result.returncode == 1
+    assert "sam" in result.stderr and "permission" in result.stderr.lower()
+    assert "Traceback" not in result.stderr
+
+
+@pytest.fixture(scope="module")
+def tls_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+         "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )
+    return cert, key
+
+
+def test_tls_is_verified_and_a_private_ca_bundle_works(
+    tmp_path: Path, tls_files: tuple[Path, Path]
+) -> None:
+    cert, key = tls_files
+    with EmulatorProcess().start("--tls-cert", str(cert), "--tls-key", str(key)) as emu:
+        assert emu.url.startswith("https://")
+        cli = Cli(emu, tmp_path)
+        env = cli.env(ARCGIS_PASSWORD="admin")
+        env.pop("REQUESTS_CA_BUNDLE", None)
+        env.pop("SSL_CERT_FILE", None)
+        write(cli, ONE_TASK)
+        refused = cli("plan", env=env)
+        assert refused.returncode == 1
+        assert "certificate" in refused.stderr.lower() or "ssl" in refused.stderr.lower()
+        assert "Traceback" not in refused.stderr
+        trusted = cli("plan", "--ca-bundle", str(cert), env=env)
+        assert trusted.returncode == 0, trusted.stderr
+        via_env = cli("plan", env=dict(env, ARCGIS_CA_BUNDLE=str(cert)))
+        assert via_env.returncode == 0, via_env.stderr
+
+
+def _run_on_terminal(cli: Cli, answer: str) -> tuple[int, str]:
+    """Run `taskform apply` on a pseudo-terminal and type ``answer`` at the prompt."""
+    main, child = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "taskform", "apply"],
+        cwd=cli.cwd, env=dict(cli.env(), NO_COLOR="1"),
+        stdin=child, stdout=child, stderr=child, close_fds=True,
+    )
+    os.close(child)
+    seen, answered = b"", False
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([main], [], [], 0.2)
+        if ready:
+            try:
+                data = os.read(main, 4096)
+            except OSError:
+                break
+            if not data:
+                break
+            seen += data
+            if not answered and b"Only 'yes' will be accepted" in seen:
+                os.write(main, answer.encode() + b"\n")
+                answered = True
+        elif proc.poll() is not None:
+            break
+    proc.wait(timeout=30)
+    os.close(main)
+    return proc.returncode, seen.decode(errors="replace")
+
+
+def test_apply_on_a_terminal_asks_and_only_yes_applies(cli: Cli) -> None:
+    write(cli, ONE_TASK)
+    code, screen = _run_on_terminal(cli, "no")
+    assert code == 1 and "nothing was changed" in screen and cli.tasks() == []
+    code, screen = _run_on_terminal(cli, "yes")
+    assert code == 0, screen
+    assert "Apply: 1 applied" in screen and len(cli.tasks()) == 1
