@@ -31,7 +31,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_DEPTH = 64
-MAX_NODES = 100_000
+MAX_NODES = 2_000_000  # a 5 MiB file holds fewer; only alias bombs reach it
 
 YamlPath = tuple[str | int, ...]
 
