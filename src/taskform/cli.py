@@ -235,7 +235,7 @@ def plan(
     if fmt == "json":
         out(render.render_json(snap.plan, meta=meta), nl=False)
     elif fmt == "markdown":
-        out(render.render_markdown(snap.plan), nl=False)
+        out(render.render_markdown(snap.plan, meta=meta), nl=False)
     else:
         out(render.render_text(snap.plan, color=_color()), nl=False)
         if out_file:

@@ -131,7 +131,15 @@ def _api_keys(specs: tuple[str, ...], users: dict[str, Account]) -> dict[str, st
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="PEM private key for --tls-cert.",
 )
-@click.option("--log-requests", is_flag=True, help="Log each request (method, path, status).")
+@click.option(
+    "-v",
+    "--verbose",
+    "--log-requests",
+    "log_requests",
+    is_flag=True,
+    help="Log each request (method, path, status; never a query string or credential).",
+)
+@click.option("--debug", is_flag=True, help="Also log the emulator's internal errors in full.")
 def emulator(
     host: str,
     port: int,
@@ -145,6 +153,7 @@ def emulator(
     tls_cert: Path | None,
     tls_key: Path | None,
     log_requests: bool,
+    debug: bool,
 ) -> None:
     """Run a local ArcGIS portal emulator for scheduled tasks (the Sharing API).
 
@@ -171,7 +180,9 @@ def emulator(
         except OSError as exc:
             reason = exc.strerror or str(exc)
             raise click.ClickException(f"cannot write state file {state_file}: {reason}") from None
-    logging.basicConfig(level=logging.WARNING, format="taskform emulator: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if debug else logging.WARNING, format="taskform emulator: %(message)s"
+    )
     app = EmulatorApp(store, accounts, Faults(seed), active_task_limit)
     handler = type("RequestHandler", (_RequestHandler,), {"log_requests": log_requests})
     try:

@@ -1,0 +1,49 @@
+"""The command-line surface fixed by the contract (names, flags, exit codes without network)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from taskform.cli import cli
+
+
+@pytest.mark.parametrize("name", sorted(cli.commands))
+def test_every_command_takes_verbose_and_debug(name: str) -> None:
+    options = {opt for p in cli.commands[name].params for opt in p.opts}
+    assert {"-v", "--verbose", "--debug"} <= options
+
+
+def test_contract_flags_exist() -> None:
+    def opts(name: str) -> set[str]:
+        return {o for p in cli.commands[name].params for o in (*p.opts, *p.secondary_opts)}
+
+    assert {"-c", "--config", "--out", "--format", "--detailed-exitcode"} <= opts("plan")
+    assert {"-c", "--auto-approve", "--parallelism", "--force"} <= opts("apply")
+    assert {"-c", "--format"} <= opts("drift")
+    assert {"--owner", "-o"} <= opts("export")
+    emulator = opts("emulator")
+    assert {"--host", "--port", "--state", "--user", "--api-key", "--seed"} <= emulator
+
+
+def test_schema_prints_the_json_schema() -> None:
+    result = CliRunner().invoke(cli, ["schema"])
+    assert result.exit_code == 0 and '"$schema"' in result.output
+
+
+def test_validate_of_a_missing_file_is_exit_1_without_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["validate", "-c", "nope.yaml"])
+    assert result.exit_code == 1
+    assert "nope.yaml" in result.output and "Traceback" not in result.output
+
+
+def test_no_portal_url_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "taskform.yaml").write_text("version: 1\ntasks: []\n")
+    result = CliRunner().invoke(cli, ["plan"], env={"ARCGIS_URL": ""})
+    assert result.exit_code == 1 and "portal URL" in result.output
