@@ -186,7 +186,7 @@ def _client(config: Config | None, opts: dict[str, Any]) -> tuple[PortalClient, 
 def _snapshot(config_path: str, opts: dict[str, Any]) -> tuple[Snapshot, str, PortalClient]:
     config = _load(config_path)
     client, url = _client(config, opts)
-    return snapshot(config, client), url, client
+    return snapshot(config, client, describe=client.get_json), url, client
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -105,6 +105,19 @@ class AmbiguousWriteError(TransientError):
     """A write was sent but no answer came back, so whether it happened is unknown."""
 
 
+class ForeignHostError(PortalError):
+    """A URL on another host than the portal's: taskform never sends the portal's credentials
+    there. ``host`` is that URL's host, ``allowed`` the portal's."""
+
+    def __init__(self, host: str, allowed: str) -> None:
+        self.host = host
+        self.allowed = allowed
+        super().__init__(
+            f"refusing to send the portal's credentials to another host ({host}); "
+            f"only {allowed} is allowed"
+        )
+
+
 class BadResponse(PortalError):
     """The portal answered with something that is not the JSON it should be."""
 

@@ -6,6 +6,8 @@
                         ``f=html`` does).
 ``/__emulator/...``     control endpoints for tests (control.py), plain JSON with real HTTP
                         status codes, no auth, never counted in stats, never faulted.
+``.../GPServer/<task>`` GP task descriptions as ArcGIS Server serves them, registered with
+                        ``POST /__emulator/gp`` (gpserver.py).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from . import auth
 from .control import Control
 from .errors import PortalError
 from .faults import Faults, Stats
+from .gpserver import CONTROL_PATH, GPServer, is_task_path
 from .sharing import Ctx, SharingApi
 from .store import Store
 
@@ -84,14 +87,19 @@ class EmulatorApp:
         self.stats = Stats()
         self.api = SharingApi(store, accounts, active_task_limit)
         self.control = Control(store, faults, self.stats)
+        self.gp = GPServer(store, accounts, faults)
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         request = Request(environ)
         path = re.sub(r"/{2,}", "/", request.path).rstrip("/") or "/"
-        if path.startswith("/__emulator"):
+        if path == CONTROL_PATH:
+            response = self.gp.control(request)
+        elif path.startswith("/__emulator"):
             response = self.control.dispatch(request, path)
         elif path == SHARING_PREFIX or path.startswith(SHARING_PREFIX + "/"):
             response = self._sharing(request, path, environ)
+        elif is_task_path(path):
+            response = self.gp.describe(request, path)
         else:
             response = Response("Not found. The portal lives under /sharing/rest\n", status=404)
         result: Iterable[bytes] = response(environ, start_response)

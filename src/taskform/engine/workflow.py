@@ -6,14 +6,21 @@ against the REST client and against the in-memory fakes of the tests.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import dataclasses
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from taskform.engine.config import Config
-from taskform.engine.model import LiveTask, Plan, Portal, Run
+from taskform.engine.gptask import gp_problems, gp_task_urls
+from taskform.engine.model import DesiredTask, LiveTask, Plan, Portal, Run
 from taskform.engine.planner import make_plan
+from taskform.errors import ConfigError, PortalError, TransientError
+
+#: Reads a GP task's description: ``GET <task url>?f=json`` (the portal client's ``get_json``).
+Describe = Callable[[str], Mapping[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -43,13 +50,56 @@ def managed_owners(config: Config, user: str) -> tuple[str, ...]:
     return tuple(sorted(owners))
 
 
-def snapshot(config: Config, portal: Portal, *, now: datetime | None = None) -> Snapshot:
+def snapshot(
+    config: Config,
+    portal: Portal,
+    *,
+    now: datetime | None = None,
+    describe: Describe | None = None,
+) -> Snapshot:
+    """Owners resolved, live tasks read, plan made. With ``describe``, the parameters of
+    GPService tasks are first checked against their GP tasks (:func:`check_gp_services`)."""
     user = portal.signed_in_user()
     resolved = config.resolve_owner(config.owner or user)
+    warnings = check_gp_services(resolved.tasks, describe) if describe is not None else ()
     owners = managed_owners(resolved, user)
     live = portal.list_tasks(owners)
     plan = make_plan(resolved.tasks, live, prune=resolved.prune, managed_owners=owners, now=now)
+    if warnings:
+        plan = dataclasses.replace(plan, warnings=plan.warnings + warnings)
     return Snapshot(config=resolved, user=user, owners=owners, live=live, plan=plan)
+
+
+def check_gp_services(
+    tasks: Sequence[DesiredTask], describe: Describe, *, concurrency: int = 4
+) -> tuple[str, ...]:
+    """Read the description of every distinct GPService task URL once (concurrently) and
+    check the tasks' parameters against it; raise :class:`ConfigError` with every problem.
+
+    Returns the warnings: tasks whose URL is on another host than the portal are not checked.
+    Network trouble that outlasted the retries (:class:`TransientError`) is raised as it is.
+    """
+    urls = gp_task_urls(tasks)
+    if not urls:
+        return ()
+
+    def read(url: str) -> Mapping[str, Any] | PortalError:
+        try:
+            return describe(url)
+        except TransientError:
+            raise
+        except PortalError as exc:
+            return exc
+
+    workers = max(1, min(concurrency, len(urls)))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="gp-describe") as pool:
+        answers = dict(zip(urls, pool.map(read, urls), strict=True))
+    descriptions = {u: a for u, a in answers.items() if not isinstance(a, PortalError)}
+    failures = {u: a for u, a in answers.items() if isinstance(a, PortalError)}
+    problems, warnings = gp_problems(tasks, descriptions, failures)
+    if problems:
+        raise ConfigError(problems)
+    return tuple(warnings)
 
 
 def read_runs(

@@ -22,6 +22,7 @@ from taskform.errors import (
     AmbiguousWriteError,
     AuthError,
     BadResponse,
+    ForeignHostError,
     NotFound,
     PortalError,
     TransientError,
@@ -177,10 +178,7 @@ class PortalClient:
         absolute = urljoin(self.url.portal + "/", url)
         if not self.url.same_origin(absolute):
             host = urlsplit(absolute).netloc or absolute
-            raise PortalError(
-                f"refusing to send the portal's credentials to another host ({host}); "
-                f"only {self.url.netloc} is allowed"
-            )
+            raise ForeignHostError(host, self.url.netloc)
         parts = urlsplit(absolute)
         query = dict(parse_qsl(parts.query))
         query.update(params or {})
