@@ -6,20 +6,24 @@ Exit codes: 0 success (no changes with --detailed-exitcode), 1 error, 2 changes 
 
 from __future__ import annotations
 
-import functools
-import logging
 import os
 import sys
 import threading
-import traceback
-from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
 from taskform import __version__, redact
+from taskform.cli_options import (
+    color,
+    common_options,
+    config_option,
+    out,
+    portal_options,
+    write_atomic,
+)
 from taskform.emulator.command import emulator as emulator_command
 from taskform.engine import planfile, render
 from taskform.engine.applier import apply_plan
@@ -41,113 +45,6 @@ from taskform.errors import TaskformError
 from taskform.portal.client import PortalClient
 from taskform.portal.retry import RetryPolicy
 from taskform.schemas import load_schema_text
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-CREDENTIAL_VARS = ("ARCGIS_TOKEN", "ARCGIS_API_KEY", "ARCGIS_PASSWORD")
-
-log = logging.getLogger("taskform")
-
-
-def out(text: str, *, err: bool = False, nl: bool = True) -> None:
-    """The one way the CLI writes to the terminal: everything is scrubbed of secrets."""
-    click.echo(redact.scrub(text), err=err, nl=nl)
-
-
-def common_options(func: F) -> F:
-    """-v/--verbose and --debug for every command, plus the error handling they steer."""
-
-    @click.option(
-        "-v", "--verbose", is_flag=True, help="Log every HTTP request (never a credential)."
-    )
-    @click.option("--debug", is_flag=True, help="Show tracebacks for unexpected errors.")
-    @functools.wraps(func)
-    def wrapper(*args: Any, verbose: bool, debug: bool, **kwargs: Any) -> None:
-        _register_credentials()
-        _setup_logging(verbose or debug)
-        try:
-            code = func(*args, **kwargs)
-        except TaskformError as exc:
-            if debug:
-                out(traceback.format_exc(), err=True)
-            out(f"Error: {exc}", err=True)
-            code = exc.exit_code
-        except KeyboardInterrupt:
-            out("Interrupted.", err=True)
-            code = 130
-        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
-            raise
-        except Exception as exc:
-            if debug:
-                out(traceback.format_exc(), err=True)
-                out(f"Error: unexpected {type(exc).__name__}: {exc}", err=True)
-            else:
-                out(
-                    f"Error: unexpected {type(exc).__name__}: {exc}\n"
-                    "This is a bug in taskform; run again with --debug for the traceback.",
-                    err=True,
-                )
-            code = 1
-        sys.exit(code or 0)
-
-    return wrapper  # type: ignore[return-value]
-
-
-def _register_credentials() -> None:
-    """Credentials from the environment are scrubbed from all output. A password equal to the
-    username (the emulator's admin/admin) is not: it is no secret, and masking the username
-    everywhere would garble every owner name."""
-    user = os.environ.get("ARCGIS_USERNAME")
-    for name in CREDENTIAL_VARS:
-        value = os.environ.get(name)
-        if value and not (name == "ARCGIS_PASSWORD" and value == user):
-            redact.register(value)
-
-
-def _setup_logging(verbose: bool) -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(redact.ScrubbingFormatter("taskform: %(message)s"))
-    root = logging.getLogger("taskform")
-    root.handlers[:] = [handler]
-    root.propagate = False
-    root.setLevel(logging.DEBUG if verbose else logging.WARNING)
-
-
-config_option = click.option(
-    "-c",
-    "--config",
-    "config_path",
-    default="taskform.yaml",
-    show_default=True,
-    help="Configuration file, or a directory of *.yaml / *.yml files.",
-)
-
-
-def portal_options(func: F) -> F:
-    func = click.option(
-        "--portal", "portal_url", help="Portal URL (else $ARCGIS_URL, else config)."
-    )(func)
-    func = click.option(
-        "--ca-bundle",
-        type=click.Path(exists=True, dir_okay=False),
-        envvar="ARCGIS_CA_BUNDLE",
-        help="CA bundle for TLS verification (default: the system's). Also $ARCGIS_CA_BUNDLE.",
-    )(func)
-    func = click.option(
-        "--retries",
-        default=5,
-        show_default=True,
-        type=click.IntRange(1, 20),
-        help="Attempts per request on connection errors, HTTP 5xx and 429.",
-    )(func)
-    func = click.option(
-        "--retry-max-time",
-        default=120.0,
-        show_default=True,
-        type=click.FloatRange(0),
-        help="Seconds one request may spend retrying in all.",
-    )(func)
-    return func
 
 
 def _load(config_path: str) -> Config:
@@ -231,13 +128,13 @@ def plan(
     snap, url, _ = _snapshot(config_path, opts)
     meta = _meta(snap, url, config_path)
     if out_file:
-        _write_atomic(Path(out_file), render.render_json(snap.plan, meta=meta))
+        write_atomic(Path(out_file), render.render_json(snap.plan, meta=meta))
     if fmt == "json":
         out(render.render_json(snap.plan, meta=meta), nl=False)
     elif fmt == "markdown":
         out(render.render_markdown(snap.plan, meta=meta), nl=False)
     else:
-        out(render.render_text(snap.plan, color=_color()), nl=False)
+        out(render.render_text(snap.plan, color=color()), nl=False)
         if out_file:
             out(f"Saved the plan to {out_file}; apply it with: taskform apply {out_file}")
     if detailed_exitcode and not snap.plan.empty:
@@ -280,7 +177,7 @@ def apply(
     else:
         snap, url, client = _snapshot(config_path, opts)
         the_plan = snap.plan
-        out(render.render_text(the_plan, color=_color()), nl=False)
+        out(render.render_text(the_plan, color=color()), nl=False)
     if the_plan.empty:
         if plan_file:
             out("No changes. The portal matches the configuration.")
@@ -315,7 +212,7 @@ def _run_apply(the_plan: Plan, portal: Portal, parallelism: int) -> int:
     else:
         report = apply_plan(the_plan, portal, parallelism=parallelism, stop=stop)
     out("")
-    out(render.render_apply_report(report, color=_color()), nl=False)
+    out(render.render_apply_report(report, color=color()), nl=False)
     if report.interrupted:
         return 130
     return 0 if report.ok else 1
@@ -331,16 +228,6 @@ def _meta(snap: Snapshot, url: str, config_path: str) -> dict[str, Any]:
         "config": config_path,
         "config_digest": snap.config.digest(),
     }
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(redact.scrub(text), encoding="utf-8")
-    os.replace(tmp, path)
-
-
-def _color() -> bool:
-    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
 
 
 @cli.command()
@@ -411,7 +298,7 @@ def export(owners: tuple[str, ...], output: str | None, **opts: Any) -> int:
             err=True,
         )
     if output:
-        _write_atomic(Path(output), text)
+        write_atomic(Path(output), text)
         count = sum(len(t) for t in live.values())
         out(f"Wrote {count} task(s) of {', '.join(chosen)} to {output}.", err=True)
     else:

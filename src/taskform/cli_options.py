@@ -1,0 +1,138 @@
+"""What every taskform command shares: options, error handling, logging and output.
+
+The CLI writes to the terminal only through :func:`out`, which scrubs secrets; errors become one
+message on stderr and an exit code (a traceback only with ``--debug``).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from taskform import redact
+from taskform.errors import TaskformError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+CREDENTIAL_VARS = ("ARCGIS_TOKEN", "ARCGIS_API_KEY", "ARCGIS_PASSWORD")
+
+log = logging.getLogger("taskform")
+
+
+def out(text: str, *, err: bool = False, nl: bool = True) -> None:
+    """The one way the CLI writes to the terminal: everything is scrubbed of secrets."""
+    click.echo(redact.scrub(text), err=err, nl=nl)
+
+
+def common_options(func: F) -> F:
+    """-v/--verbose and --debug for every command, plus the error handling they steer."""
+
+    @click.option(
+        "-v", "--verbose", is_flag=True, help="Log every HTTP request (never a credential)."
+    )
+    @click.option("--debug", is_flag=True, help="Show tracebacks for unexpected errors.")
+    @functools.wraps(func)
+    def wrapper(*args: Any, verbose: bool, debug: bool, **kwargs: Any) -> None:
+        register_credentials()
+        setup_logging(verbose or debug)
+        try:
+            code = func(*args, **kwargs)
+        except TaskformError as exc:
+            if debug:
+                out(traceback.format_exc(), err=True)
+            out(f"Error: {exc}", err=True)
+            code = exc.exit_code
+        except KeyboardInterrupt:
+            out("Interrupted.", err=True)
+            code = 130
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except Exception as exc:
+            if debug:
+                out(traceback.format_exc(), err=True)
+                out(f"Error: unexpected {type(exc).__name__}: {exc}", err=True)
+            else:
+                out(
+                    f"Error: unexpected {type(exc).__name__}: {exc}\n"
+                    "This is a bug in taskform; run again with --debug for the traceback.",
+                    err=True,
+                )
+            code = 1
+        sys.exit(code or 0)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def register_credentials() -> None:
+    """Credentials from the environment are scrubbed from all output. A password equal to the
+    username (the emulator's admin/admin) is not: it is no secret, and masking the username
+    everywhere would garble every owner name."""
+    user = os.environ.get("ARCGIS_USERNAME")
+    for name in CREDENTIAL_VARS:
+        value = os.environ.get(name)
+        if value and not (name == "ARCGIS_PASSWORD" and value == user):
+            redact.register(value)
+
+
+def setup_logging(verbose: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(redact.ScrubbingFormatter("taskform: %(message)s"))
+    root = logging.getLogger("taskform")
+    root.handlers[:] = [handler]
+    root.propagate = False
+    root.setLevel(logging.DEBUG if verbose else logging.WARNING)
+
+
+config_option = click.option(
+    "-c",
+    "--config",
+    "config_path",
+    default="taskform.yaml",
+    show_default=True,
+    help="Configuration file, or a directory of *.yaml / *.yml files.",
+)
+
+
+def portal_options(func: F) -> F:
+    func = click.option(
+        "--portal", "portal_url", help="Portal URL (else $ARCGIS_URL, else config)."
+    )(func)
+    func = click.option(
+        "--ca-bundle",
+        type=click.Path(exists=True, dir_okay=False),
+        envvar="ARCGIS_CA_BUNDLE",
+        help="CA bundle for TLS verification (default: the system's). Also $ARCGIS_CA_BUNDLE.",
+    )(func)
+    func = click.option(
+        "--retries",
+        default=5,
+        show_default=True,
+        type=click.IntRange(1, 20),
+        help="Attempts per request on connection errors, HTTP 5xx and 429.",
+    )(func)
+    func = click.option(
+        "--retry-max-time",
+        default=120.0,
+        show_default=True,
+        type=click.FloatRange(0),
+        help="Seconds one request may spend retrying in all.",
+    )(func)
+    return func
+
+
+def write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(redact.scrub(text), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def color() -> bool:
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
