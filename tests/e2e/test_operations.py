@@ -67,7 +67,7 @@ def test_export_round_trip_over_a_varied_portal(cli: Cli) -> None:
     exported = cli("export", "-o", "exported.yaml")
     assert exported.returncode == 0, exported.stderr
     text = (cli.cwd / "exported.yaml").read_text()
-    assert "schedule: 0 2 * * 1-5" in text or "schedule: '0 2 * * 1-5'" in text
+    assert 'schedule: "0 2 * * 1-5"' in text
     assert "region: west" in text and "2026-12-01T00:00:00Z" in text
     assert cli("validate", "-c", "exported.yaml").returncode == 0
     plan = cli("plan", "-c", "exported.yaml", "--detailed-exitcode")

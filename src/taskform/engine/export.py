@@ -48,6 +48,19 @@ def _mask_secrets(task: LiveTask, value: Any, path: str, found: dict[str, str]) 
     return value
 
 
+class _Quoted(str):
+    """A string written in double quotes (schedules: `*` and `@` read badly unquoted)."""
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+_Dumper.add_representer(
+    _Quoted, lambda dumper, data: dumper.represent_scalar("tag:yaml.org,2002:str", data, style='"')
+)
+
+
 def task_entry(
     task: LiveTask, *, default_owner: str | None, secrets: dict[str, str] | None = None
 ) -> dict[str, Any]:
@@ -60,9 +73,9 @@ def task_entry(
     if task.item_id:
         entry["item_id"] = task.item_id
     try:
-        entry["schedule"] = schedule.to_unix(task.cron)
+        entry["schedule"] = _Quoted(schedule.to_unix(task.cron))
     except ValueError:
-        entry["schedule"] = " ".join(task.cron.as_portal().values())
+        entry["schedule"] = _Quoted(" ".join(task.cron.as_portal().values()))
     if task.max_occurrences is not None:
         entry["max_occurrences"] = task.max_occurrences
     if not task.active:
@@ -112,8 +125,13 @@ def export_yaml(
     document["tasks"] = entries
     if secrets is not None:
         secrets.update(found)
-    body = yaml.safe_dump(
-        document, sort_keys=False, allow_unicode=True, default_flow_style=False, width=100
+    body = yaml.dump(
+        document,
+        Dumper=_Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=False,
+        width=100,
     )
     return HEADER + body
 
