@@ -182,6 +182,9 @@ def apply(
         if plan_file:
             out("No changes. The portal matches the configuration.")
         return 0
+    if plan_file:
+        out(f"Applying the saved plan {plan_file}.")
+        out(render.format_summary(the_plan))
     if not force:
         check_safety(the_plan)
     if not plan_file and not auto_approve:
