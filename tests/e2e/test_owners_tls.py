@@ -35,8 +35,38 @@ def test_an_admin_manages_several_owners_in_parallel(cli: Cli) -> None:
     assert sorted(t["title"] for t in cli.tasks("sam")) == ["sam 0", "sam 1", "sam 2"]
     assert [t["title"] for t in cli.tasks("admin")] == ["admin's own"]  # never touched
     routes = cli.emu.stats()["by_route"]
-    assert routes["GET community/users/{user}/tasks"] == 2  # one page per owner
+    assert routes["GET portals/self/allScheduledTasks"] == 1  # the org's one page, for both
+    assert "GET community/users/{user}/tasks" not in routes
     assert cli("plan", "-c", "config", "--detailed-exitcode").returncode == 0
+
+
+def test_plan_over_25_owners_reads_the_org_list_once(tmp_path: Path) -> None:
+    owners = [f"owner{i:02}" for i in range(25)]
+    users = [arg for owner in owners for arg in ("--user", f"{owner}:pw-{owner}")]
+    with EmulatorProcess().start(
+        "--user", "admin:s3cret-pw", "--admin", "admin", *users, "--active-task-limit", "0"
+    ) as emu:
+        cli = Cli(emu, tmp_path)
+        (cli.cwd / "config").mkdir()
+        for owner in owners:
+            tasks = "\n".join(
+                f'  - {{title: "{owner} {i}", type: ExecuteNotebook, item_id: {ITEM}, '
+                f'schedule: "{i} 2 * * *"}}'
+                for i in range(2)
+            )
+            write(cli, f"version: 1\nowner: {owner}\ntasks:\n{tasks}\n", f"config/{owner}.yaml")
+        for owner in owners[:5]:
+            cli.create(f"{owner} 0", owner=owner, minute="0")  # already there, as declared
+        cli.create("someone else's", owner="admin")  # in the org's list, not managed
+        emu.reset_stats()
+        result = cli("plan", "-c", "config")
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "Plan: 45 to create, 0 to update, 0 to delete" in result.stdout
+        assert emu.stats()["by_route"] == {
+            "POST generateToken": 1,
+            "GET portals/self": 1,
+            "GET portals/self/allScheduledTasks": 1,
+        }
 
 
 def test_a_permission_error_names_the_owner(cli: Cli) -> None:
@@ -53,10 +83,26 @@ def tls_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     folder = tmp_path_factory.mktemp("tls")
     cert, key = folder / "cert.pem", folder / "key.pem"
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-         "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
-         "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True,
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost,IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
     )
     return cert, key
 
@@ -87,8 +133,12 @@ def _run_on_terminal(cli: Cli, answer: str) -> tuple[int, str]:
     main, child = pty.openpty()
     proc = subprocess.Popen(
         [sys.executable, "-m", "taskform", "apply"],
-        cwd=cli.cwd, env=dict(cli.env(), NO_COLOR="1"),
-        stdin=child, stdout=child, stderr=child, close_fds=True,
+        cwd=cli.cwd,
+        env=dict(cli.env(), NO_COLOR="1"),
+        stdin=child,
+        stdout=child,
+        stderr=child,
+        close_fds=True,
     )
     os.close(child)
     seen, answered = b"", False

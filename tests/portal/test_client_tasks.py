@@ -86,12 +86,14 @@ def test_owners_are_read_in_parallel_and_deduplicated(
 
         return answer
 
+    stub.route("GET", "portals/self", {"user": {"username": "jo", "role": "org_user"}})
     stub.route("GET", "community/users/jo/tasks", listing("jo"))
     stub.route("GET", "community/users/al/tasks", listing("al"))
     result = client.list_tasks(["jo", "al", "jo"])
     assert list(result) == ["jo", "al"]
     assert [t.owner for t in result["al"]] == ["al"]
-    assert len(stub.calls()) == 2
+    paths = sorted(c.path for c in stub.calls())  # the admin check, then one list per owner
+    assert paths == ["community/users/al/tasks", "community/users/jo/tasks", "portals/self"]
 
 
 def test_a_list_that_changes_while_paging_is_read_again(
@@ -134,6 +136,110 @@ def test_one_owner_failing_fails_the_listing_naming_the_owner(
     with pytest.raises(
         PortalError, match="community/users/al/tasks: not allowed to manage the tasks of 'al'"
     ):
+        client.list_tasks(["jo", "al"])
+
+
+ORG = "portals/self/allScheduledTasks"
+ADMIN = {"user": {"username": "jo", "role": "org_admin"}}
+
+
+def org_tasks(count: int, owners: tuple[str, ...] = ("jo", "al", "kim")) -> FakeTasks:
+    return FakeTasks(
+        tasks=[task_json(f"{i:032x}", owner=owners[i % len(owners)]) for i in range(count)]
+    )
+
+
+def test_an_admin_reads_several_owners_from_the_org_list_pages_in_parallel(
+    stub: StubPortal, client: PortalClient
+) -> None:
+    stub.route("GET", "portals/self", ADMIN)
+    tasks = org_tasks(250)
+    both_later_pages = threading.Barrier(2, timeout=5)
+
+    def listing(request: Request) -> dict[str, Any]:
+        if request.args["start"] != "1":
+            both_later_pages.wait()
+        return tasks.listing(request)
+
+    stub.route("GET", ORG, listing)
+    client.signed_in_user()  # as plan does first: the admin check costs nothing more
+    live = client.list_tasks(["jo", "al", "nobody"])  # 3 org pages <= 3 owners
+    assert {owner: len(found) for owner, found in live.items()} == {"jo": 84, "al": 83, "nobody": 0}
+    assert sorted(int(c.args["start"]) for c in stub.calls("GET", ORG)) == [1, 101, 201]
+    assert [c.path for c in stub.calls() if c.path != ORG] == ["portals/self"]
+
+
+def test_an_org_list_that_changes_while_paging_is_read_again(
+    stub: StubPortal, client: PortalClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    stub.route("GET", "portals/self", ADMIN)
+    tasks = org_tasks(150)
+    first = [True]
+
+    def listing(request: Request) -> dict[str, Any]:
+        if request.args["start"] == "101" and first[0]:
+            first[0] = False
+            tasks.tasks.insert(0, task_json("f" * 32, owner="al"))  # pushes one task along
+        return tasks.listing(request)
+
+    stub.route("GET", ORG, listing)
+    client.signed_in_user()
+    with caplog.at_level(logging.INFO, logger="taskform.http"):
+        live = client.list_tasks(["jo", "al"])
+    assert len(live["jo"]) == 50 and len(live["al"]) == 51
+    assert len(stub.calls("GET", ORG)) == 4
+    assert "the organization's tasks changed while being read; reading again" in caplog.text
+
+
+@pytest.mark.parametrize("code", [400, 403])
+def test_an_org_list_refused_means_reading_each_owner(
+    stub: StubPortal, client: PortalClient, caplog: pytest.LogCaptureFixture, code: int
+) -> None:
+    stub.route("GET", "portals/self", ADMIN)
+    stub.route("GET", ORG, json_error(code, "Not for you."))
+    stub.route("GET", "community/users/jo/tasks", task_list([task_json("a" * 32)]))
+    stub.route("GET", "community/users/al/tasks", task_list([]))
+    with caplog.at_level(logging.DEBUG, logger="taskform.portal"):
+        live = client.list_tasks(["jo", "al"])
+    assert {owner: len(found) for owner, found in live.items()} == {"jo": 1, "al": 0}
+    assert len(stub.calls("GET", ORG)) == 1  # not retried
+    assert "Not for you.; reading each owner's tasks" in caplog.text
+
+
+def test_a_long_org_list_means_reading_each_owner(
+    stub: StubPortal, client: PortalClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    stub.route("GET", "portals/self", ADMIN)
+    stub.route("GET", ORG, org_tasks(201).listing)  # 3 pages for 2 owners
+    stub.route("GET", "community/users/jo/tasks", task_list([]))
+    stub.route("GET", "community/users/al/tasks", task_list([]))
+    with caplog.at_level(logging.DEBUG, logger="taskform.portal"):
+        assert client.list_tasks(["jo", "al"]) == {"jo": [], "al": []}
+    assert [int(c.args["start"]) for c in stub.calls("GET", ORG)] == [1]
+    assert "has 201 tasks (3 pages) for 2 owners" in caplog.text
+
+
+def test_an_admin_check_that_costs_a_request_is_counted(
+    stub: StubPortal, client: PortalClient
+) -> None:
+    # portals/self has no role here, community/users/jo tells: 2 + 1 org page > 2 owners
+    stub.route("GET", "community/users/jo", {"username": "jo", "role": "org_admin"})
+    stub.route("GET", ORG, task_list([]))
+    stub.route("GET", "community/users/jo/tasks", task_list([]))
+    stub.route("GET", "community/users/al/tasks", task_list([]))
+    assert client.list_tasks(["jo", "al"]) == {"jo": [], "al": []}
+    assert stub.calls("GET", ORG) == []
+    assert client.list_tasks(["jo", "al"]) == {"jo": [], "al": []}
+    assert len(stub.calls("GET", ORG)) == 1  # the answer is kept now: 0 + 1 <= 2
+    assert len(stub.calls("GET", "community/users/jo")) == 1
+
+
+def test_an_org_task_without_a_user_is_a_bad_response(
+    stub: StubPortal, client: PortalClient
+) -> None:
+    stub.route("GET", "portals/self", ADMIN)
+    stub.route("GET", ORG, task_list([{**task_json("a" * 32), "userId": None}]))
+    with pytest.raises(PortalError, match=f"GET {ORG}: unexpected answer: .*no 'userId'"):
         client.list_tasks(["jo", "al"])
 
 

@@ -30,13 +30,28 @@ from taskform.errors import (
 from taskform.portal.auth import NO_CREDENTIALS, PasswordSignIn, make_credentials
 from taskform.portal.codec import run_from_json, task_form, task_from_json
 from taskform.portal.http import Transport
-from taskform.portal.paging import PAGE_SIZE, Page, consistent, gather, parse_page, remaining_starts
+from taskform.portal.paging import (
+    PAGE_SIZE,
+    Listing,
+    Page,
+    consistent,
+    pages_of,
+    parse_page,
+    read_pages,
+)
 from taskform.portal.retry import RetryPolicy
 from taskform.portal.urls import parse_portal_url
 
 log = logging.getLogger("taskform.http")
+# Why a task list is read the way it is (taskform.http keeps one line per request).
+read_log = logging.getLogger("taskform.portal")
 
 T = TypeVar("T")
+
+ORG_TASKS = Listing("portals/self/allScheduledTasks", "portals/self/allScheduledTasks")
+#: Error codes after which the org-wide list is not used (not allowed, not understood, or a
+#: portal without it); the owners' own lists are read instead.
+ORG_REFUSED = frozenset({400, 403, 404})
 
 
 def _q(segment: str) -> str:
@@ -48,6 +63,19 @@ def _tasks_path(owner: str, *rest: str) -> tuple[str, str]:
     sent = "/".join(["community/users", _q(owner), "tasks", *(_q(r) for r in rest)])
     shown = "/".join(["community/users", owner, "tasks", *rest])
     return sent, shown
+
+
+def _owner_tasks(owner: str) -> Listing:
+    return Listing(*_tasks_path(owner), owner=owner)
+
+
+def _admin_record(record: Mapping[str, Any]) -> bool:
+    """Whether a user record is an administrator's (role ``org_admin`` or any ``:admin:``
+    privilege)."""
+    if record.get("role") == "org_admin":
+        return True
+    privileges = record.get("privileges")
+    return isinstance(privileges, list) and any(":admin:" in str(p) for p in privileges)
 
 
 class PortalClient:
@@ -90,6 +118,8 @@ class PortalClient:
             self._credentials.bind(self._generate_token)
         self._lock = threading.Lock()
         self._user: str | None = None
+        self._record: Mapping[str, Any] = {}  # the signed-in user, as portals/self told it
+        self._admin: bool | None = None
         self._known: dict[str, set[str]] = {}  # owner -> ids listed or created by this client
 
     @classmethod
@@ -138,7 +168,7 @@ class PortalClient:
                 request="GET portals/self",
             )
         with self._lock:
-            self._user = name
+            self._user, self._record = name, user if isinstance(user, Mapping) else {}
         return name
 
     def user_info(self, name: str) -> dict[str, Any]:
@@ -147,18 +177,40 @@ class PortalClient:
 
     def is_admin(self) -> bool:
         """Whether the signed-in user is an administrator (any ``:admin:`` privilege)."""
-        info = self.user_info(self.signed_in_user())
-        privileges = info.get("privileges")
-        if info.get("role") == "org_admin":
-            return True
-        return isinstance(privileges, list) and any(":admin:" in str(p) for p in privileges)
+        return self._admin_check()[0]
+
+    def _admin_check(self) -> tuple[bool, int]:
+        """:meth:`is_admin` and how many requests finding out took: none once known (the
+        answer is kept, and portals/self usually carries the role and privileges), else
+        portals/self and, when its user has no role, ``community/users/<user>``."""
+        with self._lock:
+            if self._admin is not None:
+                return self._admin, 0
+            spent = 0 if self._user is not None else 1
+        name = self.signed_in_user()
+        with self._lock:
+            record = self._record
+        if "role" not in record and "privileges" not in record:
+            record = self.user_info(name)
+            spent += 1
+        admin = _admin_record(record)
+        with self._lock:
+            self._admin = admin
+        return admin, spent
 
     # -- reads ---------------------------------------------------------------------------
 
     def list_tasks(self, owners: Sequence[str]) -> dict[str, list[LiveTask]]:
-        """Every task of each owner: ceil(N/100) list requests per owner, in parallel."""
+        """Every task of each owner, in pages of 100, never one request per task.
+
+        For several owners and an org admin, from the org-wide list when that takes no more
+        requests (:meth:`_read_org`); otherwise from each owner's list: ceil(N/100) requests
+        per owner, in parallel.
+        """
         unique = list(dict.fromkeys(owners))
-        tasks = self._read_consistent(unique)
+        tasks = self._read_org(unique)
+        if tasks is None:
+            tasks = self._read_per_owner(unique)
         with self._lock:
             for owner, found in tasks.items():
                 self._known.setdefault(owner, set()).update(t.id for t in found)
@@ -290,7 +342,7 @@ class PortalClient:
         owner = task.owner
         log.info("%s: %s; listing the tasks of %s to check", name, exc.message, owner)
         try:
-            tasks = self._read_consistent([owner])[owner]
+            tasks = self._read_per_owner([owner])[owner]
         except PortalError as err:
             raise AmbiguousWriteError(
                 f"{exc.message}, and listing the tasks to check failed ({err.message}); "
@@ -322,49 +374,112 @@ class PortalClient:
         log.info("%s: the task was created after all (id %s)", name, matches[0].id)
         return matches[0].id
 
-    def _read_consistent(self, owners: list[str]) -> dict[str, list[LiveTask]]:
-        result = self._read_owners(owners)
-        changed = [owner for owner, (_, ok) in result.items() if not ok]
+    def _read_org(self, owners: list[str]) -> dict[str, list[LiveTask]] | None:
+        """The owners' tasks from the org-wide list, or None to read each owner's list.
+
+        Per-owner reads cost at least one request per owner; the org-wide list costs
+        ceil(total/100) requests for the whole organization. It is used only for several owners
+        and an org admin, and only when its pages plus any request the admin check took are no
+        more than the number of owners, so it is never worse. Its first page tells how many
+        pages it has: when that is too many, the one page read is the price of finding out,
+        and the owners are read one by one.
+        """
+        spent = self._org_admin_cost(owners)
+        if spent is None:
+            return None
+        try:
+            first = self._page(ORG_TASKS, 1)
+        except PortalError as exc:
+            if exc.code not in ORG_REFUSED:
+                raise
+            read_log.debug("%s: %s; reading each owner's tasks", ORG_TASKS.name, exc.message)
+            return None
+        pages = pages_of(first)
+        if pages + spent > len(owners):
+            read_log.debug(
+                "the org-wide task list has %d tasks (%d pages) for %d owners; "
+                "reading each owner's tasks",
+                first.total,
+                pages,
+                len(owners),
+            )
+            return None
+        found: dict[str, list[LiveTask]] = {owner: [] for owner in owners}
+        for task in self._read_consistent([ORG_TASKS], {ORG_TASKS: first})[ORG_TASKS]:
+            if task.owner in found:
+                found[task.owner].append(task)
+        return found
+
+    def _org_admin_cost(self, owners: list[str]) -> int | None:
+        """The requests the admin check took when the org-wide list may serve ``owners``;
+        None (the reason logged) when it may not."""
+        if len(owners) < 2:
+            read_log.debug("one owner: reading that owner's tasks, not the org-wide list")
+            return None
+        try:
+            admin, spent = self._admin_check()
+        except PortalError as exc:
+            if exc.code not in ORG_REFUSED:
+                raise
+            read_log.debug("could not tell whether the user is an org admin (%s)", exc.message)
+            return None
+        if not admin:
+            read_log.debug("not an org admin: reading each owner's tasks, not the org-wide list")
+            return None
+        if spent + 1 > len(owners):
+            read_log.debug("the admin check took %d requests: reading each owner's tasks", spent)
+            return None
+        return spent
+
+    def _read_per_owner(self, owners: list[str]) -> dict[str, list[LiveTask]]:
+        listings = [_owner_tasks(owner) for owner in owners]
+        tasks = self._read_consistent(listings)
+        return {owner: tasks[listing] for owner, listing in zip(owners, listings, strict=True)}
+
+    def _read_consistent(
+        self, listings: list[Listing], firsts: Mapping[Listing, Page] | None = None
+    ) -> dict[Listing, list[LiveTask]]:
+        """Every task of each list; a list whose pages disagree (it changed while being
+        read) is read once more, then it is an error."""
+        result = self._read_lists(listings, firsts)
+        changed = [listing for listing, (_, ok) in result.items() if not ok]
         if changed:
-            log.info("the tasks of %s changed while being read; reading again", ", ".join(changed))
-            again = self._read_owners(changed)
-            for owner in changed:
-                if not again[owner][1]:
+            what = ", ".join(listing.label for listing in changed)
+            log.info("%s changed while being read; reading again", what)
+            again = self._read_lists(changed)
+            for listing in changed:
+                if not again[listing][1]:
                     raise TransientError(
                         "the task list kept changing while it was being read; try again",
-                        request=f"GET community/users/{owner}/tasks",
-                        owner=owner,
+                        request=listing.name,
+                        owner=listing.owner,
                     )
-                result[owner] = again[owner]
-        return {owner: tasks for owner, (tasks, _) in result.items()}
+                result[listing] = again[listing]
+        return {listing: tasks for listing, (tasks, _) in result.items()}
 
-    def _read_owners(self, owners: list[str]) -> dict[str, tuple[list[LiveTask], bool]]:
-        """Each owner's tasks and whether the pages agreed: first pages of all owners in
-        parallel, then every remaining page of every owner in parallel."""
-        if not owners:
+    def _read_lists(
+        self, listings: list[Listing], firsts: Mapping[Listing, Page] | None = None
+    ) -> dict[Listing, tuple[list[LiveTask], bool]]:
+        """Each list's tasks (deduplicated by id) and whether its pages agreed; the pages are
+        read in parallel (:func:`read_pages`), starting from ``firsts`` where given."""
+        if not listings:
             return {}
         workers = min(self.read_concurrency, 32)
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="taskform-read") as pool:
-            firsts = gather(pool, [(self._page, (o, 1)) for o in owners])
-            pages = {o: [first] for o, first in zip(owners, firsts, strict=True)}
-            jobs = [(o, s) for o, first in pages.items() for s in remaining_starts(first[0])]
-            rest = gather(pool, [(self._page, job) for job in jobs])
-        for (owner, _), page in zip(jobs, rest, strict=True):
-            pages[owner].append(page)
-        result: dict[str, tuple[list[LiveTask], bool]] = {}
-        for owner in owners:
-            name = f"GET community/users/{owner}/tasks"
-            raw = [t for page in pages[owner] for t in page.tasks]
-            tasks = self._decode(functools.partial(task_from_json, owner=owner), raw, name)
-            ok = consistent(pages[owner], [t.id for t in tasks])
-            result[owner] = (list({t.id: t for t in tasks}.values()), ok)
+            pages = read_pages(pool, self._page, listings, firsts)
+        result: dict[Listing, tuple[list[LiveTask], bool]] = {}
+        for listing in listings:
+            raw = [t for page in pages[listing] for t in page.tasks]
+            decode = functools.partial(task_from_json, owner=listing.owner)
+            tasks = self._decode(decode, raw, listing.name)
+            ok = consistent(pages[listing], [t.id for t in tasks])
+            result[listing] = (list({t.id: t for t in tasks}.values()), ok)
         return result
 
-    def _page(self, owner: str, start: int) -> Page:
+    def _page(self, listing: Listing, start: int) -> Page:
         params = {"f": "json", "num": str(PAGE_SIZE), "start": str(start)}
-        path, shown = _tasks_path(owner)
-        body = self._http.call("GET", path, params=params, owner=owner)
-        return parse_page(body, start, f"GET {shown}", owner)
+        body = self._http.call("GET", listing.path, params=params, owner=listing.owner)
+        return parse_page(body, start, listing.name, listing.owner)
 
     @staticmethod
     def _decode(fn: Callable[[Any], T], items: list[Any], name: str) -> list[T]:

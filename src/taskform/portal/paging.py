@@ -1,13 +1,15 @@
-"""Paged task lists: reading every page of every owner in parallel, and checking they agree.
+"""Paged task lists: reading every page of every list in parallel, and checking they agree.
 
-The portal pages with ``num``/``start`` (1-based) and reports ``total`` and ``nextStart``
-(-1 on the last page). After the first page of an owner, every other page's ``start`` is
-known (``1 + page_size * k``), so the remaining pages are fetched at once, in parallel.
+A list is one owner's tasks (``community/users/<owner>/tasks``) or the organization's
+(``portals/self/allScheduledTasks``). The portal pages with ``num``/``start`` (1-based) and
+reports ``total`` and ``nextStart`` (-1 on the last page). After the first page of a list,
+every other page's ``start`` is known (``1 + page_size * k``), so the remaining pages are
+fetched at once, in parallel.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -16,6 +18,25 @@ from taskform.errors import BadResponse
 
 PAGE_SIZE = 100
 T = TypeVar("T")
+K = TypeVar("K", bound=Hashable)
+
+
+@dataclass(frozen=True)
+class Listing:
+    """One paged task list: ``path`` (quoted, to send), ``shown`` (readable, for messages) and
+    the ``owner`` whose tasks it lists (None for the organization's list)."""
+
+    path: str
+    shown: str
+    owner: str | None = None
+
+    @property
+    def name(self) -> str:
+        return f"GET {self.shown}"
+
+    @property
+    def label(self) -> str:
+        return f"the tasks of {self.owner}" if self.owner else "the organization's tasks"
 
 
 @dataclass(frozen=True)
@@ -28,7 +49,7 @@ class Page:
     tasks: list[Any]
 
 
-def parse_page(body: Mapping[str, Any], start: int, name: str, owner: str) -> Page:
+def parse_page(body: Mapping[str, Any], start: int, name: str, owner: str | None) -> Page:
     """Check the list envelope's shape; ``name`` names the request for errors."""
     tasks, total = body.get("tasks"), body.get("total")
     next_start = body.get("nextStart", -1)
@@ -54,6 +75,30 @@ def remaining_starts(first: Page) -> list[int]:
         return []
     size = first.next_start - first.start if first.next_start > first.start else got
     return list(range(first.start + size, first.total + 1, size))
+
+
+def pages_of(first: Page) -> int:
+    """How many pages the list has, by its first page."""
+    return 1 + len(remaining_starts(first))
+
+
+def read_pages(
+    pool: ThreadPoolExecutor,
+    fetch: Callable[[K, int], Page],
+    lists: Sequence[K],
+    firsts: Mapping[K, Page] | None = None,
+) -> dict[K, list[Page]]:
+    """Every page of each list, in order: the first pages (those not already in ``firsts``)
+    in parallel, then every remaining page of every list in parallel. ``fetch(list, start)``
+    reads one page."""
+    given = dict(firsts or {})
+    todo = [key for key in lists if key not in given]
+    given.update(zip(todo, gather(pool, [(fetch, (key, 1)) for key in todo]), strict=True))
+    pages = {key: [given[key]] for key in lists}
+    jobs = [(key, start) for key in lists for start in remaining_starts(given[key])]
+    for (key, _), page in zip(jobs, gather(pool, [(fetch, job) for job in jobs]), strict=True):
+        pages[key].append(page)
+    return pages
 
 
 def consistent(pages: list[Page], ids: list[str]) -> bool:
