@@ -30,7 +30,7 @@ from taskform.engine.applier import apply_plan
 from taskform.engine.config import Config, load_config
 from taskform.engine.drift import classify
 from taskform.engine.export import duplicates, export_yaml
-from taskform.engine.model import LiveTask, Plan, Portal, Run, TaskResult
+from taskform.engine.model import Plan, Portal, TaskResult
 from taskform.engine.planner import check_safety
 from taskform.engine.render_drift import (
     render_drift_json,
@@ -170,8 +170,9 @@ def apply(
     if plan_file:
         saved = planfile.read_plan(plan_file)
         source = config_path
-        if config_path == "taskform.yaml" and saved.config:
-            source = saved.config
+        explicit = click.get_current_context().get_parameter_source("config_path")
+        if explicit is click.core.ParameterSource.DEFAULT and saved.config:
+            source = saved.config  # the configuration the plan was made from (absolute)
         snap, url, client = _snapshot(source, opts)
         the_plan = planfile.select(saved, snap.plan, portal=url, config_digest=snap.config.digest())
     else:
@@ -228,7 +229,7 @@ def _meta(snap: Snapshot, url: str, config_path: str) -> dict[str, Any]:
         .isoformat(timespec="seconds")
         .replace("+00:00", "Z"),
         "portal": url,
-        "config": config_path,
+        "config": os.path.abspath(config_path),
         "config_digest": snap.config.digest(),
     }
 
@@ -249,15 +250,8 @@ def drift(config_path: str, fmt: str, **opts: Any) -> int:
 
     Exit 0 with no drift, 2 with drift, 1 on error. Never writes.
     """
-    snap, _, client = _snapshot(config_path, opts)
-    cache: dict[str, list[Run]] = {}
-
-    def runs_of(task: LiveTask) -> list[Run]:
-        if task.id not in cache:
-            cache[task.id] = client.list_runs(task.owner, task.id)
-        return cache[task.id]
-
-    items = classify(snap.plan, snap.config.tasks, snap.live, runs_of)
+    snap, _, _ = _snapshot(config_path, opts)
+    items = classify(snap.plan, snap.config.tasks, snap.live, snap.states)
     renderers = {"json": render_drift_json, "markdown": render_drift_markdown}
     out(renderers.get(fmt, render_drift_text)(items), nl=False)
     return 2 if items else 0
@@ -346,4 +340,16 @@ cli.add_command(emulator_command)
 
 
 def main() -> None:
-    cli(prog_name="taskform")
+    """Run the CLI. Usage errors (unknown flag, bad value) exit 1 like every other error, so
+    that exit code 2 always means "changes" or "drift"."""
+    try:
+        code = cli.main(prog_name="taskform", standalone_mode=False)
+    except click.exceptions.Exit as done:
+        code = done.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        code = 1
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        code = 1
+    sys.exit(code if isinstance(code, int) else 0)

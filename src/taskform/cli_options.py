@@ -129,9 +129,14 @@ def portal_options(func: F) -> F:
 
 
 def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file; a failure is a TaskformError."""
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(redact.scrub(text), encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise TaskformError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 def color() -> bool:

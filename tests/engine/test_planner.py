@@ -228,3 +228,12 @@ def test_fingerprint_ignores_fields_that_move_by_themselves() -> None:
     assert fingerprint(a) == fingerprint(b)
     object.__setattr__(b, "raw", dict(raw, updated=2))
     assert fingerprint(a) != fingerprint(b)
+
+
+def test_lifecycle_state_from_runs_decides_the_policy() -> None:
+    """A paused-looking task whose runs show a failure streak is kept off, like drift says."""
+    live = live_task(cron=to_portal("0 2 * * 1-5"), active=False, task_state="paused")
+    kept = plan([desired()], [live], states={live.id: "disabled_by_failures"})
+    assert kept.empty and "after failed runs" in kept.warnings[0]
+    enabled = plan([desired()], [live])
+    assert enabled.changes[0].ops == (Op.ENABLE,)

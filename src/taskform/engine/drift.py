@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from taskform.engine import normalize
+from taskform.engine import lifecycle
 from taskform.engine.model import (
     Action,
     Change,
@@ -21,7 +21,6 @@ from taskform.engine.model import (
     FieldChange,
     LiveTask,
     Plan,
-    Run,
 )
 
 #: Kinds of drift and what they mean (also the README's table).
@@ -34,10 +33,6 @@ KINDS: Mapping[str, str] = {
     "completed": "completed in the portal: max occurrences or end date reached",
     "disabled_by_failures": "switched off by the portal after repeated failed runs",
 }
-
-#: The portal switches a task off after this many failed runs in a row (FailedRunsToDisableTask).
-FAILED_RUNS_TO_DISABLE = 5
-FAILED = frozenset({"failed", "submitfailed"})
 
 
 @dataclass(frozen=True)
@@ -54,45 +49,27 @@ class DriftItem:
     detail: str = ""
 
 
-RunsReader = Callable[[LiveTask], Sequence[Run]]
-
-
-def lifecycle_kind(task: LiveTask, runs: Sequence[Run], now: datetime) -> str:
-    """Why an inactive live task is inactive: completed, disabled_by_failures or paused."""
-    state = normalize.live_state(task)
-    ordered = sorted(runs, key=lambda r: r.created or 0, reverse=True)
-    streak = 0
-    for run in ordered:
-        if run.status not in FAILED:
-            break
-        streak += 1
-    if streak >= FAILED_RUNS_TO_DISABLE or state == "disabled":
-        return "disabled_by_failures"
-    now_ms = int(now.timestamp() * 1000)
-    ended = task.end_date is not None and task.end_date <= now_ms
-    used_up = task.max_occurrences not in (None, -1) and len(ordered) >= (task.max_occurrences or 0)
-    if state == "completed" or ended or (used_up and ordered):
-        return "completed"
-    return "paused"
-
-
 def classify(
     plan: Plan,
     desired: Sequence[DesiredTask],
     live: Mapping[str, Sequence[LiveTask]],
-    runs_of: RunsReader,
+    states: Mapping[str, str],
     *,
     now: datetime | None = None,
 ) -> list[DriftItem]:
-    """Every drifted task, in (owner, title) order. Reads runs only of declared-active tasks
-    that are inactive live (to tell a failure stop from a pause)."""
+    """Every drifted task, in (owner, title) order. ``states`` holds the lifecycle kinds the
+    plan was made with (by live task id), so drift and apply always agree."""
     now = now or datetime.now(timezone.utc)
+
+    def kind_of(task: LiveTask) -> str:
+        return states.get(task.id) or lifecycle.classify(task, (), now)
+
     live_by_key = {t.key: t for tasks in live.values() for t in tasks}
     items: list[DriftItem] = []
     touched: set[tuple[str, str]] = set()
     for change in plan.changes:
         touched.add(change.key)
-        items.extend(_from_change(change, live_by_key, runs_of, now))
+        items.extend(_from_change(change, live_by_key, kind_of))
     for extra in plan.unmanaged:
         items.append(DriftItem("unmanaged", extra.owner, extra.title, extra.id, "none"))
     for task in desired:
@@ -100,22 +77,17 @@ def classify(
         if task.absent or current is None or task.key in touched:
             continue
         if task.active and not current.active:
-            kind = lifecycle_kind(current, runs_of(current), now)
-            detail = f"left as it is (lifecycle.{_policy_key(kind)} = keep)"
+            kind = kind_of(current)
+            detail = f"left as it is (lifecycle.{lifecycle.POLICY_KEY[kind]} = keep)"
             items.append(DriftItem(kind, task.owner, task.title, current.id, "none", detail=detail))
     items.sort(key=lambda i: (i.owner, i.title, i.kind))
     return items
 
 
-def _policy_key(kind: str) -> str:
-    return "disabled" if kind == "disabled_by_failures" else kind
-
-
 def _from_change(
     change: Change,
     live_by_key: Mapping[tuple[str, str], LiveTask],
-    runs_of: RunsReader,
-    now: datetime,
+    kind_of: Callable[[LiveTask], str],
 ) -> list[DriftItem]:
     base = (change.owner, change.title, change.task_id)
     if change.action is Action.CREATE:
@@ -132,7 +104,7 @@ def _from_change(
         items.append(DriftItem("config_changed", *base, apply="update", fields=fields))
     if active is not None and active.after is True:
         live = live_by_key.get(change.key)
-        kind = lifecycle_kind(live, runs_of(live), now) if live else "paused"
+        kind = kind_of(live) if live else "paused"
         items.append(
             DriftItem(
                 kind, *base, apply="enable", fields={"active": active}, detail=change.note or ""

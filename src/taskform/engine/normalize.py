@@ -122,13 +122,3 @@ def display_live(task: LiveTask, desired: DesiredTask | None = None) -> dict[str
     values["start_date"] = iso_ms(task.start_date)
     values["end_date"] = iso_ms(task.end_date)
     return values
-
-
-def live_state(task: LiveTask) -> str:
-    """The lifecycle state of an inactive live task: completed, disabled or paused."""
-    state = (task.task_state or "").lower()
-    if state in ("completed", "disabled", "paused"):
-        return state
-    if state == "failed":
-        return "disabled"
-    return "paused"

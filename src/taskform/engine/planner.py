@@ -17,7 +17,7 @@ from typing import Any
 
 from deepdiff import DeepDiff
 
-from taskform.engine import normalize, schedule
+from taskform.engine import lifecycle, normalize, schedule
 from taskform.engine.model import (
     Action,
     Change,
@@ -56,11 +56,14 @@ def make_plan(
     prune: bool = False,
     managed_owners: Iterable[str] = (),
     now: datetime | None = None,
+    states: Mapping[str, str] | None = None,
 ) -> Plan:
     """Compare the declared tasks with the live tasks of every managed owner.
 
     ``live`` maps each managed owner to all of their live tasks. ``managed_owners`` adds owners
     whose undeclared tasks ``prune`` may delete even if no task of theirs is declared.
+    ``states`` gives, by live task id, the :mod:`~taskform.engine.lifecycle` kind of inactive
+    tasks whose runs were read; others are classified from what the task itself says.
     """
     now = now or datetime.now(timezone.utc)
     owners = set(managed_owners) | {t.owner for t in desired}
@@ -84,7 +87,11 @@ def make_plan(
         if not matches:
             changes.append(_create(task, now))
             continue
-        change, warning = _update(task, matches[0], now)
+        state = None
+        if task.active and not matches[0].active:
+            given = (states or {}).get(matches[0].id)
+            state = given or lifecycle.classify(matches[0], (), now)
+        change, warning = _update(task, matches[0], now, state)
         if warning:
             warnings.append(warning)
         if change is None:
@@ -205,7 +212,11 @@ def _delete(task: LiveTask, note: str) -> Change:
     )
 
 
-def _update(task: DesiredTask, live: LiveTask, now: datetime) -> tuple[Change | None, str | None]:
+def _update(
+    task: DesiredTask, live: LiveTask, now: datetime, state: str | None
+) -> tuple[Change | None, str | None]:
+    """The update of one matched task; ``state`` is the lifecycle kind when the task is
+    declared active but inactive live."""
     # Identical fields need no parsing: the common case for tasks taskform created.
     same = ("identical", live.cron) if task.cron == live.cron else None
     want = normalize.compare_desired(task, key=same)
@@ -224,16 +235,15 @@ def _update(task: DesiredTask, live: LiveTask, now: datetime) -> tuple[Change | 
 
     note, warning = None, None
     if task.active != live.active:
-        if task.active:
-            state = normalize.live_state(live)
-            policy = task.lifecycle.get(state, "keep")
-            if policy == "enable":
+        if state is not None:
+            key = lifecycle.POLICY_KEY[state]
+            if task.lifecycle.get(key, "keep") == "enable":
                 fields["active"] = FieldChange(False, True)
-                note = f"{state} in the portal; lifecycle.{state} = enable"
+                note = f"{lifecycle.WORDS[state]}; lifecycle.{key} = enable"
             else:
                 warning = (
-                    f"{task.owner}/{task.title} is {state} in the portal and left so "
-                    f"(lifecycle.{state} = keep)"
+                    f"{task.owner}/{task.title} is {lifecycle.WORDS[state]} and left so "
+                    f"(lifecycle.{key} = keep)"
                 )
         else:
             fields["active"] = FieldChange(True, False)

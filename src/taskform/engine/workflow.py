@@ -10,9 +10,10 @@ import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
+from taskform.engine import lifecycle
 from taskform.engine.config import Config
 from taskform.engine.gptask import gp_problems, gp_task_urls
 from taskform.engine.model import DesiredTask, LiveTask, Plan, Portal, Run
@@ -29,10 +30,11 @@ class Snapshot:
     the plan between them."""
 
     config: Config
-    user: str
-    owners: tuple[str, ...]
     live: dict[str, list[LiveTask]]
     plan: Plan
+    #: Lifecycle kind (:mod:`~taskform.engine.lifecycle`) of every declared-active task that is
+    #: inactive live, by task id: what plan, apply and drift all act on.
+    states: dict[str, str]
 
 
 def managed_owners(config: Config, user: str) -> tuple[str, ...]:
@@ -64,10 +66,35 @@ def snapshot(
     warnings = check_gp_services(resolved.tasks, describe) if describe is not None else ()
     owners = managed_owners(resolved, user)
     live = portal.list_tasks(owners)
-    plan = make_plan(resolved.tasks, live, prune=resolved.prune, managed_owners=owners, now=now)
+    now = now or datetime.now(timezone.utc)
+    states = lifecycle_states(portal, resolved.tasks, live, now)
+    plan = make_plan(
+        resolved.tasks, live, prune=resolved.prune, managed_owners=owners, now=now, states=states
+    )
     if warnings:
         plan = dataclasses.replace(plan, warnings=plan.warnings + warnings)
-    return Snapshot(config=resolved, user=user, owners=owners, live=live, plan=plan)
+    return Snapshot(config=resolved, live=live, plan=plan, states=states)
+
+
+def lifecycle_states(
+    portal: Portal,
+    tasks: Sequence[DesiredTask],
+    live: Mapping[str, Sequence[LiveTask]],
+    now: datetime,
+) -> dict[str, str]:
+    """Why each declared-active but inactive live task is inactive. The runs are read only for
+    those whose state the portal does not spell out (usually none or a few)."""
+    by_key = {t.key: t for owned in live.values() for t in owned}
+    inactive = [
+        found
+        for task in tasks
+        if task.active
+        and not task.absent
+        and (found := by_key.get(task.key)) is not None
+        and not found.active
+    ]
+    runs = read_runs(portal, [t for t in inactive if lifecycle.needs_runs(t)])
+    return {t.id: lifecycle.classify(t, runs.get(t.id, ()), now) for t in inactive}
 
 
 def check_gp_services(
