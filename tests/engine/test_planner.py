@@ -237,3 +237,15 @@ def test_lifecycle_state_from_runs_decides_the_policy() -> None:
     assert kept.empty and "after failed runs" in kept.warnings[0]
     enabled = plan([desired()], [live])
     assert enabled.changes[0].ops == (Op.ENABLE,)
+
+
+def test_credentials_the_configuration_does_not_know_are_masked_too() -> None:
+    live = live_task(
+        cron=to_portal("0 2 * * 1-5"),
+        parameters={"password": "hunter22", "creds": [{"token": "tok-998877"}], "region": "a"},
+    )
+    (change,) = plan([desired(parameters={"region": "b"})], [live]).changes
+    text = repr(change.fields)
+    assert "hunter22" not in text and "tok-998877" not in text
+    assert change.fields["parameters.password"].before == "(secret)"
+    assert change.fields["parameters.region"].after == "b"

@@ -23,11 +23,6 @@ HEADER = (
 )
 
 
-#: Parameter names that hold credentials. Their live values are never written to the export:
-#: a ``${secret:NAME}`` reference takes their place, to be set in the environment.
-SECRET_NAME = re.compile(r"pass(word|wd|phrase)?|secret|token|api_?key|credential|private", re.I)
-
-
 def secret_reference(task: LiveTask, path: str) -> str:
     """The environment variable name suggested for a secret parameter of a task."""
     raw = f"{task.title}_{path.rsplit('.', 1)[-1]}"
@@ -35,16 +30,31 @@ def secret_reference(task: LiveTask, path: str) -> str:
 
 
 def _mask_secrets(task: LiveTask, value: Any, path: str, found: dict[str, str]) -> Any:
+    """``value`` with everything under a credential-like name (``normalize.SECRET_NAME``,
+    whatever its type) replaced by a ``${secret:NAME}`` reference; ``found`` collects them."""
+    leaf = path.rsplit(".", 1)[-1]
+    if path and normalize.secret_path(leaf) and value not in (None, "", [], {}):
+        name = secret_reference(task, path)
+        found[path] = name
+        return "${secret:" + name + "}"
     if isinstance(value, Mapping):
         return {
             key: _mask_secrets(task, inner, f"{path}.{key}" if path else str(key), found)
             for key, inner in value.items()
         }
-    leaf = path.rsplit(".", 1)[-1]
-    if isinstance(value, str) and value and SECRET_NAME.search(leaf):
-        name = secret_reference(task, path)
-        found[path] = name
-        return "${secret:" + name + "}"
+    if isinstance(value, list):
+        return [_mask_secrets(task, v, f"{path}.{i}", found) for i, v in enumerate(value)]
+    return value
+
+
+def _escape(value: Any) -> Any:
+    """Live text written so the configuration reads it back as it is: ``${`` becomes ``$${``."""
+    if isinstance(value, str):
+        return value.replace("${", "$${")
+    if isinstance(value, Mapping):
+        return {_escape(k): _escape(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_escape(v) for v in value]
     return value
 
 
@@ -66,12 +76,11 @@ def task_entry(
 ) -> dict[str, Any]:
     """One task as a config mapping (keys in the order people read them). Parameters whose
     names look like credentials become ``${secret:NAME}``; ``secrets`` collects path -> NAME."""
-    """One task as a config mapping (keys in the order people read them)."""
-    entry: dict[str, Any] = {"title": task.title, "type": task.type}
+    entry: dict[str, Any] = {"title": _escape(task.title), "type": task.type}
     if task.owner != default_owner:
         entry["owner"] = task.owner
     if task.item_id:
-        entry["item_id"] = task.item_id
+        entry["item_id"] = task.item_id.lower()
     try:
         entry["schedule"] = _Quoted(schedule.to_unix(task.cron))
     except ValueError:
@@ -85,11 +94,11 @@ def task_entry(
     if task.end_date is not None:
         entry["end_date"] = normalize.iso_ms(task.end_date)
     if task.task_url:
-        entry["task_url"] = task.task_url
+        entry["task_url"] = _escape(task.task_url)
     params = normalize.parameters(task.type, task.parameters)
     if params:
         found: dict[str, str] = {}
-        entry["parameters"] = _mask_secrets(task, params, "", found)
+        entry["parameters"] = _mask_secrets(task, _escape(params), "", found)
         if secrets is not None:
             secrets.update(found)
     return entry

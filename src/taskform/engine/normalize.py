@@ -12,6 +12,7 @@ then compares plain values. Two forms, each a mapping of config field name to va
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
@@ -41,6 +42,16 @@ FIELDS: tuple[str, ...] = (
 )
 
 SECRET_MASK = "(secret)"
+
+#: Parameter names that hold credentials. Values under such a name are never shown (plan, plan
+#: file, export), whether or not the configuration marks them ``${secret:}``: the portal may hold
+#: a credential the configuration does not know about.
+SECRET_NAME = re.compile(r"pass(word|wd|phrase)?|secret|token|api_?key|credential|private", re.I)
+
+
+def secret_path(path: str) -> bool:
+    """Whether any part of a dotted parameter path names a credential."""
+    return any(SECRET_NAME.search(part) for part in path.split("."))
 
 
 def iso_ms(ms: int | None) -> str | None:
@@ -73,7 +84,7 @@ def compare_desired(task: DesiredTask, *, key: Any = None) -> dict[str, Any]:
     assert task.cron is not None, "a present desired task always has a schedule"
     return {
         "type": task.type,
-        "item_id": task.item_id or None,
+        "item_id": (task.item_id or "").lower() or None,
         "schedule": key if key is not None else schedule.schedule_key(task.cron),
         "max_occurrences": task.max_occurrences,
         "start_date": task.start_date,
@@ -95,7 +106,7 @@ def compare_live(
     managed_max = desired is None or desired.max_occurrences is not None
     return {
         "type": task.type,
-        "item_id": task.item_id or None,
+        "item_id": (task.item_id or "").lower() or None,
         "schedule": key,
         "max_occurrences": task.max_occurrences if managed_max else None,
         "start_date": task.start_date,

@@ -277,8 +277,8 @@ def _parameter_changes(
             path = ".".join(["parameters", *(str(p) for p in item.path(output_format="list"))])
             old = None if _missing(item.t1) else item.t1
             new = None if _missing(item.t2) else item.t2
-            old_leaves = _flatten(old, path) if isinstance(old, Mapping) else {path: old}
-            new_leaves = _flatten(new, path) if isinstance(new, Mapping) else {path: new}
+            old_leaves = _flatten(old, path)
+            new_leaves = _flatten(new, path)
             for leaf in sorted(set(old_leaves) | set(new_leaves)):
                 a, b = old_leaves.get(leaf), new_leaves.get(leaf)
                 if a != b or type(a) is not type(b):
@@ -291,16 +291,25 @@ def _missing(value: Any) -> bool:
 
 
 def _flatten(value: Any, prefix: str) -> dict[str, Any]:
+    """Leaves of nested mappings and lists by dotted path (list items by index)."""
+    items: Any = None
     if isinstance(value, Mapping) and value:
-        out: dict[str, Any] = {}
-        for key, inner in value.items():
-            out.update(_flatten(inner, f"{prefix}.{key}"))
-        return out
-    return {prefix: value}
+        items = value.items()
+    elif isinstance(value, list) and value:
+        items = enumerate(value)
+    if items is None:
+        return {prefix: value}
+    out: dict[str, Any] = {}
+    for key, inner in items:
+        out.update(_flatten(inner, f"{prefix}.{key}"))
+    return out
 
 
 def _is_secret(path: str, task: DesiredTask) -> bool:
+    """Declared ``${secret:}`` paths, and any path through a credential-like name."""
     rel = path.removeprefix("parameters.")
+    if normalize.secret_path(rel):
+        return True
     return any(rel == s or rel.startswith(s + ".") or s.startswith(rel + ".") for s in task.secrets)
 
 
