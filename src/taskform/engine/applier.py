@@ -14,7 +14,7 @@ in-flight writes finish and starts nothing new.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
@@ -137,7 +137,3 @@ def _result(state: _State, stop: threading.Event) -> TaskResult:
     else:
         outcome, message = Outcome.APPLIED, ""
     return TaskResult(state.change, outcome, message, state.task_id)
-
-
-def failed_changes(report: ApplyReport) -> Sequence[TaskResult]:
-    return [r for r in report.results if r.outcome is Outcome.FAILED]
