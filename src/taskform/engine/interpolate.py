@@ -33,17 +33,6 @@ class Result:
     env: tuple[str, ...] = ()
     secrets: tuple[str, ...] = ()
     failures: tuple[Failure, ...] = ()
-    escaped: bool = False
-
-    @property
-    def changed(self) -> bool:
-        """True if the string held a reference or an escape."""
-        return bool(self.env or self.secrets or self.failures or self.escaped)
-
-
-def has_reference(text: str) -> bool:
-    """True if ``text`` contains ``${`` (a reference or an escaped one)."""
-    return "${" in text
 
 
 def interpolate(text: str, env: Mapping[str, str], *, secrets_allowed: bool) -> Result:
@@ -54,7 +43,6 @@ def interpolate(text: str, env: Mapping[str, str], *, secrets_allowed: bool) -> 
     env_names: list[str] = []
     secret_names: list[str] = []
     failures: list[Failure] = []
-    escaped = False
     pos = 0
     while True:
         match = _START.search(text, pos)
@@ -64,7 +52,6 @@ def interpolate(text: str, env: Mapping[str, str], *, secrets_allowed: bool) -> 
         out.append(text[pos : match.start()])
         if match.group() == "$${":
             out.append("${")
-            escaped = True
             pos = match.end()
             continue
         end = text.find("}", match.end())
@@ -105,7 +92,7 @@ def interpolate(text: str, env: Mapping[str, str], *, secrets_allowed: bool) -> 
         (secret_names if kind == "secret" else env_names).append(name)
         out.append(value)
     failures = list(dict.fromkeys(failures))  # the same mistake twice in a string: once
-    return Result("".join(out), tuple(env_names), tuple(secret_names), tuple(failures), escaped)
+    return Result("".join(out), tuple(env_names), tuple(secret_names), tuple(failures))
 
 
 def describe(template: str) -> str:
