@@ -13,8 +13,6 @@
 from __future__ import annotations
 
 import contextlib
-import html
-import json
 import logging
 import re
 import socket
@@ -28,7 +26,7 @@ from werkzeug.wrappers import Request, Response
 
 from . import auth
 from .control import Control
-from .errors import PortalError
+from .errors import PortalError, encode
 from .faults import Faults, Stats
 from .gpserver import CONTROL_PATH, GPServer, is_task_path
 from .sharing import Ctx, SharingApi
@@ -139,7 +137,7 @@ class EmulatorApp:
             self.stats.count_commit()
             if self.faults.draw_drop():
                 _drop_connection(environ)
-        return _encode(body, request.values.get("f") or "")
+        return encode(body, request.values.get("f") or "")
 
     def _handle(
         self, request: Request, ctx: Ctx, endpoint: str, args: Mapping[str, Any]
@@ -158,15 +156,6 @@ class EmulatorApp:
                 ttl = int(self.faults.settings()["token_ttl_requests"])
                 ctx.account = auth.resolve(self.store, self.accounts, token, ttl)
         return self.api.handler(endpoint)(ctx, **args)
-
-
-def _encode(body: dict[str, Any], f: str) -> Response:
-    if f == "json":
-        return Response(json.dumps(body), mimetype="application/json")
-    if f == "pjson":
-        return Response(json.dumps(body, indent=2), mimetype="application/json")
-    page = f"<html><body><pre>{html.escape(json.dumps(body, indent=2))}</pre></body></html>"
-    return Response(page, mimetype="text/html")
 
 
 def _plain_status(code: int, reason: str) -> Response:

@@ -1,4 +1,4 @@
-"""The portal's error envelope.
+"""The portal's error envelope, and how a response body is encoded.
 
 The Sharing API answers almost every failure with HTTP 200 and a body
 ``{"error": {"code": N, "message": "...", "details": [...]}}`` (reference §8).
@@ -7,8 +7,12 @@ Handlers raise :class:`PortalError`; the WSGI layer turns it into that body.
 
 from __future__ import annotations
 
+import html
+import json
 from collections.abc import Sequence
 from typing import Any
+
+from werkzeug.wrappers import Response
 
 NO_PERMISSION = "You do not have permissions to access this resource or perform this operation."
 
@@ -24,6 +28,16 @@ class PortalError(Exception):
 
     def envelope(self) -> dict[str, Any]:
         return {"error": {"code": self.code, "message": self.message, "details": self.details}}
+
+
+def encode(body: dict[str, Any], f: str) -> Response:
+    """``body`` as sent for the request's ``f``: JSON, indented for ``pjson``, else HTML."""
+    if f == "json":
+        return Response(json.dumps(body), mimetype="application/json")
+    if f == "pjson":
+        return Response(json.dumps(body, indent=2), mimetype="application/json")
+    page = f"<html><body><pre>{html.escape(json.dumps(body, indent=2))}</pre></body></html>"
+    return Response(page, mimetype="text/html")
 
 
 def bad_request(problems: Sequence[str]) -> PortalError:

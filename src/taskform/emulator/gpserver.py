@@ -21,7 +21,6 @@ counted in ``/__emulator/stats`` and not subject to faults.
 
 from __future__ import annotations
 
-import html
 import json
 import re
 import threading
@@ -31,7 +30,7 @@ from urllib.parse import unquote
 from werkzeug.wrappers import Request, Response
 
 from . import auth
-from .errors import PortalError, token_required
+from .errors import PortalError, encode, token_required
 from .faults import Faults
 from .store import Store
 
@@ -68,7 +67,7 @@ class GPServer:
             body = self._lookup(path, authenticated=token is not None)
         except PortalError as exc:
             body = exc.envelope()
-        return _encode(body, f)
+        return encode(body, f)
 
     def _lookup(self, path: str, *, authenticated: bool) -> dict[str, Any]:
         match = _TASK_PATH.match(path)
@@ -120,15 +119,6 @@ class GPServer:
                 return _json(200, {"path": path, "removed": removed})
             self._tasks[path] = {"description": description, "secured": bool(secured), "reads": 0}
         return _json(200, {"path": path, "secured": bool(secured), "reads": 0})
-
-
-def _encode(body: dict[str, Any], f: str) -> Response:
-    if f == "json":
-        return Response(json.dumps(body), mimetype="application/json")
-    if f == "pjson":
-        return Response(json.dumps(body, indent=2), mimetype="application/json")
-    page = f"<html><body><pre>{html.escape(json.dumps(body, indent=2))}</pre></body></html>"
-    return Response(page, mimetype="text/html")
 
 
 def _json(status: int, body: Any) -> Response:
