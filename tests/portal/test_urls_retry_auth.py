@@ -58,7 +58,16 @@ def test_rest_root_from_the_typed_url(typed: str, portal: str, rest: str) -> Non
 
 
 @pytest.mark.parametrize(
-    "host", ["gis.example.com", "10.0.0.1", "128.0.0.1", "localhost.example.com"]
+    "host",
+    [
+        "gis.example.com",
+        "10.0.0.1",
+        "128.0.0.1",
+        "localhost.example.com",
+        "app.localhost",
+        "localhost.localdomain",
+        "0.0.0.0",
+    ],
 )
 def test_plain_http_is_refused_unless_loopback(host: str) -> None:
     with pytest.raises(InsecureURLError, match=f"refusing plain http:// for {host}.*https://"):
@@ -68,10 +77,12 @@ def test_plain_http_is_refused_unless_loopback(host: str) -> None:
 
 
 def test_loopback_hosts() -> None:
-    assert all(
-        is_loopback(h) for h in ("127.0.0.1", "127.9.8.7", "localhost", "LOCALHOST", "::1", "[::1]")
-    )
-    assert not any(is_loopback(h) for h in ("10.0.0.1", "::2", "example.com", "0.0.0.0"))
+    loopback = ("127.0.0.1", "127.9.8.7", "127.255.255.254", "localhost", "LOCALHOST", "::1")
+    assert all(is_loopback(h) for h in (*loopback, "[::1]", "localhost.", "0:0:0:0:0:0:0:1"))
+    # Only 127.0.0.0/8, localhost and ::1 (the contract): not *.localhost, which a resolver
+    # may send anywhere, nor other local-looking names and addresses.
+    others = ("10.0.0.1", "::2", "example.com", "0.0.0.0", "app.localhost", "a.b.localhost")
+    assert not any(is_loopback(h) for h in (*others, "localhost.localdomain", "128.0.0.1"))
 
 
 @pytest.mark.parametrize("bad", ["", "ftp://x.example.com", "https://", "https://h/p?token=abc"])

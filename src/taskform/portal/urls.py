@@ -31,9 +31,10 @@ class PortalURL:
 
 
 def is_loopback(host: str) -> bool:
-    """True for ``localhost``, 127.0.0.0/8 and ``::1``."""
+    """True for ``localhost``, 127.0.0.0/8 and ``::1``, and nothing else (not
+    ``*.localhost``, which a resolver may send elsewhere)."""
     host = host.strip("[]").rstrip(".").lower()
-    if host == "localhost" or host.endswith(".localhost"):
+    if host == "localhost":
         return True
     try:
         return ipaddress.ip_address(host).is_loopback
