@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
+from urllib.parse import quote_plus
 
 import pytest
 import requests
@@ -223,11 +225,28 @@ def test_wrong_password_is_an_auth_error_without_the_password(
     assert "Invalid username or password." in text and "pw-Wrong-77" not in text
 
 
+def test_secrets_echoed_encoded_are_scrubbed_from_messages(
+    stub: StubPortal, make_client: MakeClient
+) -> None:
+    password = 'pw/"Odd" ch@rs+1'
+    echoed = [f"password={quote_plus(password)}", f"raw {json.dumps(password)[1:-1]}"]
+    stub.route(
+        "POST", "generateToken", json_error(400, f"Unable to generate token {password}", echoed)
+    )
+    client = make_client(username="jo", password=password)
+    with pytest.raises(AuthError) as info:
+        client.signed_in_user()
+    text = str(info.value)
+    assert "password=***" in text and "raw ***" in text
+    for form in (password, quote_plus(password), json.dumps(password)[1:-1], "ch@rs", "ch%40rs"):
+        assert form not in text
+
+
 def test_echoed_secrets_are_scrubbed_from_messages(stub: StubPortal, client: PortalClient) -> None:
     stub.route("GET", LIST, json_error(400, f"bad token {TOKEN}", [f"token={TOKEN}"]))
     with pytest.raises(PortalError) as info:
         client.list_tasks(["jo"])
-    assert TOKEN not in str(info.value) and "********" in str(info.value)
+    assert TOKEN not in str(info.value) and "***" in str(info.value)
 
 
 def test_connection_refused_is_transient() -> None:

@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
+from taskform import redact
 from taskform.errors import AuthError, PortalError
 from taskform.portal import PortalClient, RetryPolicy
-from taskform.portal.auth import PasswordSignIn, Secret, StaticToken, scrub
+from taskform.portal.auth import PasswordSignIn, Secret, StaticToken
 from taskform.portal.retry import parse_retry_after
 from taskform.portal.urls import InsecureURLError, is_loopback, parse_portal_url
 
@@ -162,9 +163,33 @@ def test_secrets_never_show_in_reprs() -> None:
 
 
 def test_scrub_replaces_plain_and_url_encoded_secrets() -> None:
+    redact.register("p@ss w0rd!")
     text = "a p@ss w0rd! b p%40ss+w0rd%21 c p%40ss%20w0rd%21"
-    assert scrub(text, ["p@ss w0rd!"]) == "a ******** b ******** c ********"
-    assert scrub("short abc", ["abc"]) == "short abc"  # too short to be a real secret
+    assert redact.scrub(text) == "a *** b *** c ***"
+    redact.register("abc")
+    assert redact.scrub("short abc") == "short abc"  # too short to be a real secret
+
+
+def test_credentials_register_their_secrets_as_they_arrive() -> None:
+    StaticToken("tok-registered-1")
+    answers = iter(["gen-registered-1", "gen-registered-2"])
+    login = PasswordSignIn(
+        "jo",
+        "pw-registered-1",
+        referer="https://x",
+        generate=lambda form: {"token": next(answers)},
+    )
+    assert redact.scrub("tok-registered-1 pw-registered-1") == "*** ***"
+    assert redact.scrub("gen-registered-1") == "gen-registered-1"  # not issued yet
+    first = login.token()
+    assert login.renew(first, "GET portals/self") == "gen-registered-2"
+    assert redact.scrub("gen-registered-1 gen-registered-2") == "*** ***"
+    assert set(login.secrets()) == {"pw-registered-1", "gen-registered-1", "gen-registered-2"}
+
+
+def test_a_password_equal_to_the_user_name_is_not_registered() -> None:
+    PasswordSignIn("same-as-user", "same-as-user", referer="https://x")
+    assert redact.scrub("community/users/same-as-user") == "community/users/same-as-user"
 
 
 def test_missing_ca_bundle_is_reported() -> None:

@@ -1,7 +1,8 @@
 """Credentials: a fixed token or API key, or a user name and password exchanged for tokens.
 
-Secrets are held in :class:`Secret`, whose ``repr``/``str`` never show the value; every
-credential can list its secrets so that messages can be scrubbed of them.
+Secrets are held in :class:`Secret`, whose ``repr``/``str`` never show the value. Every secret
+a credential holds or is issued is registered with :mod:`taskform.redact` as it arrives, so
+that no message, log line or file can show it.
 """
 
 from __future__ import annotations
@@ -10,9 +11,10 @@ import logging
 import threading
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, NoReturn
 
+from taskform import redact
 from taskform.errors import AuthError, PortalError, TransientError
 
 log = logging.getLogger("taskform.http")
@@ -37,24 +39,12 @@ class Secret:
         return self._value
 
     def __repr__(self) -> str:
-        return "Secret('********')"
+        return f"Secret({redact.MASK!r})"
 
     __str__ = __repr__
 
     def __reduce__(self) -> NoReturn:
         raise TypeError("secrets cannot be pickled")
-
-
-def scrub(text: str, secrets: Iterable[str]) -> str:
-    """``text`` with every secret (and its URL-encoded form) replaced by ``********``."""
-    from urllib.parse import quote, quote_plus
-
-    for secret in secrets:
-        if len(secret) < 4:
-            continue
-        for form in {secret, quote(secret, safe=""), quote_plus(secret)}:
-            text = text.replace(form, "********")
-    return text
 
 
 class Credentials(ABC):
@@ -73,7 +63,8 @@ class Credentials(ABC):
 
     @abstractmethod
     def secrets(self) -> tuple[str, ...]:
-        """Every secret value this credential holds or has handed out."""
+        """Every secret value this credential holds or has handed out (all registered with
+        :mod:`taskform.redact`)."""
 
     @property
     def username(self) -> str | None:
@@ -89,6 +80,7 @@ class StaticToken(Credentials):
     def __init__(self, value: str, *, label: str = "token (ARCGIS_TOKEN)") -> None:
         if not value:
             raise AuthError(f"the {label} is empty")
+        redact.register(value)
         self._value = Secret(value)
         self.label = label
 
@@ -126,6 +118,10 @@ class PasswordSignIn(Credentials):
     ) -> None:
         if not username or not password:
             raise AuthError("both ARCGIS_USERNAME and ARCGIS_PASSWORD must be set and non-empty")
+        if password != username:
+            # A password equal to the user name (the emulator's admin/admin) is no secret, and
+            # masking it would garble every owner name; the CLI follows the same rule.
+            redact.register(password)
         self._username = username
         self._password = Secret(password)
         self._referer = referer
@@ -189,6 +185,7 @@ class PasswordSignIn(Credentials):
                 f"{doing} as {self._username!r}: generateToken answered without a token",
                 request="POST generateToken",
             )
+        redact.register(token)
         secret = Secret(token)
         expires = answer.get("expires")
         self._expires = expires / 1000.0 if isinstance(expires, (int, float)) else None

@@ -3,7 +3,7 @@
 Every request is named by method and path relative to the REST root
 (``GET community/users/jo/tasks``) in logs and errors; query strings and bodies never appear.
 The token travels only in ``X-Esri-Authorization``; every message built from foreign text is
-scrubbed of the credentials' secrets.
+scrubbed by :func:`taskform.redact.scrub` (the credentials register their secrets there).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import requests
 import urllib3.exceptions
 from requests.adapters import HTTPAdapter
 
-from taskform import __version__
+from taskform import __version__, redact
 from taskform.errors import (
     AmbiguousWriteError,
     AuthError,
@@ -29,7 +29,7 @@ from taskform.errors import (
     PortalError,
     TransientError,
 )
-from taskform.portal.auth import Credentials, scrub
+from taskform.portal.auth import Credentials
 from taskform.portal.retry import Attempts, RetryPolicy, parse_retry_after
 
 log = logging.getLogger("taskform.http")
@@ -186,9 +186,6 @@ class Transport:
                 )
                 self.sleep(delay)
 
-    def scrub(self, text: str) -> str:
-        return scrub(text, self.credentials.secrets() if self.credentials else ())
-
     # -- one attempt ---------------------------------------------------------------------
 
     def _token(self) -> str | None:
@@ -227,7 +224,7 @@ class Transport:
             reason, unprocessed, retryable = failure
             elapsed = (time.monotonic() - started) * 1000
             log.debug("%s -> %s in %d ms (attempt %d)", name, reason, elapsed, number)
-            text = self.scrub(f"could not reach the portal: {reason}")
+            text = redact.scrub(f"could not reach the portal: {reason}")
             if not retryable:
                 raise PortalError(text, request=name, owner=owner)
             error = TransientError(text, request=name, owner=owner)
@@ -289,9 +286,11 @@ class Transport:
         error = _error_of(body) or {}
         code = error.get("code")
         code = code if isinstance(code, int) else (status if status >= 400 else None)
-        message = self.scrub(str(error.get("message") or "the portal reported an error"))
+        message = redact.scrub(str(error.get("message") or "the portal reported an error"))
         raw_details = error.get("details") or error.get("messages") or ()
-        details = [self.scrub(str(d)) for d in raw_details] if isinstance(raw_details, list) else []
+        details = (
+            [redact.scrub(str(d)) for d in raw_details] if isinstance(raw_details, list) else []
+        )
         details = [d for d in details if d and d != message]
         if code == 498:
             raise _Expired()
