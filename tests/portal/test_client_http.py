@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 import time
+from typing import NoReturn
 from urllib.parse import quote_plus
 
 import pytest
@@ -223,6 +225,68 @@ def test_wrong_password_is_an_auth_error_without_the_password(
     text = str(info.value)
     assert "signing in as 'jo' failed: Unable to generate token." in text
     assert "Invalid username or password." in text and "pw-Wrong-77" not in text
+
+
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [(498, "Invalid token."), (499, "Token required."), (400, "Unable to generate token")],
+)
+def test_refused_sign_in_names_the_credentials(
+    stub: StubPortal, make_client: MakeClient, code: int, message: str
+) -> None:
+    stub.route("POST", "generateToken", json_error(code, message))
+    client = make_client(username="jo", password="pw-Refused-31")
+    with pytest.raises(AuthError) as info:
+        client.signed_in_user()
+    text = str(info.value)
+    assert text.startswith(f"POST generateToken: signing in as 'jo' failed: {message}")
+    assert "check ARCGIS_USERNAME and ARCGIS_PASSWORD" in text and "pw-Refused-31" not in text
+    assert len(stub.calls("POST", "generateToken")) == 1
+
+
+def test_sign_in_over_a_closed_port_is_a_connection_error_not_a_credentials_one() -> None:
+    with socket.socket() as probe:  # a port on 127.0.0.1 that nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    client = PortalClient(
+        f"http://127.0.0.1:{port}",
+        username="jo",
+        password="pw-Closed-42",
+        retry=RetryPolicy(max_attempts=2, backoff_base=0.01),
+    )
+    with pytest.raises(TransientError) as info:
+        client.signed_in_user()
+    assert not isinstance(info.value, AuthError)
+    assert str(info.value) == (
+        "POST generateToken: could not reach the portal: "
+        "could not connect (connection refused or unreachable)"
+    )
+
+
+def test_sign_in_when_the_host_does_not_resolve_is_not_a_credentials_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def no_such_host(*_args: object, **_kw: object) -> NoReturn:
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_such_host)
+    client = PortalClient("https://gis.example.invalid/portal", username="jo", password="pw-Dns-7")
+    with pytest.raises(PortalError) as info:
+        client.signed_in_user()
+    assert not isinstance(info.value, AuthError)
+    assert str(info.value) == (
+        "POST generateToken: could not reach the portal: "
+        "cannot resolve the host name gis.example.invalid"
+    )
+
+
+def test_sign_in_answered_with_html_is_a_bad_response_not_a_credentials_error(
+    stub: StubPortal, make_client: MakeClient
+) -> None:
+    stub.route("POST", "generateToken", Response("<html>Sign in</html>", mimetype="text/html"))
+    client = make_client(username="jo", password="pw-Html-88")
+    with pytest.raises(BadResponse, match="POST generateToken: the portal answered with HTML"):
+        client.signed_in_user()
 
 
 def test_secrets_echoed_encoded_are_scrubbed_from_messages(

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, NoReturn
 
 from taskform import redact
-from taskform.errors import AuthError, PortalError, TransientError
+from taskform.errors import AuthError, BadResponse, PortalError, TransientError
 
 log = logging.getLogger("taskform.http")
 
@@ -175,10 +175,10 @@ class PasswordSignIn(Credentials):
         }
         try:
             answer = self._generate(form)
-        except TransientError:
-            raise
         except PortalError as exc:
-            self._fail(doing, exc)
+            if _refused(exc):
+                self._fail(doing, exc)
+            raise  # the portal could not be reached or answered oddly: not the credentials
         token = answer.get("token")
         if not isinstance(token, str) or not token:
             raise AuthError(
@@ -203,6 +203,17 @@ class PasswordSignIn(Credentials):
             details=exc.details,
             request=exc.request or "POST generateToken",
         ) from None
+
+
+def _refused(exc: PortalError) -> bool:
+    """Whether generateToken refused the credentials: its error envelope "Unable to generate
+    token" (code 400), or an invalid-token code (498/499, 401). Connection failures, timeouts,
+    TLS errors and answers that are not an error envelope are not a refusal."""
+    if isinstance(exc, (TransientError, BadResponse)):
+        return False
+    if exc.code in (401, 498, 499):
+        return True
+    return exc.code == 400 and "unable to generate token" in exc.message.lower()
 
 
 NO_CREDENTIALS = (

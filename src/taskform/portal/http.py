@@ -63,7 +63,12 @@ class _Failed(Exception):
 
 
 class _Expired(Exception):
-    """The portal answered 498: the token is invalid or expired."""
+    """The portal answered 498: the token is invalid or expired. ``error`` is the portal's
+    own message, raised when no token was sent (so none can be renewed)."""
+
+    def __init__(self, error: AuthError) -> None:
+        super().__init__(error.message)
+        self.error = error
 
 
 class Transport:
@@ -159,8 +164,10 @@ class Transport:
             number = attempts.begin()
             try:
                 return self._once(method, url, name, params, data, token, number, owner)
-            except _Expired:
-                if renewed or self.credentials is None or token is None:
+            except _Expired as expired:
+                if self.credentials is None or token is None:
+                    raise expired.error from None
+                if renewed:
                     raise self._expired_error(name) from None
                 self.credentials.renew(token, name)
                 renewed = True
@@ -293,7 +300,7 @@ class Transport:
         )
         details = [d for d in details if d and d != message]
         if code == 498:
-            raise _Expired()
+            raise _Expired(AuthError(message, code=code, details=details, request=name))
         if code == 499 or (code == 401):
             raise AuthError(
                 f"{message}; the portal wants a valid token",
