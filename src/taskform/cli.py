@@ -128,9 +128,11 @@ def plan(
     snap, url, _ = _snapshot(config_path, opts)
     meta = _meta(snap, url, config_path)
     if out_file:
-        write_atomic(Path(out_file), render.render_json(snap.plan, meta=meta))
+        write_atomic(
+            Path(out_file), render.render_json(snap.plan, meta=meta, clean=redact.scrub_data)
+        )
     if fmt == "json":
-        out(render.render_json(snap.plan, meta=meta), nl=False)
+        click.echo(render.render_json(snap.plan, meta=meta, clean=redact.scrub_data), nl=False)
     elif fmt == "markdown":
         out(render.render_markdown(snap.plan, meta=meta), nl=False)
     else:
@@ -287,7 +289,7 @@ def export(owners: tuple[str, ...], output: str | None, **opts: Any) -> int:
             err=True,
         )
     secrets: dict[str, str] = {}
-    text = export_yaml(live, default_owner=default, secrets=secrets)
+    text = export_yaml(live, default_owner=default, secrets=secrets, clean=redact.scrub_data)
     for where, name in sorted(secrets.items()):
         out(
             f"Note: {where} looks like a credential; it is written as ${{secret:{name}}}. "
@@ -299,7 +301,7 @@ def export(owners: tuple[str, ...], output: str | None, **opts: Any) -> int:
         count = sum(len(t) for t in live.values())
         out(f"Wrote {count} task(s) of {', '.join(chosen)} to {output}.", err=True)
     else:
-        out(text, nl=False)
+        click.echo(text, nl=False)  # already scrubbed, as data
     return 0
 
 

@@ -161,3 +161,28 @@ tasks:
     plan_file = json.loads((cli.cwd / "plan.json").read_text())
     assert "Vendor sync" in json.dumps(plan_file) or plan_file["changes"] == []
     assert os.environ.get("VENDOR_KEY") is None
+
+
+def test_a_secret_that_looks_like_json_syntax_never_corrupts_the_plan_file(cli: Cli) -> None:
+    """Scrubbing works on the plan's strings, not its text: a secret "null" stays harmless."""
+    write(
+        cli,
+        f"""\
+version: 1
+tasks:
+  - title: Odd secret
+    type: ExecuteNotebook
+    item_id: {ITEM}
+    schedule: "0 * * * *"
+    parameters:
+      notebookParameters:
+        flag: ${{secret:ODD}}
+""",
+    )
+    env = cli.env(ODD="null")
+    assert cli("plan", "--out", "plan.json", env=env).returncode == 0
+    document = json.loads((cli.cwd / "plan.json").read_text())
+    assert document["summary"]["create"] == 1
+    json.loads(cli("plan", "--format", "json", env=env).stdout)
+    applied = cli("apply", "plan.json", env=env)
+    assert applied.returncode == 0, applied.stdout + applied.stderr

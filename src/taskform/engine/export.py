@@ -8,7 +8,7 @@ the same portal shows no changes.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import yaml
@@ -58,17 +58,16 @@ def _escape(value: Any) -> Any:
     return value
 
 
-class _Quoted(str):
-    """A string written in double quotes (schedules: `*` and `@` read badly unquoted)."""
-
-
 class _Dumper(yaml.SafeDumper):
-    pass
+    """Writes strings containing ``*`` or starting with ``@`` (schedules) in double quotes."""
 
 
-_Dumper.add_representer(
-    _Quoted, lambda dumper, data: dumper.represent_scalar("tag:yaml.org,2002:str", data, style='"')
-)
+def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
+    style = '"' if "*" in data or data.startswith("@") else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+
+_Dumper.add_representer(str, _represent_str)
 
 
 def task_entry(
@@ -82,9 +81,9 @@ def task_entry(
     if task.item_id:
         entry["item_id"] = task.item_id.lower()
     try:
-        entry["schedule"] = _Quoted(schedule.to_unix(task.cron))
+        entry["schedule"] = schedule.to_unix(task.cron)
     except ValueError:
-        entry["schedule"] = _Quoted(" ".join(task.cron.as_portal().values()))
+        entry["schedule"] = " ".join(task.cron.as_portal().values())
     if task.max_occurrences is not None:
         entry["max_occurrences"] = task.max_occurrences
     if not task.active:
@@ -118,9 +117,12 @@ def export_yaml(
     *,
     default_owner: str | None = None,
     secrets: dict[str, str] | None = None,
+    clean: Callable[[Any], Any] | None = None,
 ) -> str:
     """The YAML text of a config declaring every given live task. ``secrets``, if given,
-    receives the names of the ``${secret:NAME}`` references written in place of values."""
+    receives the names of the ``${secret:NAME}`` references written in place of values.
+    ``clean`` may rewrite the document's strings before it is written (the CLI passes
+    ``redact.scrub_data``)."""
     tasks = [t for owner in sorted(live) for t in sorted(live[owner], key=_order)]
     document: dict[str, Any] = {"version": 1}
     if default_owner:
@@ -135,7 +137,7 @@ def export_yaml(
     if secrets is not None:
         secrets.update(found)
     body = yaml.dump(
-        document,
+        clean(document) if clean is not None else document,
         Dumper=_Dumper,
         sort_keys=False,
         allow_unicode=True,

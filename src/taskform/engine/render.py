@@ -23,7 +23,7 @@ files in ``tests/fixtures/render/``. After an intended change of output, regener
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from taskform.engine.model import Change, Plan
@@ -94,7 +94,16 @@ def _change_document(change: Change) -> dict[str, Any]:
     }
 
 
-def render_json(plan: Plan, *, meta: Mapping[str, Any] | None = None) -> str:
+def render_json(
+    plan: Plan,
+    *,
+    meta: Mapping[str, Any] | None = None,
+    clean: Callable[[Any], Any] | None = None,
+) -> str:
     """:func:`plan_document` as indented JSON text, ending with a newline. The same plan and
-    meta always give the same bytes (key order is fixed, not sorted)."""
-    return json.dumps(plan_document(plan, meta=meta), indent=2, sort_keys=False) + "\n"
+    meta always give the same bytes (key order is fixed, not sorted). ``clean`` may rewrite the
+    document's strings first (the CLI passes ``redact.scrub_data``), never its JSON syntax."""
+    document = plan_document(plan, meta=meta)
+    if clean is not None:
+        document = clean(document)
+    return json.dumps(document, indent=2, sort_keys=False) + "\n"
