@@ -274,9 +274,11 @@ def test_digest_is_stable_and_tracks_secrets(tmp_path: Path) -> None:
     first = load_config(src, env=ENV)
     assert first.digest() == load_config(src, env=dict(ENV)).digest()
     assert len(first.digest()) == 64
+    # Secret values stay out of the digest, which is stored in plan files (a weak secret could
+    # be guessed from it); a rotated secret makes a saved plan stale through its fields instead
+    # (tests/engine/test_planfile.py).
     changed = load_config(src, env={**ENV, "PARCELS_API_KEY": "rotated"})
-    assert changed.digest() != first.digest()
-    assert ENV["PARCELS_API_KEY"] not in first.digest()
+    assert changed.digest() == first.digest()
 
     # moving tasks around, or into another file, changes nothing
     one = "  - title: One\n    absent: true\n"

@@ -87,6 +87,9 @@ class Config:
     prune: bool
     tasks: tuple[DesiredTask, ...]
     files: tuple[str, ...]
+    #: Owners named by a file's top-level ``owner:`` (a file with ``tasks: []`` and
+    #: ``prune: true`` still manages its owner).
+    file_owners: tuple[str, ...] = ()
 
     def resolve_owner(self, user: str) -> Config:
         """This configuration with ``user`` as the owner of every task that names none.
@@ -113,13 +116,30 @@ class Config:
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def _mask_paths(value: Any, paths: frozenset[str], prefix: str = "") -> Any:
+    """``value`` with the leaves at the dotted ``paths`` replaced by a marker."""
+    if prefix and prefix in paths:
+        return "(secret)"
+    if isinstance(value, Mapping):
+        return {
+            k: _mask_paths(v, paths, f"{prefix}.{k}" if prefix else str(k))
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_mask_paths(v, paths, f"{prefix}.{i}") for i, v in enumerate(value)]
+    return value
+
+
 def _task_state(task: DesiredTask) -> dict[str, Any]:
     state = {
         f.name: getattr(task, f.name) for f in dataclasses.fields(task) if f.name != "position"
     }
     state["cron"] = task.cron.as_portal() if task.cron else None
     state["secrets"] = sorted(task.secrets)
-    state["parameters"] = dict(task.parameters)
+    # Secret values stay out of the digest (it is stored in plan files, where a weak secret
+    # could be guessed from it); a changed secret still makes a saved plan stale, because the
+    # fresh plan then shows the secret as changed where the saved one did not.
+    state["parameters"] = _mask_paths(task.parameters, task.secrets)
     state["lifecycle"] = dict(task.lifecycle)
     return state
 
@@ -326,12 +346,14 @@ class _Loader:
         portal = next((f.data["portal"] for f in self.files if "portal" in f.data), None)
         prune = next((f.data["prune"] for f in self.files if "prune" in f.data), False)
         owners = {f.data.get("owner") for f in self.files}
+        named = (f.data.get("owner") for f in self.files)
         return Config(
             portal=portal.rstrip("/") if isinstance(portal, str) else None,
             owner=owners.pop() if len(owners) == 1 else None,
             prune=prune is True,
             tasks=tuple(task for file in self.files for task in file.tasks),
             files=tuple(names),
+            file_owners=tuple(dict.fromkeys(o for o in named if isinstance(o, str) and o)),
         )
 
 

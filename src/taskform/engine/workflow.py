@@ -39,15 +39,16 @@ class Snapshot:
 
 def managed_owners(config: Config, user: str) -> tuple[str, ...]:
     """Owners whose tasks this configuration manages (and ``prune`` may delete from): every
-    declared task's owner, the configured default owner, and the signed-in user when the
-    configuration declares no task at all (an empty list with ``prune: true`` means "none").
+    declared task's owner, every owner a file names, and the signed-in user when the
+    configuration declares no task and names no owner (``tasks: []`` with ``prune: true``
+    means "none of mine").
 
     A configuration whose files all name other owners never touches the signed-in user's tasks.
     """
-    owners = set(config.owners())
+    owners = set(config.owners()) | set(config.file_owners)
     if config.owner:
         owners.add(config.owner)
-    elif not config.tasks:
+    elif not config.tasks and not config.file_owners:
         owners.add(user)
     return tuple(sorted(owners))
 
