@@ -19,9 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from taskform.engine.model import Action, Change, Plan
+from taskform.engine.render import FORMAT_VERSION
 from taskform.errors import StalePlanError, TaskformError
-
-FORMAT_VERSION = "1"
 
 
 @dataclass(frozen=True)
