@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -47,3 +49,24 @@ def test_no_portal_url_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.Monk
     (tmp_path / "taskform.yaml").write_text("version: 1\ntasks: []\n")
     result = CliRunner().invoke(cli, ["plan"], env={"ARCGIS_URL": ""})
     assert result.exit_code == 1 and "portal URL" in result.output
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["drift", "--bogus"], ["plan", "--format", "xml"], ["apply", "--parallelism", "0"], ["nope"]],
+)
+def test_usage_errors_exit_1_never_2(args: list[str]) -> None:
+    """Exit 2 means "changes" or "drift"; a typo in a flag must not look like drift."""
+    result = subprocess.run(
+        [sys.executable, "-m", "taskform", *args], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr and result.stderr.strip()
+
+
+def test_help_and_version_exit_0() -> None:
+    for args in (["--help"], ["--version"], ["plan", "--help"]):
+        result = subprocess.run(
+            [sys.executable, "-m", "taskform", *args], capture_output=True, text=True, timeout=60
+        )
+        assert result.returncode == 0 and result.stdout, args
