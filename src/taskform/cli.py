@@ -6,9 +6,12 @@ Exit codes: 0 success (no changes with --detailed-exitcode), 1 error, 2 changes 
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import sys
 import threading
+from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -208,20 +211,42 @@ def apply(
 def _run_apply(the_plan: Plan, portal: Portal, parallelism: int) -> int:
     stop = threading.Event()
     total = len(the_plan.changes)
-    if sys.stderr.isatty():
-        with click.progressbar(length=total, label="Applying", file=sys.stderr) as bar:
+    with _interruptible():
+        if sys.stderr.isatty():
+            with click.progressbar(length=total, label="Applying", file=sys.stderr) as bar:
 
-            def tick(_: TaskResult) -> None:
-                bar.update(1)
+                def tick(_: TaskResult) -> None:
+                    bar.update(1)
 
-            report = apply_plan(the_plan, portal, parallelism=parallelism, progress=tick, stop=stop)
-    else:
-        report = apply_plan(the_plan, portal, parallelism=parallelism, stop=stop)
+                report = apply_plan(
+                    the_plan, portal, parallelism=parallelism, progress=tick, stop=stop
+                )
+        else:
+            report = apply_plan(the_plan, portal, parallelism=parallelism, stop=stop)
     out("")
     out(render.render_apply_report(report, color=color()), nl=False)
     if report.interrupted:
         return 130
     return 0 if report.ok else 1
+
+
+@contextlib.contextmanager
+def _interruptible() -> Iterator[None]:
+    """While applying, Ctrl-C (SIGINT) and SIGTERM (a cancelled CI job) both stop the apply the
+    same way: in-flight writes finish, nothing new starts. Installed explicitly, because a
+    process started in the background inherits SIGINT ignored."""
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    for sig in previous:
+        signal.signal(sig, stop)
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _meta(snap: Snapshot, url: str, config_path: str) -> dict[str, Any]:

@@ -11,6 +11,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from tests.e2e.conftest import ITEM, Cli
 from tests.e2e.test_plan_apply import write
 from tests.support.emulator import EmulatorProcess
@@ -79,7 +81,10 @@ def test_partial_failure_goes_on_reports_and_the_next_apply_finishes(tmp_path: P
         assert cli("plan", "--detailed-exitcode", env=env).returncode == 0
 
 
-def test_ctrl_c_finishes_in_flight_writes_and_starts_nothing_new(cli: Cli) -> None:
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_ctrl_c_finishes_in_flight_writes_and_starts_nothing_new(cli: Cli, signum: int) -> None:
+    """Ctrl-C, or a cancelled CI job's SIGTERM, even when SIGINT was inherited ignored (as for
+    any process started in the background)."""
     write(cli, many(30))
     cli.emu.set_faults(latency_ms=300)
     proc = subprocess.Popen(
@@ -89,11 +94,12 @@ def test_ctrl_c_finishes_in_flight_writes_and_starts_nothing_new(cli: Cli) -> No
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
     )
     deadline = time.monotonic() + 60
     while cli.emu.stats()["writes"] < 2 and time.monotonic() < deadline:
         time.sleep(0.05)
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(signum)
     stdout, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 130, stdout + stderr
     assert "Apply interrupted" in stdout and "skipped" in stdout
