@@ -12,8 +12,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+import yaml
 from jsonschema import Draft202012Validator
 
+from taskform.engine import yamlpos
 from taskform.engine.config import Config, load_config
 from taskform.engine.model import (
     LIFECYCLE_CHOICES,
@@ -22,7 +24,7 @@ from taskform.engine.model import (
     CronFields,
     Position,
 )
-from taskform.engine.yamlpos import parse
+from taskform.engine.yamlpos import YamlError, parse
 from taskform.errors import ConfigError
 from taskform.schemas import load_schema, load_schema_text
 
@@ -302,6 +304,106 @@ def test_yaml_keeps_timestamps_as_text_and_keys_as_text() -> None:
     assert doc.data == {"on": "2026-12-01", "1": True, "when": "2026-12-01T00:00:00Z"}
     assert doc.line(("when",)) == 3
     assert doc.line(("when", "deeper", 0)) == 3
+
+
+TAB = "indent with spaces; YAML does not allow tabs"
+FLOW = "check that every [ and { is closed, or quote the value"
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message", "hint"),
+    [
+        ("a:\n  b: 1\n\tc: 2\n", 3, "column 1: a tab character is not allowed here", TAB),
+        ("a:\n\t- b\n", 2, "column 1: a tab character is not allowed here", TAB),
+        ("a: |\n\tx\n", 2, "column 1: a tab character is not allowed here", TAB),
+        (
+            "é: 1\nschedule: @daily\n",
+            2,
+            "column 11: found character '@' that cannot start any token",
+            'quote values starting with @, e.g. "@daily"',
+        ),
+        (
+            "a: `x`\n",
+            1,
+            "column 4: found character '`' that cannot start any token",
+            "quote the value",
+        ),
+        (
+            "a: [1, 2\nb: 2\n",
+            2,
+            "column 2: expected ',' or ']', but got ':', while parsing a flow sequence that"
+            " starts at line 1, column 4",
+            FLOW,
+        ),
+        ("a: [1,,2]\n", 1, "column 7: expected", FLOW),
+        ("a:\n  b: 1\n c: 2\n", 3, "column 2: expected", "check the indentation"),
+        ("a: 1\n- b\n", 2, "column 1: expected", "check the indentation"),
+        ("a: b: c\n", 1, "column 5: mapping values are not allowed", "check the indentation, or"),
+        ("a: 1\nb\nc: 2\n", 3, "column 1: could not find expected ':'", "check the indentation"),
+        ("a: *nope\n", 1, "column 4: found undefined alias 'nope'", "define the anchor"),
+        ('a: "\\q"\n', 1, "found unknown escape character 'q'", ""),
+        ("a: !foo!bar x\n", 1, "column 4: found undefined tag handle", "remove the tag"),
+        # A character YAML refuses, on the right line after multi-byte UTF-8.
+        ("a: ééééééé\n\x07\nb: 1\nc: 2\n", 2, "the character U+0007", "remove it"),
+        ("a: 1\nb: ü\x9f\n", 2, "the character U+009F", "remove it"),
+        ("a: 1\n\0\n", 2, "the character U+0000", "remove it"),
+        ("a: 1\nb: x\ud800\n", 2, "the character U+D800", "remove it"),
+    ],
+)
+def test_yaml_syntax_errors(
+    yaml_loader: bool, text: str, line: int, message: str, hint: str
+) -> None:
+    with pytest.raises(YamlError) as info:
+        parse(text, "f.yaml")
+    (issue,) = info.value.issues
+    assert issue.line == line
+    assert message in issue.message
+    assert hint in issue.hint
+
+
+@pytest.mark.skipif(not yaml.__with_libyaml__, reason="PyYAML without libyaml")
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        # libyaml names only what it expected; the loader adds what it found.
+        ("a: [1, 2", 2, "column 1: expected ',' or ']', but got the end of the file"),
+        (
+            "a: &\nb: 1\n",
+            1,
+            "column 5: expected alphabetic or numeric character, but found the end of the line",
+        ),
+        ("a: & x\n", 1, "column 5: expected alphabetic or numeric character, but found a space"),
+        ("a: 1\n- b\n", 2, "column 1: expected key, but found '-', while parsing a block mapping"),
+        # libyaml skips a byte-order mark at the start of a line, then trips on the indentation.
+        ("a: 1\n\ufeffb: 2\n", 2, "the line starts with a byte-order mark (U+FEFF)"),
+    ],
+)
+def test_libyaml_errors_say_what_was_found(
+    monkeypatch: pytest.MonkeyPatch, text: str, line: int, message: str
+) -> None:
+    monkeypatch.setattr(yamlpos, "LIBYAML", True)
+    with pytest.raises(YamlError) as info:
+        parse(text, "f.yaml")
+    (issue,) = info.value.issues
+    assert issue.line == line
+    assert message in issue.message
+
+
+@pytest.mark.skipif(not yaml.__with_libyaml__, reason="PyYAML without libyaml")
+def test_libyaml_and_pyyaml_read_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    paths = [p for p in sorted(GOOD.rglob("*.y*ml")) if ".drafts" not in p.parts]
+    texts = [path.read_text(encoding="utf-8") for path in paths]
+    texts.append(
+        "base: &b {x: 1, 'y': [a, 'b', \"c\"]}\nm:\n  <<: *b\n  x: 2\nn: ~\nf: 1.5e3\n"
+        "o: 0o17\nh: 0x1F\nt: 2026-12-01\ns: |\n  line\n  more\nk: >-\n  folded\n  text\n"
+        "? complex\n: 1\nlist:\n- - nested\n  - 'q'\n- {}\n- []\nü: é\n"
+    )
+    for text in texts:
+        monkeypatch.setattr(yamlpos, "LIBYAML", True)
+        fast = parse(text, "f.yaml")
+        monkeypatch.setattr(yamlpos, "LIBYAML", False)
+        slow = parse(text, "f.yaml")
+        assert fast == slow
 
 
 def test_byte_order_mark_is_fine(tmp_path: Path) -> None:

@@ -1,5 +1,6 @@
 """Fuzzing the configuration loader: whatever the input, a Config or a ConfigError, never
-another exception (and so never a traceback for the user)."""
+another exception (and so never a traceback for the user). Raw text goes through both YAML
+parsers (``yaml_loader``: libyaml and PyYAML's own)."""
 
 from __future__ import annotations
 
@@ -89,7 +90,7 @@ def _load(path: Path) -> Config | ConfigError:
 
 @FUZZ
 @given(st.text(max_size=400))
-def test_random_text(tmp_path: Path, text: str) -> None:
+def test_random_text(tmp_path: Path, yaml_loader: bool, text: str) -> None:
     path = tmp_path / "taskform.yaml"
     path.write_text(text, encoding="utf-8", errors="surrogatepass")
     _load(path)
@@ -97,7 +98,7 @@ def test_random_text(tmp_path: Path, text: str) -> None:
 
 @FUZZ
 @given(st.binary(max_size=400))
-def test_random_bytes(tmp_path: Path, data: bytes) -> None:
+def test_random_bytes(tmp_path: Path, yaml_loader: bool, data: bytes) -> None:
     path = tmp_path / "taskform.yaml"
     path.write_bytes(data)
     _load(path)
@@ -157,7 +158,9 @@ def _exercise(result: Config | ConfigError) -> None:
         max_size=4,
     )
 )
-def test_mutated_good_config(tmp_path: Path, edits: list[tuple[int, int, str]]) -> None:
+def test_mutated_good_config(
+    tmp_path: Path, yaml_loader: bool, edits: list[tuple[int, int, str]]
+) -> None:
     text = SEED_TEXT
     for where, cut, insert in edits:
         text = text[:where] + insert + text[where + cut :]

@@ -1,7 +1,9 @@
 """Safe YAML loading that remembers the line of every value.
 
-PyYAML's constructors throw positions away, so this module composes the node graph with a
-:class:`yaml.SafeLoader` subclass and builds plain data itself. That gives one place to refuse
+PyYAML's constructors throw positions away, so this module composes the node graph with
+PyYAML's composer and safe resolver and builds plain data itself. The parse events come from
+libyaml when PyYAML has it (see :data:`LIBYAML`), else from PyYAML's pure-Python parser; syntax
+errors from either read alike, naming the line and column. That gives one place to refuse
 what a configuration file must not contain: tags (``!!python/...``, ``!include``, any other),
 duplicate keys (PyYAML silently keeps the last), several documents, deep nesting, alias
 expansion bombs, oversized files and text that is not UTF-8. Timestamps stay strings so the
@@ -14,20 +16,27 @@ from __future__ import annotations
 
 import codecs
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
+from yaml.composer import Composer
+from yaml.constructor import SafeConstructor
 from yaml.events import (
     DocumentStartEvent,
+    Event,
     MappingStartEvent,
     ScalarEvent,
     SequenceStartEvent,
     StreamEndEvent,
 )
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.parser import Parser
+from yaml.reader import Reader
+from yaml.resolver import Resolver
+from yaml.scanner import Scanner
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_DEPTH = 64
@@ -90,20 +99,33 @@ class Document:
         return self.value_lines.get(path) or self.line(path)
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader without timestamps, refusing tags and deep nesting while composing."""
+class _Loader(Composer, SafeConstructor, Resolver):
+    """PyYAML's composer without timestamps, refusing tags and deep nesting.
+
+    The events come from a subclass: libyaml's C parser when PyYAML was built with it
+    (several times faster), otherwise PyYAML's pure-Python one.
+    """
 
     yaml_implicit_resolvers = {
         first: [(tag, regexp) for tag, regexp in resolvers if tag != _TIMESTAMP]
         for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
     }
 
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
+    if TYPE_CHECKING:  # provided by the event source
+
+        def peek_event(self) -> Event: ...
+        def check_event(self, *choices: Any) -> bool: ...
+        def get_event(self) -> Event: ...
+        def dispose(self) -> None: ...
+
+    def __init__(self) -> None:
+        Composer.__init__(self)
+        SafeConstructor.__init__(self)
+        Resolver.__init__(self)
         self._depth = 0
 
     def compose_node(self, parent: Node | None, index: Any) -> Node | None:
-        event = self.peek_event()  # type: ignore[no-untyped-call]
+        event = self.peek_event()
         if isinstance(event, (ScalarEvent, SequenceStartEvent, MappingStartEvent)):
             if event.tag is not None:
                 raise _tag_error(event.tag, _line(event.start_mark))
@@ -118,6 +140,35 @@ class _Loader(yaml.SafeLoader):
                 self._depth -= 1
 
 
+class _PyLoader(_Loader, Reader, Scanner, Parser):
+    """Events from PyYAML's pure-Python reader, scanner and parser."""
+
+    def __init__(self, stream: str) -> None:
+        Reader.__init__(self, stream)
+        Scanner.__init__(self)
+        Parser.__init__(self)
+        _Loader.__init__(self)
+
+
+_LOADERS: dict[bool, Callable[[str], _Loader]] = {False: _PyLoader}
+
+if yaml.__with_libyaml__:
+    from yaml._yaml import CParser
+
+    class _CLoader(_Loader, CParser):
+        """Events from libyaml."""
+
+        def __init__(self, stream: str) -> None:
+            CParser.__init__(self, stream)
+            _Loader.__init__(self)
+
+    _LOADERS[True] = _CLoader
+
+#: Whether :func:`parse` reads events from libyaml rather than PyYAML's Python parser. Both
+#: give the same documents, and errors as clear (the tests run with both).
+LIBYAML: bool = yaml.__with_libyaml__
+
+
 def _line(mark: Any) -> int | None:
     """The 1-based line of a PyYAML mark."""
     return int(mark.line) + 1 if mark is not None else None
@@ -125,7 +176,7 @@ def _line(mark: Any) -> int | None:
 
 def _tag_error(tag: str, line: int | None) -> YamlError:
     shown = "!!" + tag[len(_T) :] if tag.startswith(_T) else tag
-    hint = "taskform reads plain YAML only; remove the tag"
+    hint = _NO_TAGS
     if shown.startswith("!include"):
         hint = "to split a configuration, put several files in a directory and pass it with -c"
     return YamlError(f"YAML tags such as '{shown}' are not allowed", line, hint)
@@ -232,16 +283,17 @@ def read_file(path: str) -> Document:
 
 def parse(text: str, file: str) -> Document:
     """Parse ``text`` (one YAML document) into a :class:`Document`."""
+    libyaml = LIBYAML
     loader: _Loader | None = None
     try:
         try:
-            loader = _Loader(text)
-            loader.get_event()  # type: ignore[no-untyped-call] # StreamStartEvent
+            loader = _LOADERS[libyaml](text)
+            loader.get_event()  # StreamStartEvent
             if loader.check_event(StreamEndEvent):
                 raise YamlError("the file is empty", None, "start it with 'version: 1'")
             root = loader.compose_document()
             if not loader.check_event(StreamEndEvent):
-                event = loader.peek_event()  # type: ignore[no-untyped-call]
+                event = loader.peek_event()
                 line = _line(event.start_mark)
                 if isinstance(event, DocumentStartEvent):
                     raise YamlError(
@@ -251,15 +303,15 @@ def parse(text: str, file: str) -> Document:
                     )
                 raise YamlError("unexpected content after the document", line)  # pragma: no cover
         except yaml.MarkedYAMLError as exc:
-            raise _syntax_error(exc) from None
+            raise _syntax_error(exc, text) from None
         except yaml.reader.ReaderError as exc:
-            line = text.count("\n", 0, exc.position) + 1
+            position = exc.position
+            if libyaml:  # libyaml counts bytes of the UTF-8 text
+                position = len(text.encode("utf-8")[:position].decode("utf-8", "ignore"))
             char = exc.character if isinstance(exc.character, str) else chr(exc.character)
-            raise YamlError(
-                f"the file contains the character U+{ord(char):04X}, which YAML does not allow",
-                line,
-                "remove it",
-            ) from None
+            raise _bad_character(text, position, char) from None
+        except UnicodeEncodeError as exc:  # libyaml takes UTF-8, which has no lone surrogates
+            raise _bad_character(text, exc.start, text[exc.start]) from None
         except yaml.YAMLError as exc:  # pragma: no cover - every PyYAML error is one of the above
             raise YamlError(f"invalid YAML: {exc}") from None
         except RecursionError:  # pragma: no cover - MAX_DEPTH stops this first
@@ -276,6 +328,16 @@ def parse(text: str, file: str) -> Document:
             loader.dispose()
 
 
+def _bad_character(text: str, position: int, char: str) -> YamlError:
+    return YamlError(
+        f"the file contains the character U+{ord(char):04X}, which YAML does not allow",
+        text.count("\n", 0, position) + 1,
+        "remove it",
+    )
+
+
+_INDENTATION = "check the indentation"
+_NO_TAGS = "taskform reads plain YAML only; remove the tag"
 _SYNTAX_HINTS = (
     ("'\\t'", "indent with spaces; YAML does not allow tabs"),
     ("mapping values are not allowed", "check the indentation, or quote a value containing ': '"),
@@ -283,23 +345,62 @@ _SYNTAX_HINTS = (
     ("found undefined alias", "define the anchor (&name) before using *name"),
     ("found character '@'", 'quote values starting with @, e.g. "@daily"'),
     ("found character '`'", "quote the value"),
+    ("expected <block end>", _INDENTATION),  # PyYAML
+    ("expected key", _INDENTATION),  # libyaml
+    ("expected '-' indicator", _INDENTATION),  # libyaml
+    ("tag handle", _NO_TAGS),
+    ("URI", _NO_TAGS),
+    ("directive", "a line starting with % is a YAML directive; quote values that start with %"),
 )
+_INDICATORS = "-?:,[]{}#&*!|>'\"%@`"
+_LINE_BREAKS = "\r\n\x85\u2028\u2029"
 
 
-def _syntax_error(exc: yaml.MarkedYAMLError) -> YamlError:
+def _syntax_error(exc: yaml.MarkedYAMLError, text: str) -> YamlError:
+    """A parse error as a :class:`YamlError`, whether PyYAML or libyaml found it."""
     mark = exc.problem_mark or exc.context_mark
     problem = exc.problem or exc.context or "invalid YAML"
-    if "'\\t'" in problem:
+    if mark is None:  # pragma: no cover - PyYAML and libyaml always set a mark
+        return YamlError(f"invalid YAML: {problem}")
+    problem = _what_was_found(problem, text, int(mark.index))
+    hint = next((h for key, h in _SYNTAX_HINTS if key in problem), "")
+    line_start = int(mark.index) - int(mark.column)
+    if "'\\t'" in problem or "tab character" in problem:
         problem = "a tab character is not allowed here"
-    elif exc.context and exc.context_mark and mark and exc.context_mark.line != mark.line:
+        hint = _SYNTAX_HINTS[0][1]
+    elif 0 <= line_start < len(text) and text[line_start] == "\ufeff":  # libyaml skips it
+        problem = "the line starts with a byte-order mark (U+FEFF), which is not allowed here"
+        hint = "remove it; joining files can leave one behind"
+    elif exc.context and exc.context_mark and exc.context_mark.line != mark.line:
         where = f"line {exc.context_mark.line + 1}, column {exc.context_mark.column + 1}"
         problem += f", {exc.context} that starts at {where}"
-    hint = next((h for key, h in _SYNTAX_HINTS if key in (exc.problem or "")), "")
     if not hint and "flow" in (exc.context or ""):
         hint = "check that every [ and { is closed, or quote the value"
-    if mark is None:  # pragma: no cover - PyYAML always sets a mark
-        return YamlError(f"invalid YAML: {problem}", None, hint)
+    if not hint and "tag" in (exc.context or ""):
+        hint = _NO_TAGS
     return YamlError(f"invalid YAML at column {mark.column + 1}: {problem}", mark.line + 1, hint)
+
+
+def _what_was_found(problem: str, text: str, index: int) -> str:
+    """``problem`` naming what is at ``index``, as PyYAML does and libyaml does not."""
+    found = text[index] if 0 <= index < len(text) else ""
+    if problem == "found character that cannot start any token" and found:
+        return f"found character {found!r} that cannot start any token"
+    if problem == "found unknown escape character" and found:
+        return f"{problem} {text[index + 1 : index + 2]!r}"  # libyaml marks the backslash
+    if not problem.startswith("did not find expected "):
+        return problem
+    problem = problem[len("did not find ") :]
+    but = ", but got" if problem.startswith("expected ',' or") else ", but found"
+    if index >= len(text.rstrip()):
+        return f"{problem}{but} the end of the file"
+    if found in _LINE_BREAKS:
+        return f"{problem}{but} the end of the line"
+    if found == " ":
+        return f"{problem}{but} a space"
+    if found in _INDICATORS:
+        return f"{problem}{but} {found!r}"
+    return problem
 
 
 class _Builder:
