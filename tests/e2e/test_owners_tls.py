@@ -15,6 +15,7 @@ import pytest
 from tests.e2e.conftest import ITEM, Cli
 from tests.e2e.test_plan_apply import ONE_TASK, write
 from tests.support.emulator import EmulatorProcess
+from tests.support.tls import self_signed
 
 
 def test_an_admin_manages_several_owners_in_parallel(cli: Cli) -> None:
@@ -80,31 +81,7 @@ def test_a_permission_error_names_the_owner(cli: Cli) -> None:
 
 @pytest.fixture(scope="module")
 def tls_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    folder = tmp_path_factory.mktemp("tls")
-    cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run(
-        [
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=localhost",
-            "-addext",
-            "subjectAltName=DNS:localhost,IP:127.0.0.1",
-            "-keyout",
-            str(key),
-            "-out",
-            str(cert),
-        ],
-        check=True,
-        capture_output=True,
-    )
-    return cert, key
+    return self_signed(tmp_path_factory.mktemp("tls"))
 
 
 def test_tls_is_verified_and_a_private_ca_bundle_works(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -15,6 +14,7 @@ import requests
 
 from tests.emulator.conftest import Api, task_form
 from tests.support.emulator import EmulatorProcess
+from tests.support.tls import self_signed
 
 
 def test_first_line_and_help() -> None:
@@ -201,32 +201,8 @@ def test_users_and_admins_from_options() -> None:
         assert "error" in body  # no default admin when users are given
 
 
-@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command")
 def test_https_with_a_certificate(tmp_path: Path) -> None:
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(
-        [
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "1",
-            "-keyout",
-            str(key),
-            "-out",
-            str(cert),
-            "-subj",
-            "/CN=127.0.0.1",
-            "-addext",
-            "subjectAltName=IP:127.0.0.1",
-        ],
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
+    cert, key = self_signed(tmp_path)
     with EmulatorProcess().start("--tls-cert", str(cert), "--tls-key", str(key)) as emu:
         assert emu.url.startswith("https://127.0.0.1:")
         root = requests.get(emu.rest(), params={"f": "json"}, verify=str(cert), timeout=10)
