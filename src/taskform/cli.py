@@ -23,6 +23,7 @@ from taskform.cli_options import (
     color,
     common_options,
     config_option,
+    format_option,
     out,
     portal_options,
     write_atomic,
@@ -115,13 +116,7 @@ def validate(config_path: str) -> int:
     type=click.Path(dir_okay=False),
     help="Save the plan (JSON) for 'apply PLANFILE'.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json", "markdown"]),
-    default="text",
-    show_default=True,
-)
+@format_option("text", "json", "markdown")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 0 with no changes, 2 with changes.")
 @common_options
 def plan(
@@ -264,13 +259,7 @@ def _meta(snap: Snapshot, url: str, config_path: str) -> dict[str, Any]:
 @cli.command()
 @config_option
 @portal_options
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json", "markdown"]),
-    default="text",
-    show_default=True,
-)
+@format_option("text", "json", "markdown")
 @common_options
 def drift(config_path: str, fmt: str, **opts: Any) -> int:
     """Report how the portal differs from the configuration, each difference classified.
@@ -333,9 +322,7 @@ def export(owners: tuple[str, ...], output: str | None, **opts: Any) -> int:
 @cli.command()
 @config_option
 @portal_options
-@click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
-)
+@format_option("text", "json")
 @click.option(
     "--runs",
     "last",

@@ -101,6 +101,18 @@ config_option = click.option(
 )
 
 
+def format_option(*choices: str) -> Callable[[F], F]:
+    """``--format`` with the given output formats; the first is the default."""
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(list(choices)),
+        default=choices[0],
+        show_default=True,
+        help="Output format.",
+    )
+
+
 def portal_options(func: F) -> F:
     func = click.option(
         "--portal", "portal_url", help="Portal URL (else $ARCGIS_URL, else config)."
