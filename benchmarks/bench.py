@@ -213,9 +213,9 @@ def naive(emu: Emulator, n: int) -> Row:
 
 def planner_cpu(n: int) -> float:
     """CPU seconds of make_plan for n unchanged tasks plus 10% changed, in this process."""
-    from taskform.engine.model import DesiredTask, LiveTask
-    from taskform.engine.planner import make_plan
-    from taskform.engine.schedule import to_portal
+    from taskform.model import DesiredTask, LiveTask
+    from taskform.plan.planner import make_plan
+    from taskform.schedule.translate import to_portal
 
     desired, live = [], []
     for i in range(n):

@@ -7,8 +7,8 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
-from taskform.engine.model import CronFields, DesiredTask, LiveTask, Run
 from taskform.errors import PortalError
+from taskform.model import CronFields, DesiredTask, LiveTask, Run
 
 _ids = itertools.count(1)
 

@@ -11,7 +11,7 @@ import click
 import pytest
 import yaml
 
-from taskform.cli import cli
+from taskform.cli import all_commands
 
 ROOT = Path(__file__).resolve().parent.parent
 RECIPES = sorted((ROOT / "examples" / "ci").glob("*.yml")) + sorted(
@@ -47,7 +47,7 @@ def taskform_calls(text: str) -> Iterator[list[str]]:
 
 def check_call(args: list[str]) -> None:
     assert args, "a bare 'taskform' call"
-    command = cli.commands.get(args[0])
+    command = all_commands().get(args[0])
     assert isinstance(command, click.Command), f"no command {args[0]!r}"
     known = {opt for p in command.params for opt in (*p.opts, *p.secondary_opts)}
     for arg in args[1:]:

@@ -9,18 +9,18 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from taskform.cli import cli
+from taskform.cli import all_commands, cli
 
 
-@pytest.mark.parametrize("name", sorted(cli.commands))
+@pytest.mark.parametrize("name", sorted(all_commands()))
 def test_every_command_takes_verbose_and_debug(name: str) -> None:
-    options = {opt for p in cli.commands[name].params for opt in p.opts}
+    options = {opt for p in all_commands()[name].params for opt in p.opts}
     assert {"-v", "--verbose", "--debug"} <= options
 
 
 def test_contract_flags_exist() -> None:
     def opts(name: str) -> set[str]:
-        return {o for p in cli.commands[name].params for o in (*p.opts, *p.secondary_opts)}
+        return {o for p in all_commands()[name].params for o in (*p.opts, *p.secondary_opts)}
 
     assert {"-c", "--config", "--out", "--format", "--detailed-exitcode"} <= opts("plan")
     assert {"-c", "--auto-approve", "--parallelism", "--force"} <= opts("apply")
@@ -70,3 +70,22 @@ def test_help_and_version_exit_0() -> None:
             [sys.executable, "-m", "taskform", *args], capture_output=True, text=True, timeout=60
         )
         assert result.returncode == 0 and result.stdout, args
+
+
+def test_every_listed_command_loads_and_help_lists_it() -> None:
+    from taskform.cli import COMMANDS, SUMMARIES
+
+    assert set(all_commands()) == set(COMMANDS) == set(SUMMARIES)
+    listing = CliRunner().invoke(cli, ["--help"]).output
+    for name, summary in SUMMARIES.items():
+        assert name in listing and summary.split()[0] in listing
+
+
+def test_version_imports_no_command_module() -> None:
+    code = (
+        "import sys; from taskform.cli import main; sys.argv = ['taskform', '--version']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "assert not [m for m in sys.modules if m.startswith(('taskform.cli.', 'requests',"
+        " 'werkzeug', 'deepdiff', 'jsonschema'))], sorted(sys.modules)"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

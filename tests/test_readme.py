@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from taskform.cli import cli
+from taskform.cli import all_commands
 from taskform.schemas.reference import END, START, reference
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
@@ -22,7 +22,7 @@ def test_configuration_reference_is_generated_from_the_schema() -> None:
 
 def test_every_documented_command_exists_and_every_command_is_documented() -> None:
     documented = set(re.findall(r"^\| `taskform (\w+)", README, flags=re.M))
-    assert documented == set(cli.commands), (documented, set(cli.commands))
+    assert documented == set(all_commands()), (documented, set(all_commands()))
 
 
 def test_the_two_set_up_commands_are_named() -> None:

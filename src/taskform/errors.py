@@ -2,7 +2,7 @@
 
 Every error a user can cause or meet derives from :class:`TaskformError`; the CLI prints its
 message on stderr and exits 1 without a traceback. Errors about the configuration carry a
-:class:`~taskform.engine.model.Position` (file and line) and a hint saying what to do.
+:class:`~taskform.model.Position` (file and line) and a hint saying what to do.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ import requests
 
 from tests.e2e.conftest import Cli
 from tests.e2e.test_plan_apply import write
-from tests.engine.test_gptask import TRACE
+from tests.tasktypes.test_gpservice import TRACE
 
 ITEM = "9a8b7c6d5e4f40312a1b2c3d4e5f6a7b"
 

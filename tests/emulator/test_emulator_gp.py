@@ -6,10 +6,10 @@ from typing import Any
 
 import requests
 
-from taskform.engine.gptask import description_errors
+from taskform.tasktypes.gpservice import description_errors
 from tests.emulator.conftest import error_of
-from tests.engine.test_gptask import TRACE
 from tests.support.emulator import EmulatorProcess
+from tests.tasktypes.test_gpservice import TRACE
 
 PATH = "/server/rest/services/Emu/Trace/GPServer/Trace"
 

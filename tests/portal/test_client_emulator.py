@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from taskform.engine.model import CronFields, DesiredTask
 from taskform.errors import AuthError, PermissionDenied, PortalError
+from taskform.model import CronFields, DesiredTask
 from taskform.portal import PortalClient, RetryPolicy
 
 emulator = pytest.importorskip("tests.support.emulator")

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from werkzeug.wrappers import Request, Response
 
-from taskform.engine.model import CronFields, DesiredTask
 from taskform.errors import AmbiguousWriteError, NotFound, PortalError, TransientError
+from taskform.model import CronFields, DesiredTask
 from taskform.portal import PortalClient, RetryPolicy, task_from_json
 from tests.portal.conftest import MakeClient
 from tests.portal.stub import DROP, FakeTasks, StubPortal, json_error, task_json, task_list

@@ -17,7 +17,6 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, quote, unquote, urljoin, urlsplit
 
-from taskform.engine.model import DesiredTask, LiveTask, Run
 from taskform.errors import (
     AmbiguousWriteError,
     AuthError,
@@ -27,6 +26,7 @@ from taskform.errors import (
     PortalError,
     TransientError,
 )
+from taskform.model import DesiredTask, LiveTask, Run
 from taskform.portal.auth import NO_CREDENTIALS, PasswordSignIn, make_credentials
 from taskform.portal.codec import run_from_json, task_form, task_from_json
 from taskform.portal.http import Transport

@@ -11,7 +11,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from taskform.engine.model import CronFields, DesiredTask, LiveTask, Run
+from taskform.model import CronFields, DesiredTask, LiveTask, Run
 
 CRON_KEYS = ("minute", "hour", "dayOfMonth", "month", "dayOfWeek")
 

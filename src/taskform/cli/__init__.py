@@ -1,0 +1,91 @@
+"""The ``taskform`` command line: parse options, call the core, render, return an exit code.
+
+One module per command (``taskform/cli/<command>.py``), loaded only when that command runs, so
+``taskform --version`` and ``--help`` import almost nothing. Shared options and error handling
+live in :mod:`taskform.cli.options`; helpers several commands use in :mod:`taskform.cli.common`.
+
+Exit codes: 0 success (no changes with --detailed-exitcode), 1 error, 2 changes or drift
+(with --detailed-exitcode / drift), 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+from taskform import __version__
+
+#: Command name -> "module:attribute" of its click command, imported on first use.
+COMMANDS = {
+    "validate": "taskform.cli.validate:validate",
+    "plan": "taskform.cli.plan:plan",
+    "apply": "taskform.cli.apply:apply",
+    "drift": "taskform.cli.drift:drift",
+    "export": "taskform.cli.export:export",
+    "status": "taskform.cli.status:status",
+    "schema": "taskform.cli.schema:schema",
+    "emulator": "taskform.emulator.command:emulator",
+}
+
+#: One-line help for the command list, so ``taskform --help`` needs no command imported.
+SUMMARIES = {
+    "validate": "Check the configuration offline (no network).",
+    "plan": "Show what apply would change (read-only).",
+    "apply": "Change the portal to match the configuration (or apply a saved plan).",
+    "drift": "Report how the portal differs from the configuration, each difference classified.",
+    "export": "Write the live tasks as a configuration that plan then finds equal.",
+    "status": "Show every managed task's state, next run and latest runs; failing tasks first.",
+    "schema": "Print the JSON Schema of the configuration.",
+    "emulator": "Run the local portal emulator (a stand-in for a real portal).",
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose commands are imported when they are invoked (click's documented pattern)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module, _, attr = target.partition(":")
+        command = getattr(importlib.import_module(module), attr)
+        assert isinstance(command, click.Command)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, SUMMARIES[name]) for name in COMMANDS])
+
+
+def all_commands() -> dict[str, click.Command]:
+    """Every command, imported (for tests and documentation checks)."""
+    ctx = click.Context(cli)
+    found = {name: cli.get_command(ctx, name) for name in COMMANDS}
+    return {name: command for name, command in found.items() if command is not None}
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="taskform")
+def cli() -> None:
+    """Declarative scheduled tasks for ArcGIS Online and ArcGIS Enterprise."""
+
+
+def main() -> None:
+    """Run the CLI. Usage errors (unknown flag, bad value) exit 1 like every other error, so
+    that exit code 2 always means "changes" or "drift"."""
+    try:
+        code = cli.main(prog_name="taskform", standalone_mode=False)
+    except click.exceptions.Exit as done:
+        code = done.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        code = 1
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        code = 1
+    sys.exit(code if isinstance(code, int) else 0)

@@ -1,0 +1,123 @@
+"""``taskform apply``: converge the portal, from the configuration or a saved plan."""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import click
+
+from taskform import render
+from taskform.cli import common
+from taskform.cli.options import color, common_options, config_option, out, portal_options
+from taskform.errors import TaskformError
+from taskform.model import Plan, Portal, TaskResult
+from taskform.plan import planfile
+from taskform.plan.planner import check_safety
+from taskform.workflow.applier import apply_plan
+
+
+@click.command()
+@config_option
+@portal_options
+@click.argument("plan_file", required=False, type=click.Path(dir_okay=False))
+@click.option("--auto-approve", is_flag=True, help="Apply without asking.")
+@click.option(
+    "--parallelism",
+    default=4,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Writes at once.",
+)
+@click.option(
+    "--force", is_flag=True, help="Apply even if the plan deletes more than the safety limit."
+)
+@common_options
+def apply(
+    config_path: str,
+    plan_file: str | None,
+    auto_approve: bool,
+    parallelism: int,
+    force: bool,
+    **opts: Any,
+) -> int:
+    """Change the portal to match the configuration (or apply a saved plan)."""
+    if plan_file:
+        saved = planfile.read_plan(plan_file)
+        source = config_path
+        explicit = click.get_current_context().get_parameter_source("config_path")
+        if explicit is click.core.ParameterSource.DEFAULT and saved.config:
+            source = saved.config  # the configuration the plan was made from (absolute)
+        snap, url, client = common.take_snapshot(source, opts)
+        the_plan = planfile.select(saved, snap.plan, portal=url, config_digest=snap.config.digest())
+    else:
+        snap, url, client = common.take_snapshot(config_path, opts)
+        the_plan = snap.plan
+        out(render.render_text(the_plan, color=color()), nl=False)
+    if the_plan.empty:
+        if plan_file:
+            out("No changes. The portal matches the configuration.")
+        return 0
+    if plan_file:
+        out(f"Applying the saved plan {plan_file}.")
+        out(render.format_summary(the_plan))
+    if not force:
+        check_safety(the_plan)
+    if not plan_file and not auto_approve:
+        if not sys.stdin.isatty():
+            raise TaskformError(
+                "refusing to apply without confirmation: there is no terminal to ask. "
+                "Use --auto-approve, or apply a reviewed plan file (taskform apply PLANFILE)"
+            )
+        answer = click.prompt(
+            "Apply these changes? Only 'yes' will be accepted", default="", show_default=False
+        )
+        if answer.strip() != "yes":
+            out("Apply cancelled; nothing was changed.")
+            return 1
+    return _run_apply(the_plan, client, parallelism)
+
+
+def _run_apply(the_plan: Plan, portal: Portal, parallelism: int) -> int:
+    stop = threading.Event()
+    total = len(the_plan.changes)
+    with _interruptible():
+        if sys.stderr.isatty():
+            with click.progressbar(length=total, label="Applying", file=sys.stderr) as bar:
+
+                def tick(_: TaskResult) -> None:
+                    bar.update(1)
+
+                report = apply_plan(
+                    the_plan, portal, parallelism=parallelism, progress=tick, stop=stop
+                )
+        else:
+            report = apply_plan(the_plan, portal, parallelism=parallelism, stop=stop)
+    out("")
+    out(render.render_apply_report(report, color=color()), nl=False)
+    if report.interrupted:
+        return 130
+    return 0 if report.ok else 1
+
+
+@contextlib.contextmanager
+def _interruptible() -> Iterator[None]:
+    """While applying, Ctrl-C (SIGINT) and SIGTERM (a cancelled CI job) both stop the apply the
+    same way: in-flight writes finish, nothing new starts. Installed explicitly, because a
+    process started in the background inherits SIGINT ignored."""
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    for sig in previous:
+        signal.signal(sig, stop)
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

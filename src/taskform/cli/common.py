@@ -1,0 +1,65 @@
+"""What several commands share: loading the configuration, the portal client, the snapshot."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timezone
+from typing import Any
+
+from taskform import __version__, redact
+from taskform.config.loader import Config, load_config
+from taskform.errors import TaskformError
+from taskform.portal.client import PortalClient
+from taskform.portal.retry import RetryPolicy
+from taskform.workflow.snapshot import Snapshot, snapshot
+
+
+def load(config_path: str) -> Config:
+    config = load_config(config_path)
+    for task in config.tasks:
+        for path in task.secrets:
+            value = lookup(task.parameters, path)
+            if isinstance(value, str):
+                redact.register(value)
+    return config
+
+
+def lookup(params: Any, path: str) -> Any:
+    """The value at a dotted parameter path (list items by index), or None."""
+    for part in path.split("."):
+        if isinstance(params, dict) and part in params:
+            params = params[part]
+        elif isinstance(params, list) and part.isdigit() and int(part) < len(params):
+            params = params[int(part)]
+        else:
+            return None
+    return params
+
+
+def client(config: Config | None, opts: dict[str, Any]) -> tuple[PortalClient, str]:
+    url = opts.get("portal_url") or os.environ.get("ARCGIS_URL") or (config and config.portal)
+    if not url:
+        raise TaskformError(
+            "no portal URL: pass --portal URL, set ARCGIS_URL, or add 'portal:' to the config"
+        )
+    retry = RetryPolicy(max_attempts=opts["retries"], max_total=opts["retry_max_time"])
+    client = PortalClient.from_env(url, verify=opts.get("ca_bundle") or True, retry=retry)
+    return client, url.rstrip("/")
+
+
+def take_snapshot(config_path: str, opts: dict[str, Any]) -> tuple[Snapshot, str, PortalClient]:
+    config = load(config_path)
+    portal, url = client(config, opts)
+    return snapshot(config, portal, describe=portal.get_json), url, portal
+
+
+def plan_meta(snap: Snapshot, url: str, config_path: str) -> dict[str, Any]:
+    return {
+        "taskform_version": __version__,
+        "created_at": datetime.now(timezone.utc)
+        .isoformat(timespec="seconds")
+        .replace("+00:00", "Z"),
+        "portal": url,
+        "config": os.path.abspath(config_path),
+        "config_digest": snap.config.digest(),
+    }

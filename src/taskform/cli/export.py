@@ -1,0 +1,59 @@
+"""``taskform export``: write the live tasks as a configuration."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from taskform import redact
+from taskform.cli import common
+from taskform.cli.options import common_options, out, portal_options, write_atomic
+from taskform.config.export import duplicates, export_yaml
+
+
+@click.command()
+@portal_options
+@click.option(
+    "--owner",
+    "owners",
+    multiple=True,
+    help="Export this user's tasks (repeatable; default: the signed-in user).",
+)
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    type=click.Path(dir_okay=False),
+    help="Write to FILE instead of stdout.",
+)
+@common_options
+def export(owners: tuple[str, ...], output: str | None, **opts: Any) -> int:
+    """Write the live tasks as a configuration that plan then finds equal."""
+    client, _ = common.client(None, opts)
+    user = client.signed_in_user()
+    chosen = tuple(dict.fromkeys(owners)) or (user,)
+    live = client.list_tasks(chosen)
+    default = chosen[0] if len(chosen) == 1 else None
+    for owner, title in duplicates([t for tasks in live.values() for t in tasks]):
+        out(
+            f"Warning: {owner} has several tasks titled {title!r}; taskform identifies tasks "
+            "by owner and title, so rename or delete the extra ones before planning.",
+            err=True,
+        )
+    secrets: dict[str, str] = {}
+    text = export_yaml(live, default_owner=default, secrets=secrets, clean=redact.scrub_data)
+    for where, name in sorted(secrets.items()):
+        out(
+            f"Note: {where} looks like a credential; it is written as ${{secret:{name}}}. "
+            f"Set {name} in the environment before planning.",
+            err=True,
+        )
+    if output:
+        write_atomic(Path(output), text)
+        count = sum(len(t) for t in live.values())
+        out(f"Wrote {count} task(s) of {', '.join(chosen)} to {output}.", err=True)
+    else:
+        click.echo(text, nl=False)  # already scrubbed, as data
+    return 0

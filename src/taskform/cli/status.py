@@ -1,0 +1,35 @@
+"""``taskform status``: every managed task's state, next run and latest runs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from taskform.cli import common
+from taskform.cli.options import common_options, config_option, format_option, out, portal_options
+from taskform.render.drift import render_status_json, render_status_text, status_rows
+from taskform.workflow.snapshot import read_runs
+
+
+@click.command()
+@config_option
+@portal_options
+@format_option("text", "json")
+@click.option(
+    "--runs",
+    "last",
+    default=3,
+    show_default=True,
+    type=click.IntRange(1, 30),
+    help="Latest runs shown per task.",
+)
+@common_options
+def status(config_path: str, fmt: str, last: int, **opts: Any) -> int:
+    """Show every managed task's state, next run and latest runs; failing tasks first."""
+    snap, _, client = common.take_snapshot(config_path, opts)
+    declared = {t.key for t in snap.config.tasks if not t.absent}
+    tasks = [t for ts in snap.live.values() for t in ts if t.key in declared]
+    rows = status_rows(tasks, read_runs(client, tasks), last=last)
+    out((render_status_json if fmt == "json" else render_status_text)(rows), nl=False)
+    return 0

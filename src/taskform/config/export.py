@@ -1,0 +1,152 @@
+"""Live tasks to configuration: what ``taskform export`` writes.
+
+The output is canonical: Unix-form schedules, ``notebookParameters`` as a mapping, ISO 8601
+dates, and every field the planner compares, so that ``plan`` with the exported file against
+the same portal shows no changes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import yaml
+
+from taskform.model import LiveTask
+from taskform.plan import normalize
+from taskform.schedule import translate as schedule
+
+HEADER = (
+    "# yaml-language-server: $schema=https://raw.githubusercontent.com/taskform/taskform/main/"
+    "src/taskform/schemas/config.schema.json\n"
+    "# Written by 'taskform export'. Review it, commit it, then 'taskform plan' shows no changes.\n"
+)
+
+
+def secret_reference(task: LiveTask, path: str) -> str:
+    """The environment variable name suggested for a secret parameter of a task."""
+    raw = f"{task.title}_{path.rsplit('.', 1)[-1]}"
+    return re.sub(r"[^A-Z0-9]+", "_", raw.upper()).strip("_") or "SECRET"
+
+
+def _mask_secrets(task: LiveTask, value: Any, path: str, found: dict[str, str]) -> Any:
+    """``value`` with everything under a credential-like name (``normalize.SECRET_NAME``,
+    whatever its type) replaced by a ``${secret:NAME}`` reference; ``found`` collects them."""
+    leaf = path.rsplit(".", 1)[-1]
+    if path and normalize.secret_path(leaf) and value not in (None, "", [], {}):
+        name = secret_reference(task, path)
+        found[path] = name
+        return "${secret:" + name + "}"
+    if isinstance(value, Mapping):
+        return {
+            key: _mask_secrets(task, inner, f"{path}.{key}" if path else str(key), found)
+            for key, inner in value.items()
+        }
+    if isinstance(value, list):
+        return [_mask_secrets(task, v, f"{path}.{i}", found) for i, v in enumerate(value)]
+    return value
+
+
+def _escape(value: Any) -> Any:
+    """Live text written so the configuration reads it back as it is: ``${`` becomes ``$${``."""
+    if isinstance(value, str):
+        return value.replace("${", "$${")
+    if isinstance(value, Mapping):
+        return {_escape(k): _escape(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_escape(v) for v in value]
+    return value
+
+
+class _Dumper(yaml.SafeDumper):
+    """Writes strings containing ``*`` or starting with ``@`` (schedules) in double quotes."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
+    style = '"' if "*" in data or data.startswith("@") else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+
+_Dumper.add_representer(str, _represent_str)
+
+
+def task_entry(
+    task: LiveTask, *, default_owner: str | None, secrets: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """One task as a config mapping (keys in the order people read them). Parameters whose
+    names look like credentials become ``${secret:NAME}``; ``secrets`` collects path -> NAME."""
+    entry: dict[str, Any] = {"title": _escape(task.title), "type": task.type}
+    if task.owner != default_owner:
+        entry["owner"] = task.owner
+    if task.item_id:
+        entry["item_id"] = task.item_id.lower()
+    try:
+        entry["schedule"] = schedule.to_unix(task.cron)
+    except ValueError:
+        entry["schedule"] = " ".join(task.cron.as_portal().values())
+    if task.max_occurrences is not None:
+        entry["max_occurrences"] = task.max_occurrences
+    if not task.active:
+        entry["active"] = False
+    if task.start_date is not None:
+        entry["start_date"] = normalize.iso_ms(task.start_date)
+    if task.end_date is not None:
+        entry["end_date"] = normalize.iso_ms(task.end_date)
+    if task.task_url:
+        entry["task_url"] = _escape(task.task_url)
+    params = normalize.parameters(task.type, task.parameters)
+    if params:
+        found: dict[str, str] = {}
+        entry["parameters"] = _mask_secrets(task, _escape(params), "", found)
+        if secrets is not None:
+            secrets.update(found)
+    return entry
+
+
+def duplicates(tasks: Sequence[LiveTask]) -> list[tuple[str, str]]:
+    """(owner, title) pairs held by more than one live task: the planner cannot tell them
+    apart, so the user has to rename or delete one."""
+    seen: dict[tuple[str, str], int] = {}
+    for task in tasks:
+        seen[task.key] = seen.get(task.key, 0) + 1
+    return sorted(key for key, count in seen.items() if count > 1)
+
+
+def export_yaml(
+    live: Mapping[str, Sequence[LiveTask]],
+    *,
+    default_owner: str | None = None,
+    secrets: dict[str, str] | None = None,
+    clean: Callable[[Any], Any] | None = None,
+) -> str:
+    """The YAML text of a config declaring every given live task. ``secrets``, if given,
+    receives the names of the ``${secret:NAME}`` references written in place of values.
+    ``clean`` may rewrite the document's strings before it is written (the CLI passes
+    ``redact.scrub_data``)."""
+    tasks = [t for owner in sorted(live) for t in sorted(live[owner], key=_order)]
+    document: dict[str, Any] = {"version": 1}
+    if default_owner:
+        document["owner"] = default_owner
+    found: dict[str, str] = {}
+    entries = []
+    for task in tasks:
+        mine: dict[str, str] = {}
+        entries.append(task_entry(task, default_owner=default_owner, secrets=mine))
+        found.update({f"{task.owner}/{task.title}: {path}": name for path, name in mine.items()})
+    document["tasks"] = entries
+    if secrets is not None:
+        secrets.update(found)
+    body = yaml.dump(
+        clean(document) if clean is not None else document,
+        Dumper=_Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=False,
+        width=100,
+    )
+    return HEADER + body
+
+
+def _order(task: LiveTask) -> tuple[str, int, str]:
+    return (task.title, task.created or 0, task.id)

@@ -1,0 +1,600 @@
+"""Load, check and resolve the configuration: YAML files in, :class:`Config` out.
+
+Every problem in every file is collected into one :class:`~taskform.errors.ConfigError` whose
+problems carry file and line; nothing here touches the network. Per file: read the YAML with
+positions (:mod:`.yamlpos`), decode JSON-string ``notebookParameters``, replace
+``${env:}``/``${secret:}`` (:mod:`.interpolate`), validate against the JSON Schema
+(:mod:`taskform.schemas`), then check what a schema cannot (schedules, dates, per-type rules).
+Across files: ``portal`` and ``prune`` must agree and (owner, title) must be unique.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import math
+import os
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from taskform.config.interpolate import describe, interpolate
+from taskform.config.yamlpos import (
+    MAX_DEPTH,
+    Document,
+    YamlError,
+    YamlPath,
+    find_files,
+    read_file,
+)
+from taskform.errors import ConfigError, Problem, ScheduleError
+from taskform.model import (
+    ITEMLESS_TYPES,
+    LIFECYCLE_CHOICES,
+    LIFECYCLE_DEFAULTS,
+    TASK_TYPES,
+    DesiredTask,
+    Position,
+)
+from taskform.schedule.translate import to_portal
+from taskform.schemas import explain, label, load_schema, suggest, validator
+
+TOP_KEYS: tuple[str, ...] = tuple(load_schema()["properties"])
+TASK_KEYS: tuple[str, ...] = tuple(load_schema()["$defs"]["task"]["properties"])
+ABSENT_KEYS = ("title", "owner", "absent", "description")
+NOTEBOOK_PARAMETERS: Mapping[str, type] = {
+    "updatePortalItem": bool,
+    "saveInjectedParameters": bool,
+    "notebookParameters": dict,
+}
+SCENE_COOK_PARAMETERS = ("service_url", "num_of_caching_service_instances", "layer", "update_mode")
+SCENE_COOK_UPDATE_MODES = (
+    "RECREATE_ALL_NODES",
+    "PARTIAL_UPDATE_NODES",
+    "PARTIAL_UPDATE_ATTRIBUTES",
+)
+_GP_TASK = re.compile(r"/GPServer/[^/?#\s]+")
+_DATE = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})"
+    r"(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?"
+    r" ?(Z|z|[+-]\d{2}(?::?\d{2})?)?"
+)
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_DATE_EXAMPLE = "e.g. 2026-12-01T00:00:00Z or 2026-12-01T02:00:00+02:00"
+_GP_EXAMPLE = "https://server.example.com/server/rest/services/Tools/Clip/GPServer/Clip"
+_SCENE_COOK_HINTS = {
+    "service_url": "the URL of the scene service: https://.../SceneServer",
+    "num_of_caching_service_instances": "how many caching service instances to use, e.g. 2",
+    "layer": "write layer: '{}' to cook all layers",
+    "update_mode": "one of " + ", ".join(SCENE_COOK_UPDATE_MODES),
+}
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole configuration, checked. A task's ``owner`` ``""`` means the signed-in user
+    until :meth:`resolve_owner` fills it in.
+
+    ``owner`` is the default owner if every file agrees on one (a file without ``owner``
+    stands for the signed-in user), else None; each task already carries its file's owner.
+    """
+
+    portal: str | None
+    owner: str | None
+    prune: bool
+    tasks: tuple[DesiredTask, ...]
+    files: tuple[str, ...]
+    #: Owners named by a file's top-level ``owner:`` (a file with ``tasks: []`` and
+    #: ``prune: true`` still manages its owner).
+    file_owners: tuple[str, ...] = ()
+
+    def resolve_owner(self, user: str) -> Config:
+        """This configuration with ``user`` as the owner of every task that names none.
+
+        Raises :class:`ConfigError` if that makes two tasks share (owner, title)."""
+        tasks = tuple(
+            dataclasses.replace(t, owner=user) if t.owner == "" else t for t in self.tasks
+        )
+        problems = [problem for _, problem in _duplicates(tasks)]
+        if problems:
+            raise ConfigError(problems)
+        return dataclasses.replace(self, tasks=tasks)
+
+    def owners(self) -> tuple[str, ...]:
+        """The distinct owners of the declared tasks (absent ones included), in file order."""
+        return tuple(dict.fromkeys(t.owner for t in self.tasks))
+
+    def digest(self) -> str:
+        """sha256 (hex) of the desired state, secret values included, to notice changes
+        between plan and apply. Positions, file names and task order do not count."""
+        tasks = sorted((_task_state(t) for t in self.tasks), key=lambda t: (t["owner"], t["title"]))
+        state = {"portal": self.portal, "owner": self.owner, "prune": self.prune, "tasks": tasks}
+        text = json.dumps(state, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _mask_paths(value: Any, paths: frozenset[str], prefix: str = "") -> Any:
+    """``value`` with the leaves at the dotted ``paths`` replaced by a marker."""
+    if prefix and prefix in paths:
+        return "(secret)"
+    if isinstance(value, Mapping):
+        return {
+            k: _mask_paths(v, paths, f"{prefix}.{k}" if prefix else str(k))
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_mask_paths(v, paths, f"{prefix}.{i}") for i, v in enumerate(value)]
+    return value
+
+
+def _task_state(task: DesiredTask) -> dict[str, Any]:
+    state = {
+        f.name: getattr(task, f.name) for f in dataclasses.fields(task) if f.name != "position"
+    }
+    state["cron"] = task.cron.as_portal() if task.cron else None
+    state["secrets"] = sorted(task.secrets)
+    # Secret values stay out of the digest (it is stored in plan files, where a weak secret
+    # could be guessed from it); a changed secret still makes a saved plan stale, because the
+    # fresh plan then shows the secret as changed where the saved one did not.
+    state["parameters"] = _mask_paths(task.parameters, task.secrets)
+    state["lifecycle"] = dict(task.lifecycle)
+    return state
+
+
+def load_config(path: str | os.PathLike[str], *, env: Mapping[str, str] | None = None) -> Config:
+    """Read the configuration at ``path``: a YAML file, or a directory whose ``*.yaml`` and
+    ``*.yml`` files (recursively, sorted, hidden ones skipped) are merged.
+
+    ``env`` (default ``os.environ``) resolves ``${env:NAME}`` and ``${secret:NAME}``.
+    Raises :class:`ConfigError` listing every problem found in every file.
+    """
+    loader = _Loader(os.environ if env is None else env)
+    names = loader.discover(os.fspath(path))
+    for index, name in enumerate(names):
+        loader.load(index, name)
+    loader.check_across_files()
+    if loader.problems:
+        ordered = sorted(loader.problems, key=lambda p: (p[0], p[1].line or 0))
+        raise ConfigError(problem for _, problem in ordered)
+    return loader.config(names)
+
+
+def _duplicates(tasks: Iterable[DesiredTask]) -> list[tuple[str, Problem]]:
+    """A problem for each task whose (owner, title) an earlier task already has."""
+    first: dict[tuple[str, str], DesiredTask] = {}
+    problems = []
+    for task in tasks:
+        earlier = first.setdefault(task.key, task)
+        if earlier is task:
+            continue
+        who = f"owner '{task.owner}'" if task.owner else "the signed-in user"
+        where = task.position or Position("?")
+        message = f"duplicate task '{task.title}' for {who} (also at {earlier.position})"
+        hint = "titles must be unique per owner; rename one of them"
+        problems.append((where.file, Problem(where.file, where.line, message, hint)))
+    return problems
+
+
+@dataclass
+class _File:
+    """One configuration file while it is being checked."""
+
+    index: int
+    name: str
+    doc: Document
+    data: dict[str, Any] = field(default_factory=dict)
+    templates: dict[YamlPath, str] = field(default_factory=dict)  # path -> text before ${}
+    secrets: dict[int, set[str]] = field(default_factory=dict)  # task index -> param paths
+    bad: set[YamlPath] = field(default_factory=set)  # paths the schema complained about
+    failed: set[YamlPath] = field(default_factory=set)  # values that could not be resolved
+    tasks: list[DesiredTask] = field(default_factory=list)  # the valid ones
+    identities: list[DesiredTask] = field(default_factory=list)  # every titled one
+
+    def show(self, value: Any, path: YamlPath) -> str:
+        """How to name a value in a message; never a value that came from the environment."""
+        if path in self.templates:
+            return describe(self.templates[path])
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if value is None:
+            return "nothing"
+        if isinstance(value, (int, float)):
+            return str(value)
+        if isinstance(value, str):
+            text = value if len(value) <= 60 else value[:57] + "..."
+            return "'" + text.replace("\n", "\\n") + "'"
+        return "a mapping" if isinstance(value, dict) else "a list"
+
+
+class _Loader:
+    """The problems and results of one :func:`load_config` call."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self.env = env
+        self.problems: list[tuple[int, Problem]] = []
+        self.files: list[_File] = []
+
+    def add(self, file: _File, path: YamlPath, message: str, hint: str = "") -> None:
+        line = file.doc.line(path)
+        self.problems.append((file.index, Problem(file.name, line, message, hint)))
+
+    # -- which files ---------------------------------------------------------------------
+
+    def discover(self, given: str) -> list[str]:
+        names, issues = find_files(given)
+        for name, issue in issues:
+            self.problems.append((-1, Problem(name, issue.line, issue.message, issue.hint)))
+        return names
+
+    # -- one file ------------------------------------------------------------------------
+
+    def load(self, index: int, name: str) -> None:
+        try:
+            doc = read_file(name)
+        except YamlError as exc:
+            for issue in exc.issues:
+                self.problems.append((index, Problem(name, issue.line, issue.message, issue.hint)))
+            return
+        file = _File(index, name, doc)
+        if isinstance(doc.data, dict):
+            self._decode_notebook_parameters(file, doc.data)
+            file.data = self._interpolate(file, doc.data, ())
+            self.files.append(file)
+        for error in validator().iter_errors(file.data or doc.data):
+            for found in explain(error, file.show):
+                file.bad.add(found.path)
+                if found.path not in file.failed:  # already reported, as unresolvable
+                    self.add(file, found.path, found.message, found.hint)
+        tasks = file.data.get("tasks")
+        for i, task in enumerate(tasks if isinstance(tasks, list) else []):
+            if isinstance(task, dict):
+                _TaskChecker(self, file, i, task).check()
+
+    def _decode_notebook_parameters(self, file: _File, data: dict[str, Any]) -> None:
+        """Replace a JSON-string ``notebookParameters`` by the mapping it encodes."""
+        tasks = data.get("tasks")
+        for i, task in enumerate(tasks if isinstance(tasks, list) else []):
+            if not isinstance(task, dict) or task.get("type") != "ExecuteNotebook":
+                continue
+            params = task.get("parameters")
+            if not isinstance(params, dict):
+                continue
+            text = params.get("notebookParameters")
+            if not isinstance(text, str):
+                continue
+            path: YamlPath = ("tasks", i, "parameters", "notebookParameters")
+            file.failed.add(path)  # until decoded
+            hint = "write it as a YAML mapping instead, e.g. notebookParameters: {region: west}"
+            try:
+                decoded = json.loads(text, object_pairs_hook=_no_duplicate_keys)
+            except ValueError as exc:
+                reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
+                self.add(
+                    file, path, f"parameters.notebookParameters is not valid JSON ({reason})", hint
+                )
+                continue
+            except RecursionError:
+                self.add(file, path, "parameters.notebookParameters is nested too deeply", hint)
+                continue
+            if not isinstance(decoded, dict):
+                message = "parameters.notebookParameters must be a JSON object of names to values"
+                self.add(file, path, message, hint)
+            elif _depth(decoded) > MAX_DEPTH:
+                self.add(file, path, "parameters.notebookParameters is nested too deeply", hint)
+            else:
+                params["notebookParameters"] = decoded
+                file.failed.discard(path)
+
+    def _interpolate(self, file: _File, value: Any, path: YamlPath) -> Any:
+        """``value`` with every reference replaced; problems are recorded, not raised."""
+        unknown_top = len(path) == 1 and path[0] not in TOP_KEYS
+        unknown_task = len(path) == 3 and path[0] == "tasks" and path[2] not in TASK_KEYS
+        if unknown_top or unknown_task:
+            return value  # reported as an unknown key: what it holds does not matter
+        if isinstance(value, dict):
+            return {k: self._interpolate(file, v, (*path, k)) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self._interpolate(file, v, (*path, i)) for i, v in enumerate(value)]
+        if isinstance(value, float) and not math.isfinite(value):
+            shown = ".nan" if math.isnan(value) else ".inf" if value > 0 else "-.inf"
+            self.add(file, path, f"{label(path)}: {shown} is not a finite number", "use a number")
+        if not isinstance(value, str) or "${" not in value:
+            return value
+        in_parameters = len(path) > 3 and path[0] == "tasks" and path[2] == "parameters"
+        result = interpolate(value, self.env, secrets_allowed=in_parameters)
+        for failure in result.failures:
+            self.add(file, path, f"{label(path)}: {failure.message}", failure.hint)
+        if result.failures:
+            file.failed.add(path)
+        if result.env or result.secrets or result.failures:
+            file.templates[path] = value
+        if result.secrets:
+            task = path[1]
+            assert isinstance(task, int)
+            file.secrets.setdefault(task, set()).add(".".join(str(p) for p in path[3:]))
+        return result.value
+
+    # -- all files -----------------------------------------------------------------------
+
+    def check_across_files(self) -> None:
+        first: dict[str, tuple[_File, Any]] = {}
+        for file in self.files:
+            for key, kind in (("portal", str), ("prune", bool)):
+                value = file.data.get(key)
+                if not isinstance(value, kind) or (key,) in file.bad:
+                    continue
+                value = value.rstrip("/") if isinstance(value, str) else value
+                if key not in first:
+                    first[key] = (file, value)
+                    continue
+                other, other_value = first[key]
+                if value != other_value:
+                    shown = file.show(file.data[key], (key,))
+                    other_shown = other.show(other.data[key], (key,))
+                    where = f"{other.name}:{other.doc.line((key,))}"
+                    message = f"{key} {shown} differs from {other_shown} in {where}"
+                    self.add(file, (key,), message, f"{key} must be the same in every file")
+        index = {file.name: file.index for file in self.files}
+        tasks = [task for file in self.files for task in file.identities]
+        for name, problem in _duplicates(tasks):
+            self.problems.append((index.get(name, -1), problem))
+
+    def config(self, names: list[str]) -> Config:
+        portal = next((f.data["portal"] for f in self.files if "portal" in f.data), None)
+        prune = next((f.data["prune"] for f in self.files if "prune" in f.data), False)
+        owners = {f.data.get("owner") for f in self.files}
+        named = (f.data.get("owner") for f in self.files)
+        return Config(
+            portal=portal.rstrip("/") if isinstance(portal, str) else None,
+            owner=owners.pop() if len(owners) == 1 else None,
+            prune=prune is True,
+            tasks=tuple(task for file in self.files for task in file.tasks),
+            files=tuple(names),
+            file_owners=tuple(dict.fromkeys(o for o in named if isinstance(o, str) and o)),
+        )
+
+
+class _TaskChecker:
+    """The checks a schema cannot express, for one task; builds its :class:`DesiredTask`."""
+
+    def __init__(self, loader: _Loader, file: _File, index: int, task: dict[str, Any]) -> None:
+        self.loader = loader
+        self.file = file
+        self.base: YamlPath = ("tasks", index)
+        self.index = index
+        self.task = task
+        self.ok = True
+        # A key the user misspelt is reported once, as unknown, not again as missing.
+        self.meant = {suggest(key, TASK_KEYS) for key in task if key not in TASK_KEYS}
+
+    def add(self, keys: YamlPath, message: str, hint: str = "") -> None:
+        self.ok = False
+        if (*self.base, *keys) not in self.file.failed:  # already reported, as unresolvable
+            self.loader.add(self.file, (*self.base, *keys), message, hint)
+
+    def missing(self, key: str) -> bool:
+        return key not in self.task and key not in self.meant
+
+    def check(self) -> None:
+        """Check the task; add it to its file's tasks if it is valid."""
+        task = self.task
+        title = task.get("title")
+        file_owner = self.file.data.get("owner")
+        owner = task.get("owner", file_owner if isinstance(file_owner, str) else "")
+        position = Position(self.file.name, self.file.doc.line((*self.base, "title")))
+        if not isinstance(title, str) or not title.strip() or not isinstance(owner, str):
+            return
+        identity = DesiredTask(owner=owner, title=title, absent=True, position=position)
+        self.file.identities.append(identity)
+        if task.get("absent") is True:
+            for key in task:
+                if key in TASK_KEYS and key not in ABSENT_KEYS:
+                    hint = "remove it, or remove 'absent: true'"
+                    self.add((key,), f"'{key}' does not apply to an absent task", hint)
+            if self.ok and not self._bad():
+                self.file.tasks.append(identity)
+            return
+        kind = task.get("type")
+        kind = kind if kind in TASK_TYPES else None
+        if self.missing("type"):
+            self.add((), "missing 'type'", "one of: " + ", ".join(TASK_TYPES))
+        if self.missing("schedule"):
+            self.add((), "missing 'schedule'", 'e.g. schedule: "0 2 * * *", or absent: true')
+        if kind and kind not in ITEMLESS_TYPES and self.missing("item_id"):
+            message = f"missing 'item_id': {_a(kind)} task needs the id of the item it runs"
+            self.add((), message, "32 hexadecimal characters, from the item's URL")
+        cron, schedule = None, task.get("schedule")
+        if isinstance(schedule, str) and ("schedule",) not in self._bad():
+            schedule = schedule.strip()
+            try:
+                cron = to_portal(schedule)
+            except ScheduleError as exc:
+                message, template = str(exc), self.file.templates.get((*self.base, "schedule"))
+                if template is not None:  # name a value from the environment, never show it
+                    message = message.replace(f"'{schedule}'", describe(template))
+                self.add(("schedule",), message)
+        self._check_parameters(kind)
+        start = self._date("start_date")
+        end = self._date("end_date")
+        if start is not None and end is not None and end <= start:
+            line = self.file.doc.line((*self.base, "start_date"))
+            self.add(
+                ("end_date",), "end_date must be after start_date", f"start_date is at line {line}"
+            )
+        lifecycle = dict(LIFECYCLE_DEFAULTS)
+        given = task.get("lifecycle")
+        if isinstance(given, dict):
+            lifecycle.update((k, v) for k, v in given.items() if v in LIFECYCLE_CHOICES.get(k, ()))
+        if not self.ok or kind is None or self._bad():
+            return
+        item_id, max_occ = task.get("item_id"), task.get("max_occurrences")
+        params, url = task.get("parameters"), task.get("task_url")
+        desired = DesiredTask(
+            owner=owner,
+            title=title,
+            type=kind,
+            item_id=item_id.lower() if isinstance(item_id, str) else None,
+            schedule=schedule if isinstance(schedule, str) else None,
+            cron=cron,
+            max_occurrences=int(max_occ) if isinstance(max_occ, (int, float)) else None,
+            active=task.get("active", True) is not False,
+            start_date=start,
+            end_date=end,
+            parameters=dict(params) if isinstance(params, dict) else {},
+            task_url=url if isinstance(url, str) else None,
+            secrets=frozenset(self.file.secrets.get(self.index, ())),
+            lifecycle=lifecycle,
+            position=position,
+        )
+        self.file.tasks.append(desired)
+
+    def _bad(self) -> set[YamlPath]:
+        return {path[2:] for path in self.file.bad if path[:2] == self.base}
+
+    def _check_parameters(self, kind: str | None) -> None:
+        task = self.task
+        params = task.get("parameters")
+        if kind == "ExecuteNotebook" and isinstance(params, dict):
+            for key, value in params.items():
+                expected = NOTEBOOK_PARAMETERS.get(key)
+                if expected is None:
+                    close = suggest(key, list(NOTEBOOK_PARAMETERS))
+                    hint = (
+                        f"did you mean '{close}'?"
+                        if close
+                        else "allowed: " + ", ".join(NOTEBOOK_PARAMETERS)
+                    )
+                    self.add(("parameters", key), f"unknown notebook parameter '{key}'", hint)
+                elif not isinstance(value, expected):
+                    self._wrong(
+                        ("parameters", key),
+                        value,
+                        "true or false" if expected is bool else "a mapping of names to values",
+                    )
+        elif kind == "ExecuteSceneCook":
+            if not isinstance(params, dict):
+                if "parameters" not in task:
+                    needs = (
+                        ", ".join(SCENE_COOK_PARAMETERS[:-1]) + " and " + SCENE_COOK_PARAMETERS[-1]
+                    )
+                    self.add((), f"missing 'parameters': an ExecuteSceneCook task needs {needs}")
+                return
+            for key in SCENE_COOK_PARAMETERS:
+                if key not in params:
+                    message = f"parameters: missing '{key}', which an ExecuteSceneCook task needs"
+                    self.add(("parameters",), message, _SCENE_COOK_HINTS[key])
+            self._scene_cook_values(params)
+        elif kind == "ExecuteReport" and "parameters" not in task:
+            message = "missing 'parameters': an ExecuteReport task needs them"
+            self.add((), message, "add the report's parameters mapping")
+        url = task.get("task_url")
+        if kind == "GPService":
+            if self.missing("task_url"):
+                message = "missing 'task_url': a GPService task needs the URL of its GP task"
+                self.add((), message, "e.g. " + _GP_EXAMPLE)
+            elif isinstance(url, str) and not _GP_TASK.search(url):
+                message = "task_url must be the URL of a GP task: .../GPServer/<task name>"
+                self.add(("task_url",), message, "e.g. " + _GP_EXAMPLE)
+        elif kind and "task_url" in task:
+            self.add(("task_url",), f"task_url does not apply to {kind} tasks", "remove it")
+
+    def _scene_cook_values(self, params: dict[str, Any]) -> None:
+        url, count = params.get("service_url"), params.get("num_of_caching_service_instances")
+        if "service_url" in params and not (
+            isinstance(url, str) and url.startswith(("http://", "https://"))
+        ):
+            self._wrong(("parameters", "service_url"), url, "the scene service's URL")
+        if "num_of_caching_service_instances" in params and (
+            not isinstance(count, int) or isinstance(count, bool) or count < 1
+        ):
+            self._wrong(
+                ("parameters", "num_of_caching_service_instances"),
+                count,
+                "a whole number of 1 or more",
+            )
+        if "layer" in params and not isinstance(params["layer"], str):
+            self._wrong(("parameters", "layer"), params["layer"], 'text ("{}" for all layers)')
+        mode = params.get("update_mode")
+        if "update_mode" in params and mode not in SCENE_COOK_UPDATE_MODES:
+            close = suggest(mode, SCENE_COOK_UPDATE_MODES) if isinstance(mode, str) else None
+            shown = self._show(("parameters", "update_mode"), mode)
+            modes = ", ".join(SCENE_COOK_UPDATE_MODES)
+            message = f"parameters.update_mode must be one of {modes}, got {shown}"
+            self.add(
+                ("parameters", "update_mode"), message, f"did you mean '{close}'?" if close else ""
+            )
+
+    def _show(self, keys: YamlPath, value: Any) -> str:
+        return self.file.show(value, (*self.base, *keys))
+
+    def _wrong(self, keys: YamlPath, value: Any, expected: str) -> None:
+        self.add(
+            keys,
+            f"{label((*self.base, *keys))}: expected {expected}, got {self._show(keys, value)}",
+        )
+
+    def _date(self, key: str) -> int | None:
+        """``key``'s value as epoch milliseconds (UTC), or None if absent or bad."""
+        value = self.task.get(key)
+        if not isinstance(value, str):
+            return None
+        shown = self._show((key,), value)
+        match = _DATE.fullmatch(value.strip())
+        if match is None:
+            self.add((key,), f"{key}: {shown} is not an ISO 8601 date and time", _DATE_EXAMPLE)
+            return None
+        year, month, day, hour, minute, second, fraction, zone = match.groups()
+        if hour is None or zone is None:
+            missing = "time and no time zone" if hour is None else "time zone"
+            self.add((key,), f"{key}: {shown} has no {missing}", "add Z for UTC, " + _DATE_EXAMPLE)
+            return None
+        try:
+            offset = timedelta()
+            if zone not in ("Z", "z"):
+                digits = zone[1:].replace(":", "")
+                offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:] or 0))
+                offset = -offset if zone[0] == "-" else offset
+            micros = int((fraction or "0")[:6].ljust(6, "0"))
+            moment = datetime(
+                int(year),
+                int(month),
+                int(day),
+                int(hour),
+                int(minute),
+                int(second or 0),
+                micros,
+                tzinfo=timezone(offset),
+            )
+        except ValueError:
+            self.add((key,), f"{key}: {shown} is not a valid date and time", _DATE_EXAMPLE)
+            return None
+        return (moment - _EPOCH) // timedelta(milliseconds=1)
+
+
+def _a(word: str) -> str:
+    return ("an " if word[:1] in "AEIOU" else "a ") + word
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise ValueError(f"duplicate key '{key}'")
+        result[key] = value
+    return result
+
+
+def _depth(value: Any) -> int:
+    """How deeply ``value`` nests mappings and lists (iteratively, for hostile input)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        deepest = max(deepest, depth)
+        children = (
+            item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        )
+        stack.extend((child, depth + 1) for child in children)
+    return deepest

@@ -1,0 +1,135 @@
+"""One canonical form for desired and live tasks, so that comparing them means something.
+
+The portal stores things differently from how people write them: cron fields in Quartz form
+(``?``, 1 = Sunday, names), ``notebookParameters`` as a JSON string, defaults it fills in by
+itself, dates as epoch milliseconds. Both sides are brought to the same form here; the planner
+then compares plain values. Two forms, each a mapping of config field name to value:
+
+- the *comparison* form (``compare_*``): what decides whether something changed;
+- the *display* form (``display_*``): what the plan shows (Unix cron, ISO dates).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from typing import Any
+
+from taskform.model import DesiredTask, LiveTask
+from taskform.schedule import translate as schedule
+
+#: Parameters the portal fills in for notebook tasks when they are not sent (see the emulator's
+#: FIDELITY.md); a desired task that leaves them out is equal to a live one that has them.
+NOTEBOOK_DEFAULTS: Mapping[str, Any] = {
+    "updatePortalItem": False,
+    "saveInjectedParameters": False,
+    "notebookParameters": {},
+}
+
+#: Fields compared between desired and live, in display order. ``active`` is handled apart
+#: because the portal changes it by itself (lifecycle).
+FIELDS: tuple[str, ...] = (
+    "type",
+    "item_id",
+    "schedule",
+    "max_occurrences",
+    "start_date",
+    "end_date",
+    "task_url",
+    "parameters",
+)
+
+SECRET_MASK = "(secret)"
+
+#: Parameter names that hold credentials. Values under such a name are never shown (plan, plan
+#: file, export), whether or not the configuration marks them ``${secret:}``: the portal may hold
+#: a credential the configuration does not know about.
+SECRET_NAME = re.compile(r"pass(word|wd|phrase)?|secret|token|api_?key|credential|private", re.I)
+
+
+def secret_path(path: str) -> bool:
+    """Whether any part of a dotted parameter path names a credential."""
+    return any(SECRET_NAME.search(part) for part in path.split("."))
+
+
+def iso_ms(ms: int | None) -> str | None:
+    """Epoch milliseconds as an ISO 8601 UTC string (``2026-12-01T00:00:00Z``)."""
+    if ms is None:
+        return None
+    moment = datetime.fromtimestamp(ms / 1000, tz=timezone.utc)
+    text = moment.isoformat(timespec="milliseconds" if ms % 1000 else "seconds")
+    return text.replace("+00:00", "Z")
+
+
+def parameters(task_type: str | None, params: Mapping[str, Any]) -> dict[str, Any]:
+    """Canonical parameters: ``notebookParameters`` decoded to a mapping, portal defaults in."""
+    result = dict(params)
+    if task_type == "ExecuteNotebook":
+        for key, value in NOTEBOOK_DEFAULTS.items():
+            result.setdefault(key, value)
+        nb = result.get("notebookParameters")
+        if isinstance(nb, str):
+            try:
+                decoded = json.loads(nb) if nb.strip() else {}
+            except ValueError:
+                decoded = nb
+            result["notebookParameters"] = decoded
+    return result
+
+
+def compare_desired(task: DesiredTask, *, key: Any = None) -> dict[str, Any]:
+    """``key`` replaces the schedule key when the caller already knows both sides agree."""
+    assert task.cron is not None, "a present desired task always has a schedule"
+    return {
+        "type": task.type,
+        "item_id": (task.item_id or "").lower() or None,
+        "schedule": key if key is not None else schedule.schedule_key(task.cron),
+        "max_occurrences": task.max_occurrences,
+        "start_date": task.start_date,
+        "end_date": task.end_date,
+        "task_url": task.task_url or None,
+        "parameters": parameters(task.type, task.parameters),
+    }
+
+
+def compare_live(
+    task: LiveTask, desired: DesiredTask | None = None, *, key: Any = None
+) -> dict[str, Any]:
+    """The live side; fields the desired task leaves unmanaged take the desired (None) value."""
+    if key is None:
+        try:
+            key = schedule.schedule_key(task.cron)
+        except ValueError:
+            key = ("unparseable", task.cron)
+    managed_max = desired is None or desired.max_occurrences is not None
+    return {
+        "type": task.type,
+        "item_id": (task.item_id or "").lower() or None,
+        "schedule": key,
+        "max_occurrences": task.max_occurrences if managed_max else None,
+        "start_date": task.start_date,
+        "end_date": task.end_date,
+        "task_url": task.task_url or None,
+        "parameters": parameters(task.type, task.parameters),
+    }
+
+
+def display_desired(task: DesiredTask) -> dict[str, Any]:
+    values = compare_desired(task)
+    values["schedule"] = task.schedule
+    values["start_date"] = iso_ms(task.start_date)
+    values["end_date"] = iso_ms(task.end_date)
+    return values
+
+
+def display_live(task: LiveTask, desired: DesiredTask | None = None) -> dict[str, Any]:
+    values = compare_live(task, desired)
+    try:
+        values["schedule"] = schedule.to_unix(task.cron)
+    except ValueError:
+        values["schedule"] = " ".join(task.cron.as_portal().values())
+    values["start_date"] = iso_ms(task.start_date)
+    values["end_date"] = iso_ms(task.end_date)
+    return values

@@ -1,0 +1,142 @@
+"""Saved plans: written by ``plan --out``, applied by ``apply PLANFILE``.
+
+A saved plan is the plan JSON (contract §6) plus, for every change, a fingerprint of the task
+as it was live, and in ``meta`` the portal URL and a digest of the configuration. It never holds
+a secret value or a credential: the values to write are taken from the configuration again at
+apply time, and the digest proves it is the configuration the plan was made from.
+
+``apply PLANFILE`` re-reads live and makes a fresh plan; if any task the saved plan touches has
+changed since (different fingerprint, gone, or a task it would create now exists), or the
+configuration changed, nothing is applied.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from taskform.errors import StalePlanError, TaskformError
+from taskform.model import Action, Change, Plan
+from taskform.render import FORMAT_VERSION
+
+
+@dataclass(frozen=True)
+class SavedChange:
+    action: str
+    owner: str
+    title: str
+    task_id: str | None
+    fingerprint: str | None
+    fields: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class SavedPlan:
+    path: str
+    meta: Mapping[str, Any]
+    changes: tuple[SavedChange, ...]
+
+    @property
+    def config(self) -> str | None:
+        value = self.meta.get("config")
+        return str(value) if value is not None else None
+
+
+def read_plan(path: str | Path) -> SavedPlan:
+    """Read and check a saved plan file."""
+    name = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise TaskformError(f"{name}: cannot read the plan file: {exc.strerror}") from None
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise TaskformError(
+            f"{name}: not a taskform plan file (invalid JSON at line {getattr(exc, 'lineno', '?')})"
+            "; write one with 'taskform plan --out FILE'"
+        ) from None
+    if not isinstance(data, dict) or data.get("format_version") != FORMAT_VERSION:
+        raise TaskformError(
+            f"{name}: not a taskform plan file of format_version {FORMAT_VERSION!r}; "
+            "write one with 'taskform plan --out FILE'"
+        )
+    meta = data.get("meta")
+    raw_changes = data.get("changes")
+    if not isinstance(meta, dict) or not isinstance(raw_changes, list):
+        raise TaskformError(f"{name}: the plan file has no 'meta' or 'changes'; plan again")
+    changes = []
+    try:
+        for raw in raw_changes:
+            changes.append(
+                SavedChange(
+                    action=str(raw["action"]),
+                    owner=str(raw["owner"]),
+                    title=str(raw["title"]),
+                    task_id=raw.get("task_id"),
+                    fingerprint=raw.get("fingerprint"),
+                    fields=dict(raw.get("fields") or {}),
+                )
+            )
+    except (KeyError, TypeError, AttributeError):
+        raise TaskformError(f"{name}: a change in the plan file is malformed; plan again") from None
+    return SavedPlan(path=name, meta=meta, changes=tuple(changes))
+
+
+def select(saved: SavedPlan, fresh: Plan, *, portal: str, config_digest: str) -> Plan:
+    """The changes of ``saved``, taken from the ``fresh`` plan, or StalePlanError.
+
+    ``fresh`` is a plan made just now from the same configuration against live.
+    """
+    problems: list[str] = []
+    if saved.meta.get("portal") and saved.meta.get("portal") != portal:
+        raise StalePlanError(
+            f"{saved.path} was made for {saved.meta.get('portal')}, not {portal}; "
+            "plan again against this portal"
+        )
+    if saved.meta.get("config_digest") != config_digest:
+        raise StalePlanError(
+            f"{saved.path} is stale: the configuration changed since the plan was made. "
+            "Nothing was applied; run 'taskform plan --out' again and review it"
+        )
+    by_key: dict[tuple[str, str, str | None], Change] = {}
+    for change in fresh.changes:
+        by_key[(change.owner, change.title, change.task_id)] = change
+    chosen: list[Change] = []
+    for old in saved.changes:
+        new = by_key.get((old.owner, old.title, old.task_id))
+        label = f"{old.owner}/{old.title}"
+        moved = (
+            new is not None
+            and new.action is not Action.CREATE
+            and (new.fingerprint != old.fingerprint)
+        )
+        if new is None or new.action.value != old.action or moved:
+            problems.append(f"{label}: changed in the portal since the plan was made")
+        elif _fields(new) != old.fields:
+            problems.append(f"{label}: the planned change differs now")
+        else:
+            chosen.append(new)
+    if problems:
+        raise StalePlanError(
+            f"{saved.path} is stale; nothing was applied:\n  "
+            + "\n  ".join(problems)
+            + "\nRun 'taskform plan --out' again and review the new plan."
+        )
+    return Plan(
+        changes=tuple(chosen),
+        unchanged=fresh.unchanged,
+        unmanaged=fresh.unmanaged,
+        warnings=fresh.warnings,
+        live_counts=fresh.live_counts,
+    )
+
+
+def _fields(change: Change) -> dict[str, Any]:
+    """Fields as they appear in a plan file (JSON round trip)."""
+    data = {name: {"before": f.before, "after": f.after} for name, f in change.fields.items()}
+    loaded: dict[str, Any] = json.loads(json.dumps(data, default=str))
+    return loaded

@@ -1,0 +1,141 @@
+"""The steps every command shares: resolve owners, read live, make the plan.
+
+Works through the :class:`~taskform.model.Portal` protocol only, so the same code runs
+against the REST client and against the in-memory fakes of the tests.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from taskform.config.loader import Config
+from taskform.errors import ConfigError, PortalError, TransientError
+from taskform.model import DesiredTask, LiveTask, Plan, Portal, Run
+from taskform.plan import lifecycle
+from taskform.plan.planner import make_plan
+from taskform.tasktypes.gpservice import gp_problems, gp_task_urls
+
+#: Reads a GP task's description: ``GET <task url>?f=json`` (the portal client's ``get_json``).
+Describe = Callable[[str], Mapping[str, Any]]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The configuration with owners resolved, the live tasks of every managed owner, and
+    the plan between them."""
+
+    config: Config
+    live: dict[str, list[LiveTask]]
+    plan: Plan
+    #: Lifecycle kind (:mod:`~taskform.plan.lifecycle`) of every declared-active task that is
+    #: inactive live, by task id: what plan, apply and drift all act on.
+    states: dict[str, str]
+
+
+def managed_owners(config: Config, user: str) -> tuple[str, ...]:
+    """Owners whose tasks this configuration manages (and ``prune`` may delete from): every
+    declared task's owner, every owner a file names, and the signed-in user when the
+    configuration declares no task and names no owner (``tasks: []`` with ``prune: true``
+    means "none of mine").
+
+    A configuration whose files all name other owners never touches the signed-in user's tasks.
+    """
+    owners = set(config.owners()) | set(config.file_owners)
+    if config.owner:
+        owners.add(config.owner)
+    elif not config.tasks and not config.file_owners:
+        owners.add(user)
+    return tuple(sorted(owners))
+
+
+def snapshot(
+    config: Config,
+    portal: Portal,
+    *,
+    now: datetime | None = None,
+    describe: Describe | None = None,
+) -> Snapshot:
+    """Owners resolved, live tasks read, plan made. With ``describe``, the parameters of
+    GPService tasks are first checked against their GP tasks (:func:`check_gp_services`)."""
+    user = portal.signed_in_user()
+    resolved = config.resolve_owner(config.owner or user)
+    warnings = check_gp_services(resolved.tasks, describe) if describe is not None else ()
+    owners = managed_owners(resolved, user)
+    live = portal.list_tasks(owners)
+    now = now or datetime.now(timezone.utc)
+    states = lifecycle_states(portal, resolved.tasks, live, now)
+    plan = make_plan(
+        resolved.tasks, live, prune=resolved.prune, managed_owners=owners, now=now, states=states
+    )
+    if warnings:
+        plan = dataclasses.replace(plan, warnings=plan.warnings + warnings)
+    return Snapshot(config=resolved, live=live, plan=plan, states=states)
+
+
+def lifecycle_states(
+    portal: Portal,
+    tasks: Sequence[DesiredTask],
+    live: Mapping[str, Sequence[LiveTask]],
+    now: datetime,
+) -> dict[str, str]:
+    """Why each declared-active but inactive live task is inactive. The runs are read only for
+    those whose state the portal does not spell out (usually none or a few)."""
+    by_key = {t.key: t for owned in live.values() for t in owned}
+    inactive = [
+        found
+        for task in tasks
+        if task.active
+        and not task.absent
+        and (found := by_key.get(task.key)) is not None
+        and not found.active
+    ]
+    runs = read_runs(portal, [t for t in inactive if lifecycle.needs_runs(t)])
+    return {t.id: lifecycle.classify(t, runs.get(t.id, ()), now) for t in inactive}
+
+
+def check_gp_services(
+    tasks: Sequence[DesiredTask], describe: Describe, *, concurrency: int = 4
+) -> tuple[str, ...]:
+    """Read the description of every distinct GPService task URL once (concurrently) and
+    check the tasks' parameters against it; raise :class:`ConfigError` with every problem.
+
+    Returns the warnings: tasks whose URL is on another host than the portal are not checked.
+    Network trouble that outlasted the retries (:class:`TransientError`) is raised as it is.
+    """
+    urls = gp_task_urls(tasks)
+    if not urls:
+        return ()
+
+    def read(url: str) -> Mapping[str, Any] | PortalError:
+        try:
+            return describe(url)
+        except TransientError:
+            raise
+        except PortalError as exc:
+            return exc
+
+    workers = max(1, min(concurrency, len(urls)))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="gp-describe") as pool:
+        answers = dict(zip(urls, pool.map(read, urls), strict=True))
+    descriptions = {u: a for u, a in answers.items() if not isinstance(a, PortalError)}
+    failures = {u: a for u, a in answers.items() if isinstance(a, PortalError)}
+    problems, warnings = gp_problems(tasks, descriptions, failures)
+    if problems:
+        raise ConfigError(problems)
+    return tuple(warnings)
+
+
+def read_runs(
+    portal: Portal, tasks: Sequence[LiveTask], *, concurrency: int = 4
+) -> dict[str, list[Run]]:
+    """Runs of each task by task id, read concurrently (the runs endpoint is per task)."""
+    if not tasks:
+        return {}
+    with ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="runs") as pool:
+        results = pool.map(lambda t: portal.list_runs(t.owner, t.id), tasks)
+        return {task.id: runs for task, runs in zip(tasks, results, strict=True)}

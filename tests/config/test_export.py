@@ -1,0 +1,54 @@
+"""export: canonical YAML that the loader reads back to the same tasks, credentials withheld."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import yaml
+
+from taskform.config.export import export_yaml
+from taskform.config.loader import load_config
+from taskform.model import CronFields
+from taskform.plan.planner import make_plan
+from tests.fakes import live_task
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
+
+
+def test_credentials_anywhere_in_parameters_become_secret_references() -> None:
+    task = live_task(
+        title="Vendor sync",
+        parameters={
+            "notebookParameters": '{"creds": [{"password": "s3cr3tpw"}], "tokens": ["abcd1234"],'
+            ' "api_key": {"nested": "k-123456"}, "region": "west"}'
+        },
+    )
+    found: dict[str, str] = {}
+    text = export_yaml({"admin": [task]}, default_owner="admin", secrets=found)
+    for value in ("s3cr3tpw", "abcd1234", "k-123456"):
+        assert value not in text
+    assert "region: west" in text
+    assert set(found.values()) == {
+        "VENDOR_SYNC_PASSWORD",
+        "VENDOR_SYNC_TOKENS",
+        "VENDOR_SYNC_API_KEY",
+    }
+
+
+def test_text_with_dollar_brace_and_uppercase_item_ids_round_trip(tmp_path: Path) -> None:
+    task = live_task(
+        title="Costs ${region}",
+        item_id="029B61CA770E428D9468A2A55F40B9FB",
+        cron=CronFields("0", "2", "?", "*", "2-6"),
+        parameters={"notebookParameters": '{"template": "${x}"}'},
+    )
+    path = tmp_path / "exported.yaml"
+    path.write_text(export_yaml({"admin": [task]}, default_owner="admin"))
+    yaml.safe_load(path.read_text())
+    config = load_config(path, env={})
+    (declared,) = config.tasks
+    assert declared.title == "Costs ${region}"
+    assert declared.parameters["notebookParameters"] == {"template": "${x}"}
+    plan = make_plan(config.tasks, {"admin": [task]}, now=NOW)
+    assert plan.empty, plan.changes

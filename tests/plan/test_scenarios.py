@@ -1,0 +1,87 @@
+"""Golden plan scenarios: one folder per case under tests/scenarios/.
+
+Each folder holds ``taskform.yaml`` (the desired state; a directory ``config/`` works too),
+``live.json`` (the portal's task objects, exactly as the REST API returns them), optional
+``env.json`` (environment for ${env:} / ${secret:}) and the expected outputs: ``expected.txt``
+(text plan) and ``expected.json`` (plan JSON), or ``expected.error`` for a plan that must fail.
+The signed-in user is ``admin``. A new planning rule costs a folder, not Python.
+
+Regenerate expected files after an intended change with ``UPDATE_GOLDEN=1 ./scripts/test
+tests/plan/test_scenarios.py`` and review the diff.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import defaultdict
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from taskform.config.loader import load_config
+from taskform.errors import TaskformError
+from taskform.model import LiveTask
+from taskform.plan.planner import make_plan
+from taskform.portal.codec import task_from_json
+from taskform.render import render_json, render_text
+from taskform.workflow.snapshot import managed_owners
+
+ROOT = Path(__file__).resolve().parent.parent / "scenarios"
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
+USER = "admin"
+CASES = sorted(p.name for p in ROOT.iterdir() if p.is_dir())
+
+
+def _check(path: Path, actual: str) -> None:
+    if os.environ.get("UPDATE_GOLDEN"):
+        path.write_text(actual, encoding="utf-8")
+    assert path.exists(), f"missing {path}; run with UPDATE_GOLDEN=1 to create it"
+    assert actual == path.read_text(encoding="utf-8")
+
+
+def _plan_outputs(case: Path) -> tuple[str, str]:
+    env_file = case / "env.json"
+    env = json.loads(env_file.read_text()) if env_file.exists() else {}
+    source = Path("config") if (case / "config").is_dir() else Path("taskform.yaml")
+    config = load_config(source, env=env)
+    config = config.resolve_owner(config.owner or USER)
+    live: dict[str, list[LiveTask]] = defaultdict(list)
+    for raw in json.loads((case / "live.json").read_text()):
+        task = task_from_json(raw)
+        live[task.owner].append(task)
+    owners = managed_owners(config, USER)
+    plan = make_plan(
+        config.tasks,
+        {o: live.get(o, []) for o in owners},
+        prune=config.prune,
+        managed_owners=owners,
+        now=NOW,
+    )
+    return render_text(plan), render_json(plan)
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_scenario(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    case = ROOT / name
+    monkeypatch.chdir(case)
+    error_file = case / "expected.error"
+    if error_file.exists() and not os.environ.get("UPDATE_GOLDEN"):
+        with pytest.raises(TaskformError) as info:
+            _plan_outputs(case)
+        assert str(info.value) + "\n" == error_file.read_text(encoding="utf-8")
+        return
+    try:
+        text, document = _plan_outputs(case)
+    except TaskformError as exc:
+        if os.environ.get("UPDATE_GOLDEN") and error_file.exists():
+            error_file.write_text(str(exc) + "\n", encoding="utf-8")
+            return
+        raise
+    _check(case / "expected.txt", text)
+    _check(case / "expected.json", document)
+    for secret in (
+        json.loads((case / "env.json").read_text()).values() if (case / "env.json").exists() else ()
+    ):
+        assert secret not in text and secret not in document

@@ -1,0 +1,108 @@
+"""The applier against an in-memory portal: order, partial failure, interruption."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timezone
+
+from taskform.model import DesiredTask, Outcome
+from taskform.plan.planner import make_plan
+from taskform.schedule.translate import to_portal
+from taskform.workflow.applier import apply_plan
+from tests.fakes import MemoryPortal, live_task
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
+ITEM = "029b61ca770e428d9468a2a55f40b9fb"
+
+
+def desired(title: str, schedule: str = "0 2 * * *", **kw: object) -> DesiredTask:
+    return DesiredTask(
+        owner="admin",
+        title=title,
+        type="ExecuteNotebook",
+        item_id=ITEM,
+        schedule=schedule,
+        cron=to_portal(schedule),
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def scenario() -> tuple[MemoryPortal, list[DesiredTask]]:
+    cron = to_portal("0 2 * * *")
+    portal = MemoryPortal(
+        tasks=[
+            live_task(title="Change me", cron=cron),
+            live_task(title="Pause me", cron=cron),
+            live_task(title="Resume me", cron=cron, active=False, task_state="paused"),
+            live_task(title="Remove me", cron=cron),
+        ]
+    )
+    tasks = [
+        desired("Change me", "0 5 * * *"),
+        desired("Pause me", active=False),
+        desired("Resume me"),
+        DesiredTask(owner="admin", title="Remove me", absent=True),
+        desired("New one"),
+        desired("New paused", active=False),
+    ]
+    return portal, tasks
+
+
+def converge(portal: MemoryPortal, tasks: list[DesiredTask], **kw: object):  # type: ignore[no-untyped-def]
+    the_plan = make_plan(tasks, portal.list_tasks(["admin"]), now=NOW)
+    return the_plan, apply_plan(the_plan, portal, **kw)  # type: ignore[arg-type]
+
+
+def test_apply_converges_and_runs_phases_in_order() -> None:
+    portal, tasks = scenario()
+    _, report = converge(portal, tasks, parallelism=1)
+    assert report.ok and report.count(Outcome.APPLIED) == 6
+    ops = [op for op, _ in portal.calls]
+    phase = {"disable": 0, "delete": 1, "create": 2, "update": 3, "enable": 4}
+    # a created-inactive task's disable is chained to its create
+    ordered = [
+        phase[o] if not (o == "disable" and i and ops[i - 1] == "create") else 2
+        for i, o in enumerate(ops)
+    ]
+    assert ordered == sorted(ordered), ops
+    again = make_plan(tasks, portal.list_tasks(["admin"]), now=NOW)
+    assert again.empty, again.changes
+
+
+def test_one_failure_does_not_stop_independent_changes() -> None:
+    portal, tasks = scenario()
+    portal.fail[("create", "New one")] = "Item not found"
+    _, report = converge(portal, tasks, parallelism=3)
+    failed = [r for r in report.results if r.outcome is Outcome.FAILED]
+    assert [r.change.title for r in failed] == ["New one"]
+    assert "Item not found" in failed[0].message
+    assert report.count(Outcome.APPLIED) == 5 and not report.ok
+    portal.fail.clear()
+    _, second = converge(portal, tasks)
+    assert second.ok and [r.change.title for r in second.results] == ["New one"]
+
+
+def test_a_failed_write_skips_the_rest_of_that_task_only() -> None:
+    portal, _ = scenario()
+    tasks = [desired("Pause me", "0 9 * * *", active=False)]
+    portal.fail[("disable", "Pause me")] = "boom"
+    _, report = converge(portal, tasks)
+    (result,) = report.results
+    assert result.outcome is Outcome.FAILED
+    assert ("update", "Pause me") not in portal.calls
+
+
+def test_stop_set_before_start_skips_everything() -> None:
+    portal, tasks = scenario()
+    stop = threading.Event()
+    stop.set()
+    _, report = converge(portal, tasks, stop=stop)
+    assert report.interrupted and report.count(Outcome.SKIPPED) == 6
+    assert portal.calls == []
+
+
+def test_progress_reports_each_change_once() -> None:
+    portal, tasks = scenario()
+    seen: list[str] = []
+    _, report = converge(portal, tasks, progress=lambda r: seen.append(r.change.title))
+    assert sorted(seen) == sorted(r.change.title for r in report.results)
