@@ -92,7 +92,7 @@ class PortalClient:
         verify: bool | str = True,
         timeout: float = 30.0,
         retry: RetryPolicy = RetryPolicy(),  # noqa: B008 - immutable
-        read_concurrency: int = 4,
+        read_concurrency: int = 16,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.url = parse_portal_url(url)

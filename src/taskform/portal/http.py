@@ -31,6 +31,7 @@ from taskform.errors import (
 )
 from taskform.portal.auth import Credentials
 from taskform.portal.retry import Attempts, RetryPolicy, parse_retry_after
+from taskform.portal.throttle import Gate
 
 log = logging.getLogger("taskform.http")
 
@@ -54,12 +55,14 @@ class _Failed(Exception):
         reason: str,
         retry_after: float | None = None,
         unprocessed: bool = False,
+        throttled: bool = False,
     ) -> None:
         super().__init__(reason)
         self.error = error
         self.reason = reason
         self.retry_after = retry_after
         self.unprocessed = unprocessed
+        self.throttled = throttled  # HTTP 429: the portal wants fewer requests at once
 
 
 class _Expired(Exception):
@@ -92,6 +95,7 @@ class Transport:
         self.timeout = timeout
         self.retry = retry or RetryPolicy()
         self.sleep = sleep
+        self.gate = Gate()  # fewer requests at once after a 429 (see taskform.portal.throttle)
         self.session = requests.Session()
         adapter = HTTPAdapter(pool_connections=4, pool_maxsize=max(pool_size, 16), max_retries=0)
         self.session.mount("https://", adapter)
@@ -162,8 +166,12 @@ class Transport:
         while True:
             token = self._token() if authenticated else None
             number = attempts.begin()
+            ticket = 0
             try:
-                return self._once(method, url, name, params, data, token, number, owner)
+                with self.gate.slot() as ticket:
+                    body = self._once(method, url, name, params, data, token, number, owner)
+                self.gate.succeeded()
+                return body
             except _Expired as expired:
                 if self.credentials is None or token is None:
                     raise expired.error from None
@@ -173,6 +181,8 @@ class Transport:
                 renewed = True
                 attempts.refund()
             except _Failed as failure:
+                if failure.throttled:
+                    self.gate.throttled(ticket)
                 if not idempotent and not failure.unprocessed:
                     raise AmbiguousWriteError(
                         f"no clear answer ({failure.reason}); the portal may or may not have "
@@ -260,7 +270,7 @@ class Transport:
                 error = TransientError(
                     f"the portal answered HTTP {status}", request=name, owner=owner
                 )
-            raise _Failed(error, what, retry_after, unprocessed=status == 429)
+            raise _Failed(error, what, retry_after, status == 429, throttled=status == 429)
         if status in (301, 302, 303, 307, 308):
             where = urlsplit(response.headers.get("Location", "")).netloc or "elsewhere"
             raise BadResponse(
@@ -321,7 +331,7 @@ class Transport:
             raise NotFound(message, code=code, details=details, request=name, owner=owner)
         if code in RETRY_STATUS:
             exc = TransientError(message, code=code, details=details, request=name, owner=owner)
-            raise _Failed(exc, f"error {code}", retry_after, unprocessed=code == 429)
+            raise _Failed(exc, f"error {code}", retry_after, code == 429, throttled=code == 429)
         raise PortalError(message, code=code, details=details, request=name, owner=owner)
 
     def _expired_error(self, name: str) -> AuthError:
