@@ -26,7 +26,41 @@ TASK_TYPES: tuple[str, ...] = (
 #: Task types whose ``itemId`` may be omitted.
 ITEMLESS_TYPES: frozenset[str] = frozenset({"ExecuteReport"})
 
-#: What ``lifecycle`` may say, per portal-made state, and the defaults.
+
+class LifecycleState(str, enum.Enum):
+    """Why an inactive live task is inactive, when the portal or a person switched it off.
+
+    One vocabulary: the value is the name in drift output (``taskform drift`` kinds), and
+    :attr:`policy_key` is the ``lifecycle`` key of the configuration whose policy applies.
+    """
+
+    PAUSED = "paused"
+    COMPLETED = "completed"
+    DISABLED_BY_FAILURES = "disabled_by_failures"
+
+    @property
+    def policy_key(self) -> str:
+        """The ``lifecycle`` configuration key for this state."""
+        return _POLICY_KEYS[self]
+
+    @property
+    def words(self) -> str:
+        """How the state reads in a plan note or a warning."""
+        return _STATE_WORDS[self]
+
+
+_POLICY_KEYS: Mapping[LifecycleState, str] = {
+    LifecycleState.PAUSED: "paused",
+    LifecycleState.COMPLETED: "completed",
+    LifecycleState.DISABLED_BY_FAILURES: "disabled",
+}
+_STATE_WORDS: Mapping[LifecycleState, str] = {
+    LifecycleState.PAUSED: "paused in the portal",
+    LifecycleState.COMPLETED: "completed in the portal",
+    LifecycleState.DISABLED_BY_FAILURES: "switched off by the portal after failed runs",
+}
+
+#: What ``lifecycle`` may say, per :attr:`LifecycleState.policy_key`, and the defaults.
 #: ``completed`` (max occurrences or end date reached): ``keep`` leaves it alone, ``enable``
 #: switches it on again. ``paused`` (a person paused it): ``enable`` re-enables it (the plan shows
 #: this), ``keep`` leaves it paused. ``disabled`` (switched off by the portal after repeated
@@ -186,10 +220,50 @@ class Op(str, enum.Enum):
     ENABLE = "enable"
 
 
+class Reason(str, enum.Enum):
+    """Why the planner made a change, where the action alone does not say it.
+
+    Each member is ``NAME = "value", "note template"``: the value is a stable name (for code and
+    tests), the template gives :attr:`Change.note`. Templates may use ``{state}`` (the words of
+    :attr:`Change.state`), ``{key}`` (its ``lifecycle`` key) and ``{detail}``
+    (:attr:`Change.detail`). Adding a reason is adding one member here.
+    """
+
+    template: str
+
+    def __new__(cls, value: str, template: str) -> Reason:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.template = template
+        return member
+
+    #: A task declared ``absent: true`` that still exists.
+    DECLARED_ABSENT = "declared_absent", "declared absent"
+    #: A live task of a managed owner that the configuration does not declare, with prune on.
+    PRUNED = "pruned", "not in the configuration; prune is on"
+    #: Enabling a task the portal or a person switched off, because its lifecycle policy says so.
+    LIFECYCLE_ENABLE = "lifecycle_enable", "{state}; lifecycle.{key} = enable"
+
+    def note(self, state: LifecycleState | None = None, detail: str = "") -> str:
+        """The note text for this reason; a ``detail`` its template does not place is
+        appended after a colon, so it is never lost."""
+        text = self.template.format(
+            state=state.words if state else "",
+            key=state.policy_key if state else "",
+            detail=detail,
+        )
+        if detail and "{detail}" not in self.template:
+            text = f"{text}: {detail}"
+        return text
+
+
 @dataclass(frozen=True)
 class Change:
     """A change to one task. ``fields`` keys are config names; parameters use dotted paths
-    (``parameters.notebookParameters.region``). ``note`` explains lifecycle-related changes."""
+    (``parameters.notebookParameters.region``). ``reason`` says why the change was made where
+    the action alone does not (its text is :attr:`note`); ``state`` is the lifecycle state of
+    the live task when that matters to the reason; ``detail`` is free text a reason's note may
+    include (never compared by code)."""
 
     action: Action
     owner: str
@@ -200,7 +274,14 @@ class Change:
     live: LiveTask | None = field(default=None, compare=False, repr=False)
     fingerprint: str | None = None
     next_runs: tuple[int, ...] = ()
-    note: str | None = None
+    reason: Reason | None = None
+    state: LifecycleState | None = None
+    detail: str = ""
+
+    @property
+    def note(self) -> str | None:
+        """The human explanation of :attr:`reason`, or None."""
+        return None if self.reason is None else self.reason.note(self.state, self.detail)
 
     @property
     def key(self) -> tuple[str, str]:
@@ -245,9 +326,6 @@ class Plan:
     @property
     def empty(self) -> bool:
         return not self.changes
-
-    def by_action(self, action: Action) -> list[Change]:
-        return [c for c in self.changes if c.action is action]
 
 
 class Portal(Protocol):

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from taskform.errors import PlanError, UnsafePlanError
-from taskform.model import Action, CronFields, DesiredTask, Op, Plan
+from taskform.model import Action, CronFields, DesiredTask, LifecycleState, Op, Plan, Reason
 from taskform.plan.planner import check_safety, fingerprint, make_plan
 from taskform.schedule.translate import to_portal
 from tests.fakes import live_task
@@ -151,7 +151,25 @@ def test_paused_task_is_re_enabled_by_default_with_a_note() -> None:
     live = live_task(cron=to_portal("0 2 * * 1-5"), active=False, task_state="paused")
     (change,) = plan([desired()], [live]).changes
     assert change.ops == (Op.ENABLE,)
-    assert change.note and "paused" in change.note
+    assert (change.reason, change.state) == (Reason.LIFECYCLE_ENABLE, LifecycleState.PAUSED)
+    assert change.note == "paused in the portal; lifecycle.paused = enable"
+
+
+def test_deletes_carry_their_reason() -> None:
+    gone = live_task(title="Gone", cron=to_portal("0 2 * * 1-5"))
+    extra = live_task(title="Extra", id="b" * 32, cron=to_portal("0 2 * * 1-5"))
+    result = plan([desired("Gone", absent=True)], [gone, extra], prune=True)
+    reasons = {c.title: c.reason for c in result.changes}
+    assert reasons == {"Gone": Reason.DECLARED_ABSENT, "Extra": Reason.PRUNED}
+    notes = {c.title: c.note for c in result.changes}
+    assert notes == {"Gone": "declared absent", "Extra": "not in the configuration; prune is on"}
+
+
+def test_every_reason_has_a_note() -> None:
+    for reason in Reason:
+        for state in (None, *LifecycleState):
+            text = reason.note(state, "extra words")
+            assert text and "{" not in text and "extra words" in text
 
 
 @pytest.mark.parametrize("state", ["completed", "disabled"])
@@ -233,7 +251,7 @@ def test_fingerprint_ignores_fields_that_move_by_themselves() -> None:
 def test_lifecycle_state_from_runs_decides_the_policy() -> None:
     """A paused-looking task whose runs show a failure streak is kept off, like drift says."""
     live = live_task(cron=to_portal("0 2 * * 1-5"), active=False, task_state="paused")
-    kept = plan([desired()], [live], states={live.id: "disabled_by_failures"})
+    kept = plan([desired()], [live], states={live.id: LifecycleState.DISABLED_BY_FAILURES})
     assert kept.empty and "after failed runs" in kept.warnings[0]
     enabled = plan([desired()], [live])
     assert enabled.changes[0].ops == (Op.ENABLE,)

@@ -30,9 +30,11 @@ from taskform.model import (
     CronFields,
     DesiredTask,
     FieldChange,
+    LifecycleState,
     LiveTask,
     Outcome,
     Plan,
+    Reason,
     TaskResult,
 )
 
@@ -114,7 +116,8 @@ def mixed_plan() -> Plan:
         fields={"active": FieldChange(False, True)},
         fingerprint="sha256:77aa00bb11cc22dd",
         next_runs=(ms("2027-01-01T06:00"),),
-        note="paused in the portal; lifecycle.paused = enable",
+        reason=Reason.LIFECYCLE_ENABLE,
+        state=LifecycleState.PAUSED,
     )
     disable = Change(
         action=Action.UPDATE,
@@ -132,7 +135,7 @@ def mixed_plan() -> Plan:
         task_id="c0ffee00c0ffee00c0ffee00c0ffee00",
         fields={},
         fingerprint="sha256:deadbeefdeadbeef",
-        note="declared absent",
+        reason=Reason.DECLARED_ABSENT,
     )
     return Plan(
         changes=(delete, update, create, enable, disable),
@@ -284,7 +287,9 @@ def test_text_changes_sorted_by_owner_then_title() -> None:
 
 
 def test_text_legend_lists_only_symbols_used() -> None:
-    only_create = Plan(changes=(mixed_plan().by_action(Action.CREATE)[0],))
+    only_create = Plan(
+        changes=(next(c for c in mixed_plan().changes if c.action is Action.CREATE),)
+    )
     assert render.render_text(only_create).startswith("Symbols: + create\n")
     assert render.render_text(mixed_plan()).startswith("Symbols: + create  ~ update  - delete\n")
 
@@ -615,7 +620,9 @@ def plans(draw: st.DrawFn) -> Plan:
                 title=f"{draw(titles)} {i}",
                 task_id=None if action is Action.CREATE else draw(titles),
                 fields={n: FieldChange(draw(values), draw(values)) for n in names},
-                note=draw(st.none() | titles),
+                reason=draw(st.none() | st.sampled_from(list(Reason))),
+                state=draw(st.none() | st.sampled_from(list(LifecycleState))),
+                detail=draw(titles),
             )
         )
     warnings = tuple(draw(st.lists(titles, max_size=5)))

@@ -9,6 +9,7 @@ what apply does about each.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -18,20 +19,46 @@ from taskform.model import (
     Change,
     DesiredTask,
     FieldChange,
+    LifecycleState,
     LiveTask,
     Plan,
+    Reason,
 )
 from taskform.plan import lifecycle
 
+
+class DriftKind(str, enum.Enum):
+    """Kinds of drift; the value is the name in drift output. The last three are the
+    :class:`~taskform.model.LifecycleState` values (one vocabulary: :meth:`of`)."""
+
+    CONFIG_CHANGED = "config_changed"
+    MISSING = "missing"
+    UNMANAGED = "unmanaged"
+    PRESENT_BUT_ABSENT = "present_but_absent"
+    PAUSED = LifecycleState.PAUSED.value
+    COMPLETED = LifecycleState.COMPLETED.value
+    DISABLED_BY_FAILURES = LifecycleState.DISABLED_BY_FAILURES.value
+
+    @classmethod
+    def of(cls, state: LifecycleState) -> DriftKind:
+        """The drift kind of a task in a lifecycle state."""
+        return cls(state.value)
+
+    @property
+    def meaning(self) -> str:
+        """What the kind means (also the README's table)."""
+        return KINDS[self]
+
+
 #: Kinds of drift and what they mean (also the README's table).
-KINDS: Mapping[str, str] = {
-    "config_changed": "fields differ from the configuration",
-    "missing": "declared, but not in the portal",
-    "unmanaged": "in the portal, but not declared",
-    "present_but_absent": "declared absent, but in the portal",
-    "paused": "paused in the portal by a person or another client",
-    "completed": "completed in the portal: max occurrences or end date reached",
-    "disabled_by_failures": "switched off by the portal after repeated failed runs",
+KINDS: Mapping[DriftKind, str] = {
+    DriftKind.CONFIG_CHANGED: "fields differ from the configuration",
+    DriftKind.MISSING: "declared, but not in the portal",
+    DriftKind.UNMANAGED: "in the portal, but not declared",
+    DriftKind.PRESENT_BUT_ABSENT: "declared absent, but in the portal",
+    DriftKind.PAUSED: "paused in the portal by a person or another client",
+    DriftKind.COMPLETED: "completed in the portal: max occurrences or end date reached",
+    DriftKind.DISABLED_BY_FAILURES: "switched off by the portal after repeated failed runs",
 }
 
 
@@ -40,7 +67,7 @@ class DriftItem:
     """One drifted task. ``apply`` says what ``taskform apply`` would do: create, update,
     delete, enable, or none (left alone)."""
 
-    kind: str
+    kind: DriftKind
     owner: str
     title: str
     task_id: str | None
@@ -53,7 +80,7 @@ def classify(
     plan: Plan,
     desired: Sequence[DesiredTask],
     live: Mapping[str, Sequence[LiveTask]],
-    states: Mapping[str, str],
+    states: Mapping[str, LifecycleState],
     *,
     now: datetime | None = None,
 ) -> list[DriftItem]:
@@ -61,7 +88,7 @@ def classify(
     plan was made with (by live task id), so drift and apply always agree."""
     now = now or datetime.now(timezone.utc)
 
-    def kind_of(task: LiveTask) -> str:
+    def state_of(task: LiveTask) -> LifecycleState:
         return states.get(task.id) or lifecycle.classify(task, (), now)
 
     live_by_key = {t.key: t for tasks in live.values() for t in tasks}
@@ -69,16 +96,17 @@ def classify(
     touched: set[tuple[str, str]] = set()
     for change in plan.changes:
         touched.add(change.key)
-        items.extend(_from_change(change, live_by_key, kind_of))
+        items.extend(_from_change(change, live_by_key, state_of))
     for extra in plan.unmanaged:
-        items.append(DriftItem("unmanaged", extra.owner, extra.title, extra.id, "none"))
+        items.append(DriftItem(DriftKind.UNMANAGED, extra.owner, extra.title, extra.id, "none"))
     for task in desired:
         current = live_by_key.get(task.key)
         if task.absent or current is None or task.key in touched:
             continue
         if task.active and not current.active:
-            kind = kind_of(current)
-            detail = f"left as it is (lifecycle.{lifecycle.POLICY_KEY[kind]} = keep)"
+            state = state_of(current)
+            detail = f"left as it is (lifecycle.{state.policy_key} = keep)"
+            kind = DriftKind.of(state)
             items.append(DriftItem(kind, task.owner, task.title, current.id, "none", detail=detail))
     items.sort(key=lambda i: (i.owner, i.title, i.kind))
     return items
@@ -87,13 +115,14 @@ def classify(
 def _from_change(
     change: Change,
     live_by_key: Mapping[tuple[str, str], LiveTask],
-    kind_of: Callable[[LiveTask], str],
+    state_of: Callable[[LiveTask], LifecycleState],
 ) -> list[DriftItem]:
     base = (change.owner, change.title, change.task_id)
     if change.action is Action.CREATE:
-        return [DriftItem("missing", *base, apply="create")]
+        return [DriftItem(DriftKind.MISSING, *base, apply="create")]
     if change.action is Action.DELETE:
-        kind = "present_but_absent" if change.note == "declared absent" else "unmanaged"
+        absent = change.reason is Reason.DECLARED_ABSENT
+        kind = DriftKind.PRESENT_BUT_ABSENT if absent else DriftKind.UNMANAGED
         return [DriftItem(kind, *base, apply="delete", detail=change.note or "")]
     items = []
     fields = {k: v for k, v in change.fields.items() if k != "active"}
@@ -101,10 +130,11 @@ def _from_change(
     if active is not None and active.after is False:
         fields["active"] = active
     if fields:
-        items.append(DriftItem("config_changed", *base, apply="update", fields=fields))
+        items.append(DriftItem(DriftKind.CONFIG_CHANGED, *base, apply="update", fields=fields))
     if active is not None and active.after is True:
         live = live_by_key.get(change.key)
-        kind = kind_of(live) if live else "paused"
+        state = change.state or (state_of(live) if live else LifecycleState.PAUSED)
+        kind = DriftKind.of(state)
         items.append(
             DriftItem(
                 kind, *base, apply="enable", fields={"active": active}, detail=change.note or ""

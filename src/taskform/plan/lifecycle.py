@@ -7,32 +7,18 @@ after repeated failed runs (disabled), and a person can pause one in the UI. Eac
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 
-from taskform.model import LiveTask, Run
-
-#: Kinds of portal-made inactivity, and the ``lifecycle`` key whose policy applies to each.
-POLICY_KEY: Mapping[str, str] = {
-    "paused": "paused",
-    "completed": "completed",
-    "disabled_by_failures": "disabled",
-}
-
-#: How each kind reads in a plan note or warning.
-WORDS: Mapping[str, str] = {
-    "paused": "paused in the portal",
-    "completed": "completed in the portal",
-    "disabled_by_failures": "switched off by the portal after failed runs",
-}
+from taskform.model import LifecycleState, LiveTask, Run
 
 #: The portal switches a task off after this many failed runs in a row (FailedRunsToDisableTask).
 FAILED_RUNS_TO_DISABLE = 5
 FAILED = frozenset({"failed", "submitfailed"})
 
 
-def classify(task: LiveTask, runs: Sequence[Run], now: datetime) -> str:
-    """``paused``, ``completed`` or ``disabled_by_failures`` for an inactive live task.
+def classify(task: LiveTask, runs: Sequence[Run], now: datetime) -> LifecycleState:
+    """The :class:`~taskform.model.LifecycleState` of an inactive live task.
 
     Uses ``taskState`` where the portal reports one, and otherwise what can be seen: the latest
     runs (a streak of failures), the end date, and the number of runs against maxOccurrences.
@@ -45,14 +31,14 @@ def classify(task: LiveTask, runs: Sequence[Run], now: datetime) -> str:
             break
         streak += 1
     if state in ("disabled", "failed") or streak >= FAILED_RUNS_TO_DISABLE:
-        return "disabled_by_failures"
+        return LifecycleState.DISABLED_BY_FAILURES
     now_ms = int(now.timestamp() * 1000)
     ended = task.end_date is not None and task.end_date <= now_ms
     limit = task.max_occurrences
     used_up = limit is not None and limit > 0 and len(ordered) >= limit
     if state == "completed" or ended or used_up:
-        return "completed"
-    return "paused"
+        return LifecycleState.COMPLETED
+    return LifecycleState.PAUSED
 
 
 def needs_runs(task: LiveTask) -> bool:

@@ -24,8 +24,10 @@ from taskform.model import (
     CronFields,
     DesiredTask,
     FieldChange,
+    LifecycleState,
     LiveTask,
     Plan,
+    Reason,
 )
 from taskform.plan import lifecycle, normalize
 from taskform.schedule import translate as schedule
@@ -57,13 +59,13 @@ def make_plan(
     prune: bool = False,
     managed_owners: Iterable[str] = (),
     now: datetime | None = None,
-    states: Mapping[str, str] | None = None,
+    states: Mapping[str, LifecycleState] | None = None,
 ) -> Plan:
     """Compare the declared tasks with the live tasks of every managed owner.
 
     ``live`` maps each managed owner to all of their live tasks. ``managed_owners`` adds owners
     whose undeclared tasks ``prune`` may delete even if no task of theirs is declared.
-    ``states`` gives, by live task id, the :mod:`~taskform.plan.lifecycle` kind of inactive
+    ``states`` gives, by live task id, the :class:`~taskform.model.LifecycleState` of inactive
     tasks whose runs were read; others are classified from what the task itself says.
     """
     now = now or datetime.now(timezone.utc)
@@ -83,7 +85,7 @@ def make_plan(
         declared.add(task.key)
         matches = by_key.get(task.key, [])
         if task.absent:
-            changes.extend(_delete(m, note="declared absent") for m in matches)
+            changes.extend(_delete(m, Reason.DECLARED_ABSENT) for m in matches)
             continue
         if not matches:
             changes.append(_create(task, now))
@@ -104,7 +106,7 @@ def make_plan(
     for key in sorted(k for k in by_key if k not in declared):
         for extra in by_key[key]:
             if prune:
-                changes.append(_delete(extra, note="not in the configuration; prune is on"))
+                changes.append(_delete(extra, Reason.PRUNED))
             else:
                 unmanaged.append(extra)
 
@@ -200,7 +202,7 @@ def _create(task: DesiredTask, now: datetime) -> Change:
     )
 
 
-def _delete(task: LiveTask, note: str) -> Change:
+def _delete(task: LiveTask, reason: Reason) -> Change:
     return Change(
         action=Action.DELETE,
         owner=task.owner,
@@ -209,14 +211,14 @@ def _delete(task: LiveTask, note: str) -> Change:
         fields={},
         live=task,
         fingerprint=fingerprint(task),
-        note=note,
+        reason=reason,
     )
 
 
 def _update(
-    task: DesiredTask, live: LiveTask, now: datetime, state: str | None
+    task: DesiredTask, live: LiveTask, now: datetime, state: LifecycleState | None
 ) -> tuple[Change | None, str | None]:
-    """The update of one matched task; ``state`` is the lifecycle kind when the task is
+    """The update of one matched task; ``state`` is the lifecycle state when the task is
     declared active but inactive live."""
     # Identical fields need no parsing: the common case for tasks taskform created.
     same = ("identical", live.cron) if task.cron == live.cron else None
@@ -234,16 +236,16 @@ def _update(
             else:
                 fields[name] = FieldChange(shown_have[name], shown_want[name])
 
-    note, warning = None, None
+    reason, warning = None, None
     if task.active != live.active:
         if state is not None:
-            key = lifecycle.POLICY_KEY[state]
+            key = state.policy_key
             if task.lifecycle.get(key, "keep") == "enable":
                 fields["active"] = FieldChange(False, True)
-                note = f"{lifecycle.WORDS[state]}; lifecycle.{key} = enable"
+                reason = Reason.LIFECYCLE_ENABLE
             else:
                 warning = (
-                    f"{task.owner}/{task.title} is {lifecycle.WORDS[state]} and left so "
+                    f"{task.owner}/{task.title} is {state.words} and left so "
                     f"(lifecycle.{key} = keep)"
                 )
         else:
@@ -262,7 +264,8 @@ def _update(
         live=live,
         fingerprint=fingerprint(live),
         next_runs=runs,
-        note=note,
+        reason=reason,
+        state=state if reason else None,
     )
     return change, warning
 

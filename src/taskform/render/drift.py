@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from taskform.model import LiveTask, Run
-from taskform.plan.drift import KINDS, DriftItem
+from taskform.plan.drift import DriftItem
 from taskform.plan.normalize import iso_ms
 
 
@@ -18,19 +18,19 @@ def _value(value: Any) -> str:
 def drift_document(items: Sequence[DriftItem]) -> dict[str, Any]:
     counts: dict[str, int] = {}
     for item in items:
-        counts[item.kind] = counts.get(item.kind, 0) + 1
+        counts[item.kind.value] = counts.get(item.kind.value, 0) + 1
     return {
         "format_version": "1",
         "drifted": len(items),
         "counts": counts,
         "tasks": [
             {
-                "kind": i.kind,
+                "kind": i.kind.value,
                 "owner": i.owner,
                 "title": i.title,
                 "task_id": i.task_id,
                 "apply": i.apply,
-                "detail": i.detail or KINDS[i.kind],
+                "detail": i.detail or i.kind.meaning,
                 "fields": {k: {"before": f.before, "after": f.after} for k, f in i.fields.items()},
             }
             for i in items
@@ -48,8 +48,8 @@ def render_drift_text(items: Sequence[DriftItem]) -> str:
     lines = []
     for item in items:
         ident = f" ({item.task_id})" if item.task_id else ""
-        lines.append(f"[{item.kind}] {item.owner}/{item.title}{ident}")
-        lines.append(f"    {item.detail or KINDS[item.kind]}; apply: {item.apply}")
+        lines.append(f"[{item.kind.value}] {item.owner}/{item.title}{ident}")
+        lines.append(f"    {item.detail or item.kind.meaning}; apply: {item.apply}")
         for name, change in item.fields.items():
             lines.append(f"    {name}: {_value(change.before)} -> {_value(change.after)}")
     counts = drift_document(items)["counts"]
@@ -66,7 +66,7 @@ def render_drift_markdown(items: Sequence[DriftItem]) -> str:
     for item in items:
         title = item.title.replace("|", "\\|").replace("`", "'")
         fields = ", ".join(f"`{k}`" for k in item.fields) or "—"
-        rows.append(f"| {item.kind} | {item.owner} | {title} | {item.apply} | {fields} |")
+        rows.append(f"| {item.kind.value} | {item.owner} | {title} | {item.apply} | {fields} |")
     return f"## taskform drift\n\n{len(items)} task(s) drifted.\n\n" + "\n".join(rows) + "\n"
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from taskform.config.loader import Config
 from taskform.errors import ConfigError, PortalError, TransientError
-from taskform.model import DesiredTask, LiveTask, Plan, Portal, Run
+from taskform.model import DesiredTask, LifecycleState, LiveTask, Plan, Portal, Run
 from taskform.plan import lifecycle
 from taskform.plan.planner import make_plan
 from taskform.tasktypes.gpservice import gp_problems, gp_task_urls
@@ -34,7 +34,7 @@ class Snapshot:
     plan: Plan
     #: Lifecycle kind (:mod:`~taskform.plan.lifecycle`) of every declared-active task that is
     #: inactive live, by task id: what plan, apply and drift all act on.
-    states: dict[str, str]
+    states: dict[str, LifecycleState]
 
 
 def managed_owners(config: Config, user: str) -> tuple[str, ...]:
@@ -82,7 +82,7 @@ def lifecycle_states(
     tasks: Sequence[DesiredTask],
     live: Mapping[str, Sequence[LiveTask]],
     now: datetime,
-) -> dict[str, str]:
+) -> dict[str, LifecycleState]:
     """Why each declared-active but inactive live task is inactive. The runs are read only for
     those whose state the portal does not spell out (usually none or a few)."""
     by_key = {t.key: t for owned in live.values() for t in owned}
