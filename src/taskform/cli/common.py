@@ -6,7 +6,7 @@ import os
 from datetime import datetime, timezone
 from typing import Any
 
-from taskform import __version__, redact
+from taskform import __version__, redact, secrets
 from taskform.config.loader import Config, load_config
 from taskform.errors import TaskformError
 from taskform.portal.client import PortalClient
@@ -17,23 +17,8 @@ from taskform.workflow.snapshot import Snapshot, snapshot
 def load(config_path: str) -> Config:
     config = load_config(config_path)
     for task in config.tasks:
-        for path in task.secrets:
-            value = lookup(task.parameters, path)
-            if isinstance(value, str):
-                redact.register(value)
+        redact.register(*secrets.declared_values(task.parameters, task.secrets))
     return config
-
-
-def lookup(params: Any, path: str) -> Any:
-    """The value at a dotted parameter path (list items by index), or None."""
-    for part in path.split("."):
-        if isinstance(params, dict) and part in params:
-            params = params[part]
-        elif isinstance(params, list) and part.isdigit() and int(part) < len(params):
-            params = params[int(part)]
-        else:
-            return None
-    return params
 
 
 def client(config: Config | None, opts: dict[str, Any]) -> tuple[PortalClient, str]:

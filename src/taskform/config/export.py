@@ -16,6 +16,7 @@ import yaml
 from taskform.model import LiveTask
 from taskform.plan import normalize
 from taskform.schedule import translate as schedule
+from taskform.secrets import mask_named
 
 HEADER = (
     "# yaml-language-server: $schema=https://raw.githubusercontent.com/taskform/taskform/main/"
@@ -28,24 +29,6 @@ def secret_reference(task: LiveTask, path: str) -> str:
     """The environment variable name suggested for a secret parameter of a task."""
     raw = f"{task.title}_{path.rsplit('.', 1)[-1]}"
     return re.sub(r"[^A-Z0-9]+", "_", raw.upper()).strip("_") or "SECRET"
-
-
-def _mask_secrets(task: LiveTask, value: Any, path: str, found: dict[str, str]) -> Any:
-    """``value`` with everything under a credential-like name (``normalize.SECRET_NAME``,
-    whatever its type) replaced by a ``${secret:NAME}`` reference; ``found`` collects them."""
-    leaf = path.rsplit(".", 1)[-1]
-    if path and normalize.secret_path(leaf) and value not in (None, "", [], {}):
-        name = secret_reference(task, path)
-        found[path] = name
-        return "${secret:" + name + "}"
-    if isinstance(value, Mapping):
-        return {
-            key: _mask_secrets(task, inner, f"{path}.{key}" if path else str(key), found)
-            for key, inner in value.items()
-        }
-    if isinstance(value, list):
-        return [_mask_secrets(task, v, f"{path}.{i}", found) for i, v in enumerate(value)]
-    return value
 
 
 def _escape(value: Any) -> Any:
@@ -97,8 +80,9 @@ def task_entry(
         entry["task_url"] = _escape(task.task_url)
     params = normalize.parameters(task.type, task.parameters)
     if params:
-        found: dict[str, str] = {}
-        entry["parameters"] = _mask_secrets(task, _escape(params), "", found)
+        entry["parameters"], found = mask_named(
+            _escape(params), lambda path: secret_reference(task, path)
+        )
         if secrets is not None:
             secrets.update(found)
     return entry

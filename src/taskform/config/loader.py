@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from taskform import secrets
 from taskform.config.interpolate import describe, interpolate
 from taskform.config.yamlpos import (
     MAX_DEPTH,
@@ -116,20 +117,6 @@ class Config:
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _mask_paths(value: Any, paths: frozenset[str], prefix: str = "") -> Any:
-    """``value`` with the leaves at the dotted ``paths`` replaced by a marker."""
-    if prefix and prefix in paths:
-        return "(secret)"
-    if isinstance(value, Mapping):
-        return {
-            k: _mask_paths(v, paths, f"{prefix}.{k}" if prefix else str(k))
-            for k, v in value.items()
-        }
-    if isinstance(value, list):
-        return [_mask_paths(v, paths, f"{prefix}.{i}") for i, v in enumerate(value)]
-    return value
-
-
 def _task_state(task: DesiredTask) -> dict[str, Any]:
     state = {
         f.name: getattr(task, f.name) for f in dataclasses.fields(task) if f.name != "position"
@@ -139,7 +126,7 @@ def _task_state(task: DesiredTask) -> dict[str, Any]:
     # Secret values stay out of the digest (it is stored in plan files, where a weak secret
     # could be guessed from it); a changed secret still makes a saved plan stale, because the
     # fresh plan then shows the secret as changed where the saved one did not.
-    state["parameters"] = _mask_paths(task.parameters, task.secrets)
+    state["parameters"] = secrets.mask_declared(task.parameters, task.secrets)
     state["lifecycle"] = dict(task.lifecycle)
     return state
 

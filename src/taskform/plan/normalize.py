@@ -12,7 +12,6 @@ then compares plain values. Two forms, each a mapping of config field name to va
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
@@ -40,18 +39,6 @@ FIELDS: tuple[str, ...] = (
     "task_url",
     "parameters",
 )
-
-SECRET_MASK = "(secret)"
-
-#: Parameter names that hold credentials. Values under such a name are never shown (plan, plan
-#: file, export), whether or not the configuration marks them ``${secret:}``: the portal may hold
-#: a credential the configuration does not know about.
-SECRET_NAME = re.compile(r"pass(word|wd|phrase)?|secret|token|api_?key|credential|private", re.I)
-
-
-def secret_path(path: str) -> bool:
-    """Whether any part of a dotted parameter path names a credential."""
-    return any(SECRET_NAME.search(part) for part in path.split("."))
 
 
 def iso_ms(ms: int | None) -> str | None:

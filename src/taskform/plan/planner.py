@@ -17,6 +17,7 @@ from typing import Any
 
 from deepdiff import DeepDiff
 
+from taskform import secrets
 from taskform.errors import PlanError, UnsafePlanError
 from taskform.model import (
     Action,
@@ -186,8 +187,10 @@ def _create(task: DesiredTask, now: datetime) -> Change:
         if value is None or value == {}:
             continue
         if name == "parameters":
-            for path, leaf in _flatten(value, "parameters").items():
-                fields[path] = _field(None, leaf, _is_secret(path, task))
+            for path, leaf in secrets.leaves(value, "parameters").items():
+                fields[path] = _field(
+                    None, leaf, secrets.is_secret(path.removeprefix("parameters."), task.secrets)
+                )
         else:
             fields[name] = FieldChange(None, value)
     fields["active"] = FieldChange(None, task.active)
@@ -281,12 +284,14 @@ def _parameter_changes(
             path = ".".join(["parameters", *(str(p) for p in item.path(output_format="list"))])
             old = None if _missing(item.t1) else item.t1
             new = None if _missing(item.t2) else item.t2
-            old_leaves = _flatten(old, path)
-            new_leaves = _flatten(new, path)
+            old_leaves = secrets.leaves(old, path)
+            new_leaves = secrets.leaves(new, path)
             for leaf in sorted(set(old_leaves) | set(new_leaves)):
                 a, b = old_leaves.get(leaf), new_leaves.get(leaf)
                 if a != b or type(a) is not type(b):
-                    result[leaf] = _field(a, b, _is_secret(leaf, task))
+                    result[leaf] = _field(
+                        a, b, secrets.is_secret(leaf.removeprefix("parameters."), task.secrets)
+                    )
     return dict(sorted(result.items()))
 
 
@@ -294,34 +299,11 @@ def _missing(value: Any) -> bool:
     return type(value).__name__ == "NotPresent"
 
 
-def _flatten(value: Any, prefix: str) -> dict[str, Any]:
-    """Leaves of nested mappings and lists by dotted path (list items by index)."""
-    items: Any = None
-    if isinstance(value, Mapping) and value:
-        items = value.items()
-    elif isinstance(value, list) and value:
-        items = enumerate(value)
-    if items is None:
-        return {prefix: value}
-    out: dict[str, Any] = {}
-    for key, inner in items:
-        out.update(_flatten(inner, f"{prefix}.{key}"))
-    return out
-
-
-def _is_secret(path: str, task: DesiredTask) -> bool:
-    """Declared ``${secret:}`` paths, and any path through a credential-like name."""
-    rel = path.removeprefix("parameters.")
-    if normalize.secret_path(rel):
-        return True
-    return any(rel == s or rel.startswith(s + ".") or s.startswith(rel + ".") for s in task.secrets)
-
-
 def _field(before: Any, after: Any, secret: bool) -> FieldChange:
     if not secret:
         return FieldChange(before, after)
-    masked_before = None if before is None else normalize.SECRET_MASK
-    masked_after = None if after is None else normalize.SECRET_MASK
+    masked_before = None if before is None else secrets.MASK
+    masked_after = None if after is None else secrets.MASK
     if masked_before is not None and masked_after is not None:
-        masked_after = "(secret, changed)"
+        masked_after = secrets.MASK_CHANGED
     return FieldChange(masked_before, masked_after, secret=True)

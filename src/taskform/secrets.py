@@ -1,0 +1,121 @@
+"""One home for secrets in task parameters: which paths are secret, masking, the values to
+register for scrubbing, and what the configuration digest leaves out.
+
+A parameter is secret when the configuration marks it ``${secret:NAME}`` (its dotted path is in
+:attr:`DesiredTask.secrets <taskform.model.DesiredTask.secrets>`) or when any part of its path
+names a credential (:data:`SECRET_NAME`): the portal may hold a credential the configuration does
+not know about. Every question about secrets is answered here over one tree walker,
+:func:`walk`; :mod:`taskform.redact` then scrubs the registered values from every output.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Collection, Mapping
+from typing import Any
+
+#: What a secret value is shown as (plan, plan file).
+MASK = "(secret)"
+#: What a secret whose value changed is shown as after the change.
+MASK_CHANGED = "(secret, changed)"
+
+#: Parameter names that hold credentials. Values under such a name are never shown (plan, plan
+#: file, export), whether or not the configuration marks them ``${secret:}``.
+SECRET_NAME = re.compile(r"pass(word|wd|phrase)?|secret|token|api_?key|credential|private", re.I)
+
+
+class _Descend:
+    """The marker a :func:`walk` visitor returns to go into a node (see :data:`DESCEND`)."""
+
+    def __repr__(self) -> str:
+        return "DESCEND"
+
+
+#: Returned by a :func:`walk` visitor: keep this node and visit its children.
+DESCEND: Any = _Descend()
+
+
+def join(prefix: str, key: Any) -> str:
+    """The dotted path of ``key`` under ``prefix`` (list items by index)."""
+    return f"{prefix}.{key}" if prefix else str(key)
+
+
+def walk(value: Any, visit: Callable[[str, Any], Any], prefix: str = "") -> Any:
+    """The one tree walker: a copy of the JSON-like ``value`` in which ``visit(path, node)``
+    replaces each node, the root (at ``prefix``) first; a visitor returning :data:`DESCEND`
+    keeps a mapping or list and goes into its items (for any other node it keeps the node)."""
+    got = visit(prefix, value)
+    if got is not DESCEND:
+        return got
+    if isinstance(value, Mapping):
+        return {k: walk(v, visit, join(prefix, k)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [walk(v, visit, join(prefix, i)) for i, v in enumerate(value)]
+    return value
+
+
+def leaves(value: Any, prefix: str = "") -> dict[str, Any]:
+    """The leaves of nested mappings and lists by dotted path; an empty mapping or list, or
+    anything else, is a leaf."""
+    found: dict[str, Any] = {}
+
+    def visit(path: str, node: Any) -> Any:
+        if isinstance(node, (Mapping, list)) and node:
+            return DESCEND
+        found[path] = node
+        return node
+
+    walk(value, visit, prefix)
+    return found
+
+
+def secret_name(path: str) -> bool:
+    """Whether any part of a dotted parameter path names a credential."""
+    return any(SECRET_NAME.search(part) for part in path.split("."))
+
+
+def is_secret(path: str, declared: Collection[str] = ()) -> bool:
+    """Whether the parameter at ``path`` (relative to ``parameters``) is secret: through a
+    credential-like name, or at, under or above a path the configuration marks ``${secret:}``."""
+    if secret_name(path):
+        return True
+    return any(path == s or path.startswith(s + ".") or s.startswith(path + ".") for s in declared)
+
+
+def mask_declared(params: Any, declared: Collection[str], marker: str = MASK) -> Any:
+    """``params`` with the nodes at the declared secret paths replaced by ``marker``: what the
+    configuration digest sees (it is stored in plan files, where a weak secret could be guessed
+    from it)."""
+    paths = set(declared)
+    return walk(params, lambda path, node: marker if path and path in paths else DESCEND)
+
+
+def declared_values(params: Any, declared: Collection[str]) -> list[str]:
+    """The resolved values at the declared secret paths: what to register for scrubbing."""
+    paths = set(declared)
+    return [
+        node
+        for path, node in leaves(params).items()
+        if isinstance(node, str) and any(path == s or path.startswith(s + ".") for s in paths)
+    ]
+
+
+def reference(name: str) -> str:
+    """The configuration's reference to the secret in environment variable ``name``."""
+    return "${secret:" + name + "}"
+
+
+def mask_named(params: Any, name: Callable[[str], str]) -> tuple[Any, dict[str, str]]:
+    """``params`` with everything under a credential-like name (whatever its type, unless
+    empty) replaced by the reference ``${secret:NAME}``, NAME being ``name(path)``; also
+    path -> NAME for each one replaced."""
+    found: dict[str, str] = {}
+
+    def visit(path: str, node: Any) -> Any:
+        leaf = path.rsplit(".", 1)[-1]
+        if path and secret_name(leaf) and node not in (None, "", [], {}):
+            found[path] = name(path)
+            return reference(found[path])
+        return DESCEND
+
+    return walk(params, visit), found
