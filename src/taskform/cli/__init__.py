@@ -55,11 +55,34 @@ class LazyGroup(click.Group):
         module, _, attr = target.partition(":")
         command = getattr(importlib.import_module(module), attr)
         assert isinstance(command, click.Command)
+        add_environment_names(cmd_name, command)
         return command
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         with formatter.section("Commands"):
             formatter.write_dl([(name, SUMMARIES[name]) for name in COMMANDS])
+
+
+def environment_names(cmd_name: str, option: click.Option) -> list[str]:
+    """``TASKFORM_<COMMAND>_<OPTION>`` then ``TASKFORM_<OPTION>``, from the option's long
+    name (``--ca-bundle`` -> ``TASKFORM_CA_BUNDLE``)."""
+    longs = [o for o in option.opts if o.startswith("--")]
+    stem = (longs[0] if longs else option.opts[0]).lstrip("-").upper().replace("-", "_")
+    return [f"TASKFORM_{cmd_name.upper()}_{stem}", f"TASKFORM_{stem}"]
+
+
+def add_environment_names(cmd_name: str, command: click.Command) -> None:
+    """Every option of ``command`` can also be set in the environment (contract section 9).
+    Names an option already reads (``ARCGIS_CA_BUNDLE``) come after taskform's own."""
+    for param in command.params:
+        if not isinstance(param, click.Option) or param.hidden:
+            continue
+        names = environment_names(cmd_name, param)
+        if isinstance(param.envvar, str):
+            names.append(param.envvar)
+        elif param.envvar:
+            names.extend(n for n in param.envvar if n not in names)
+        param.envvar = list(dict.fromkeys(names))
 
 
 def all_commands() -> dict[str, click.Command]:
@@ -72,7 +95,14 @@ def all_commands() -> dict[str, click.Command]:
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="taskform")
 def cli() -> None:
-    """Declarative scheduled tasks for ArcGIS Online and ArcGIS Enterprise."""
+    """Declarative scheduled tasks for ArcGIS Online and ArcGIS Enterprise.
+
+    Credentials come from the environment: ARCGIS_TOKEN, or ARCGIS_API_KEY, or
+    ARCGIS_USERNAME and ARCGIS_PASSWORD; the portal from --portal, ARCGIS_URL or the config.
+    Every option can also be set as TASKFORM_<OPTION> (e.g. TASKFORM_CONFIG) or
+    TASKFORM_<COMMAND>_<OPTION> (e.g. TASKFORM_PLAN_FORMAT). Shell completion: see
+    'Shell completion' in the README (_TASKFORM_COMPLETE=bash_source taskform).
+    """
 
 
 def main() -> None:

@@ -13,7 +13,15 @@ import click
 
 from taskform import render
 from taskform.cli import common
-from taskform.cli.options import color, common_options, config_option, out, portal_options
+from taskform.cli.options import (
+    OUTPUT,
+    color,
+    common_options,
+    config_option,
+    error,
+    out,
+    portal_options,
+)
 from taskform.errors import TaskformError
 from taskform.model import Plan, Portal, TaskResult
 from taskform.plan import planfile
@@ -99,6 +107,8 @@ def _run_apply(the_plan: Plan, portal: Portal, parallelism: int) -> int:
             report = apply_plan(the_plan, portal, parallelism=parallelism, stop=stop)
     out("")
     out(render.render_apply_report(report, color=color()), nl=False)
+    if OUTPUT.quiet and not report.ok:
+        error(render.render_apply_report(report, color=False).rstrip("\n"))
     if report.interrupted:
         return 130
     return 0 if report.ok else 1

@@ -14,8 +14,8 @@ from taskform.portal.retry import RetryPolicy
 from taskform.workflow.snapshot import Snapshot, snapshot
 
 
-def load(config_path: str) -> Config:
-    config = load_config(config_path)
+def load(config_path: str, *, resolve: bool = True) -> Config:
+    config = load_config(config_path, resolve=resolve)
     for task in config.tasks:
         redact.register(*secrets.declared_values(task.parameters, task.secrets))
     return config

@@ -7,7 +7,14 @@ from typing import Any
 import click
 
 from taskform.cli import common
-from taskform.cli.options import common_options, config_option, format_option, out, portal_options
+from taskform.cli.options import (
+    common_options,
+    config_option,
+    data,
+    format_option,
+    out,
+    portal_options,
+)
 from taskform.plan.drift import classify
 from taskform.render.drift import render_drift_json, render_drift_markdown, render_drift_text
 
@@ -25,5 +32,5 @@ def drift(config_path: str, fmt: str, **opts: Any) -> int:
     snap, _, _ = common.take_snapshot(config_path, opts)
     items = classify(snap.plan, snap.config.tasks, snap.live, snap.states)
     renderers = {"json": render_drift_json, "markdown": render_drift_markdown}
-    out(renderers.get(fmt, render_drift_text)(items), nl=False)
+    (data if fmt != "text" else out)(renderers.get(fmt, render_drift_text)(items), nl=False)
     return 2 if items else 0

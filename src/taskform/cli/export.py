@@ -9,7 +9,7 @@ import click
 
 from taskform import redact
 from taskform.cli import common
-from taskform.cli.options import common_options, out, portal_options, write_atomic
+from taskform.cli.options import common_options, data, out, portal_options, write_atomic
 from taskform.config.export import duplicates, export_yaml
 
 
@@ -55,5 +55,5 @@ def export(owners: tuple[str, ...], output: str | None, **opts: Any) -> int:
         count = sum(len(t) for t in live.values())
         out(f"Wrote {count} task(s) of {', '.join(chosen)} to {output}.", err=True)
     else:
-        click.echo(text, nl=False)  # already scrubbed, as data
+        data(text, nl=False)
     return 0

@@ -27,43 +27,73 @@ CREDENTIAL_VARS = ("ARCGIS_TOKEN", "ARCGIS_API_KEY", "ARCGIS_PASSWORD")
 log = logging.getLogger("taskform")
 
 
+class _Output:
+    """How this run writes: set once per command by :func:`common_options`."""
+
+    quiet = False
+    no_color = False
+
+
+OUTPUT = _Output()
+
+
 def out(text: str, *, err: bool = False, nl: bool = True) -> None:
-    """The one way the CLI writes to the terminal: everything is scrubbed of secrets."""
-    click.echo(redact.scrub(text), err=err, nl=nl)
+    """The one way the CLI writes to the terminal: everything is scrubbed of secrets.
+    Nothing is written with ``-q/--quiet``; errors go through :func:`error`."""
+    if not OUTPUT.quiet:
+        click.echo(redact.scrub(text), err=err, nl=nl)
+
+
+def data(text: str, *, nl: bool = True) -> None:
+    """Output the user asked for as data (``--format json``, ``export`` to stdout, ...):
+    written even with ``-q``, scrubbed like everything else."""
+    click.echo(redact.scrub(text), nl=nl)
+
+
+def error(text: str) -> None:
+    """An error message on stderr: written even with ``-q``."""
+    click.echo(redact.scrub(text), err=True)
 
 
 def common_options(func: F) -> F:
-    """-v/--verbose and --debug for every command, plus the error handling they steer."""
+    """-q, --no-color, -v/--verbose and --debug for every command, plus the error handling
+    they steer."""
 
+    @click.option(
+        "-q", "--quiet", is_flag=True, help="Print errors only (output asked for as data stays)."
+    )
+    @click.option("--no-color", is_flag=True, help="No colour (as does the NO_COLOR variable).")
     @click.option(
         "-v", "--verbose", is_flag=True, help="Log every HTTP request (never a credential)."
     )
     @click.option("--debug", is_flag=True, help="Show tracebacks for unexpected errors.")
     @functools.wraps(func)
-    def wrapper(*args: Any, verbose: bool, debug: bool, **kwargs: Any) -> None:
+    def wrapper(
+        *args: Any, quiet: bool, no_color: bool, verbose: bool, debug: bool, **kwargs: Any
+    ) -> None:
+        OUTPUT.quiet, OUTPUT.no_color = quiet, no_color
         register_credentials()
-        setup_logging(verbose or debug)
+        setup_logging(verbose or debug, quiet=quiet)
         try:
             code = func(*args, **kwargs)
         except TaskformError as exc:
             if debug:
-                out(traceback.format_exc(), err=True)
-            out(f"Error: {exc}", err=True)
+                error(traceback.format_exc())
+            error(f"Error: {exc}")
             code = exc.exit_code
         except KeyboardInterrupt:
-            out("Interrupted.", err=True)
+            error("Interrupted.")
             code = 130
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
         except Exception as exc:
             if debug:
-                out(traceback.format_exc(), err=True)
-                out(f"Error: unexpected {type(exc).__name__}: {exc}", err=True)
+                error(traceback.format_exc())
+                error(f"Error: unexpected {type(exc).__name__}: {exc}")
             else:
-                out(
+                error(
                     f"Error: unexpected {type(exc).__name__}: {exc}\n"
-                    "This is a bug in taskform; run again with --debug for the traceback.",
-                    err=True,
+                    "This is a bug in taskform; run again with --debug for the traceback."
                 )
             code = 1
         sys.exit(code or 0)
@@ -82,22 +112,44 @@ def register_credentials() -> None:
             redact.register(value)
 
 
-def setup_logging(verbose: bool) -> None:
+def setup_logging(verbose: bool, *, quiet: bool = False) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(redact.ScrubbingFormatter("taskform: %(message)s"))
     root = logging.getLogger("taskform")
     root.handlers[:] = [handler]
     root.propagate = False
-    root.setLevel(logging.DEBUG if verbose else logging.WARNING)
+    root.setLevel(logging.DEBUG if verbose else logging.ERROR if quiet else logging.WARNING)
+
+
+class _OnePath(click.ParamType):  # type: ignore[type-arg]  # generic from click 8.2
+    """A path; from the environment taken whole (never split at spaces)."""
+
+    name = "path"
+    envvar_list_splitter = "\0"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        return str(value)
+
+
+def _one_config(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> str:
+    if len(value) > 1:
+        raise click.UsageError(
+            "-c/--config was given more than once; taskform reads one configuration. "
+            "To use several files, put them in one directory and pass that: -c DIR",
+            ctx,
+        )
+    return value[0] if value else "taskform.yaml"
 
 
 config_option = click.option(
     "-c",
     "--config",
     "config_path",
-    default="taskform.yaml",
-    show_default=True,
-    help="Configuration file, or a directory of *.yaml / *.yml files.",
+    type=_OnePath(),
+    multiple=True,
+    callback=_one_config,
+    help="Configuration file, or a directory of *.yaml / *.yml files (merged). Once only.  "
+    "[default: taskform.yaml]",
 )
 
 
@@ -152,4 +204,4 @@ def write_atomic(path: Path, text: str) -> None:
 
 
 def color() -> bool:
-    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ and not OUTPUT.no_color

@@ -13,6 +13,7 @@ from taskform.cli.options import (
     color,
     common_options,
     config_option,
+    data,
     format_option,
     out,
     portal_options,
@@ -43,9 +44,9 @@ def plan(
             Path(out_file), render.render_json(snap.plan, meta=meta, clean=redact.scrub_data)
         )
     if fmt == "json":
-        click.echo(render.render_json(snap.plan, meta=meta, clean=redact.scrub_data), nl=False)
+        data(render.render_json(snap.plan, meta=meta, clean=redact.scrub_data), nl=False)
     elif fmt == "markdown":
-        out(render.render_markdown(snap.plan, meta=meta), nl=False)
+        data(render.render_markdown(snap.plan, meta=meta), nl=False)
     else:
         out(render.render_text(snap.plan, color=color()), nl=False)
         if out_file:

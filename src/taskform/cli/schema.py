@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from taskform.cli.options import common_options, out
+from taskform.cli.options import common_options, data
 from taskform.schemas import load_schema_text
 
 
@@ -12,5 +12,5 @@ from taskform.schemas import load_schema_text
 @common_options
 def schema() -> int:
     """Print the JSON Schema of the configuration."""
-    out(load_schema_text(), nl=False)
+    data(load_schema_text(), nl=False)
     return 0

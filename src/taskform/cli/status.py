@@ -7,7 +7,14 @@ from typing import Any
 import click
 
 from taskform.cli import common
-from taskform.cli.options import common_options, config_option, format_option, out, portal_options
+from taskform.cli.options import (
+    common_options,
+    config_option,
+    data,
+    format_option,
+    out,
+    portal_options,
+)
 from taskform.render.drift import render_status_json, render_status_text, status_rows
 from taskform.workflow.snapshot import read_runs
 
@@ -31,5 +38,8 @@ def status(config_path: str, fmt: str, last: int, **opts: Any) -> int:
     declared = {t.key for t in snap.config.tasks if not t.absent}
     tasks = [t for ts in snap.live.values() for t in ts if t.key in declared]
     rows = status_rows(tasks, read_runs(client, tasks), last=last)
-    out((render_status_json if fmt == "json" else render_status_text)(rows), nl=False)
+    if fmt == "json":
+        data(render_status_json(rows), nl=False)
+    else:
+        out(render_status_text(rows), nl=False)
     return 0

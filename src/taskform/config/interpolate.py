@@ -33,16 +33,23 @@ class Result:
     env: tuple[str, ...] = ()
     secrets: tuple[str, ...] = ()
     failures: tuple[Failure, ...] = ()
+    deferred: bool = False  # references left unresolved (``resolve=False``)
 
 
-def interpolate(text: str, env: Mapping[str, str], *, secrets_allowed: bool) -> Result:
-    """Replace every reference in ``text``; collect failures instead of raising."""
+def interpolate(
+    text: str, env: Mapping[str, str], *, secrets_allowed: bool, resolve: bool = True
+) -> Result:
+    """Replace every reference in ``text``; collect failures instead of raising.
+
+    With ``resolve=False`` (offline ``validate``) references are checked for form and
+    placement only: ``env`` is not read, the text keeps them, and ``deferred`` says so."""
     if "${" not in text:
         return Result(text)
     out: list[str] = []
     env_names: list[str] = []
     secret_names: list[str] = []
     failures: list[Failure] = []
+    deferred = False
     pos = 0
     while True:
         match = _START.search(text, pos)
@@ -80,6 +87,11 @@ def interpolate(text: str, env: Mapping[str, str], *, secrets_allowed: bool) -> 
                 )
             )
             continue
+        if not resolve:
+            deferred = True
+            (secret_names if kind == "secret" else env_names).append(name)
+            out.append(text[match.start() : pos])
+            continue
         value = env.get(name)
         if value is None:
             failures.append(
@@ -92,7 +104,7 @@ def interpolate(text: str, env: Mapping[str, str], *, secrets_allowed: bool) -> 
         (secret_names if kind == "secret" else env_names).append(name)
         out.append(value)
     failures = list(dict.fromkeys(failures))  # the same mistake twice in a string: once
-    return Result("".join(out), tuple(env_names), tuple(secret_names), tuple(failures))
+    return Result("".join(out), tuple(env_names), tuple(secret_names), tuple(failures), deferred)
 
 
 def describe(template: str) -> str:

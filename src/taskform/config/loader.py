@@ -131,14 +131,19 @@ def _task_state(task: DesiredTask) -> dict[str, Any]:
     return state
 
 
-def load_config(path: str | os.PathLike[str], *, env: Mapping[str, str] | None = None) -> Config:
+def load_config(
+    path: str | os.PathLike[str], *, env: Mapping[str, str] | None = None, resolve: bool = True
+) -> Config:
     """Read the configuration at ``path``: a YAML file, or a directory whose ``*.yaml`` and
     ``*.yml`` files (recursively, sorted, hidden ones skipped) are merged.
 
-    ``env`` (default ``os.environ``) resolves ``${env:NAME}`` and ``${secret:NAME}``.
-    Raises :class:`ConfigError` listing every problem found in every file.
+    ``env`` (default ``os.environ``) resolves ``${env:NAME}`` and ``${secret:NAME}``. With
+    ``resolve=False`` (offline ``validate``) references are checked for form and placement
+    only, and the checks that depend on their values are left to ``plan``; the returned tasks
+    then hold the references' text. Raises :class:`ConfigError` listing every problem found in
+    every file.
     """
-    loader = _Loader(os.environ if env is None else env)
+    loader = _Loader(os.environ if env is None else env, resolve=resolve)
     names = loader.discover(os.fspath(path))
     for index, name in enumerate(names):
         loader.load(index, name)
@@ -177,6 +182,7 @@ class _File:
     secrets: dict[int, set[str]] = field(default_factory=dict)  # task index -> param paths
     bad: set[YamlPath] = field(default_factory=set)  # paths the schema complained about
     failed: set[YamlPath] = field(default_factory=set)  # values that could not be resolved
+    deferred: set[YamlPath] = field(default_factory=set)  # values left unresolved (offline)
     tasks: list[DesiredTask] = field(default_factory=list)  # the valid ones
     identities: list[DesiredTask] = field(default_factory=list)  # every titled one
 
@@ -199,8 +205,9 @@ class _File:
 class _Loader:
     """The problems and results of one :func:`load_config` call."""
 
-    def __init__(self, env: Mapping[str, str]) -> None:
+    def __init__(self, env: Mapping[str, str], *, resolve: bool = True) -> None:
         self.env = env
+        self.resolve = resolve
         self.problems: list[tuple[int, Problem]] = []
         self.files: list[_File] = []
 
@@ -232,6 +239,8 @@ class _Loader:
             self.files.append(file)
         for error in validator().iter_errors(file.data or doc.data):
             for found in explain(error, file.show):
+                if found.path in file.deferred and error.validator != "type":
+                    continue  # depends on a value plan will resolve; a string stays a string
                 file.bad.add(found.path)
                 if found.path not in file.failed:  # already reported, as unresolvable
                     self.add(file, found.path, found.message, found.hint)
@@ -291,7 +300,9 @@ class _Loader:
         if not isinstance(value, str) or "${" not in value:
             return value
         in_parameters = len(path) > 3 and path[0] == "tasks" and path[2] == "parameters"
-        result = interpolate(value, self.env, secrets_allowed=in_parameters)
+        result = interpolate(value, self.env, secrets_allowed=in_parameters, resolve=self.resolve)
+        if result.deferred:
+            file.deferred.add(path)
         for failure in result.failures:
             self.add(file, path, f"{label(path)}: {failure.message}", failure.hint)
         if result.failures:
@@ -358,6 +369,8 @@ class _TaskChecker:
         self.meant = {suggest(key, TASK_KEYS) for key in task if key not in TASK_KEYS}
 
     def add(self, keys: YamlPath, message: str, hint: str = "") -> None:
+        if (*self.base, *keys) in self.file.deferred:
+            return  # the value comes from the environment: plan checks it once resolved
         self.ok = False
         if (*self.base, *keys) not in self.file.failed:  # already reported, as unresolvable
             self.loader.add(self.file, (*self.base, *keys), message, hint)

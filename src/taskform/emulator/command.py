@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import io
 import logging
 import signal
 import sys
@@ -140,6 +143,8 @@ def _api_keys(specs: tuple[str, ...], users: dict[str, Account]) -> dict[str, st
     help="Log each request (method, path, status; never a query string or credential).",
 )
 @click.option("--debug", is_flag=True, help="Also log the emulator's internal errors in full.")
+@click.option("-q", "--quiet", is_flag=True, help="Log errors only (the URL line still prints).")
+@click.option("--no-color", is_flag=True, help="No colour (the emulator prints none anyway).")
 def emulator(
     host: str,
     port: int,
@@ -154,6 +159,8 @@ def emulator(
     tls_key: Path | None,
     log_requests: bool,
     debug: bool,
+    quiet: bool,
+    no_color: bool,
 ) -> None:
     """Run a local ArcGIS portal emulator for scheduled tasks (the Sharing API).
 
@@ -181,17 +188,31 @@ def emulator(
             reason = exc.strerror or str(exc)
             raise click.ClickException(f"cannot write state file {state_file}: {reason}") from None
     logging.basicConfig(
-        level=logging.DEBUG if debug else logging.WARNING, format="taskform emulator: %(message)s"
+        level=logging.DEBUG if debug else logging.ERROR if quiet else logging.WARNING,
+        format="taskform emulator: %(message)s",
     )
     app = EmulatorApp(store, accounts, Faults(seed), active_task_limit)
     handler = type("RequestHandler", (_RequestHandler,), {"log_requests": log_requests})
     try:
-        server = make_server(
-            host, port, app, threaded=True, request_handler=handler, ssl_context=tls
-        )
-    except (OSError, SystemExit) as exc:
-        raise click.ClickException(f"cannot listen on {host}:{port}: {exc}") from None
+        with contextlib.redirect_stderr(io.StringIO()):  # werkzeug prints its own advice
+            server = make_server(
+                host, port, app, threaded=True, request_handler=handler, ssl_context=tls
+            )
+    except SystemExit:  # werkzeug exits (status 1) when the port is taken
+        raise click.ClickException(_port_taken(host, port)) from None
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise click.ClickException(_port_taken(host, port)) from None
+        reason = exc.strerror or str(exc)
+        raise click.ClickException(f"cannot listen on {host}:{port}: {reason}") from None
     _serve(server, store, host, "https" if tls else "http")
+
+
+def _port_taken(host: str, port: int) -> str:
+    return (
+        f"cannot listen on {host}:{port}: the port is in use by another program; "
+        "choose another --port, or --port 0 for a free one"
+    )
 
 
 def _serve(server: BaseWSGIServer, store: Store, host: str, scheme: str) -> None:
