@@ -130,6 +130,9 @@ class DesiredTask:
     item_id: str | None = None
     schedule: str | None = None
     cron: CronFields | None = None
+    #: IANA zone the schedule is written in (wall time); None means UTC. ``cron`` is then the
+    #: schedule compiled to UTC with the offset in force at the task's next run.
+    timezone: str | None = None
     max_occurrences: int | None = None
     active: bool = True
     start_date: int | None = None

@@ -40,7 +40,8 @@ from taskform.model import (
     DesiredTask,
     Position,
 )
-from taskform.schedule.translate import to_portal
+from taskform.schedule.hashing import uses_hash
+from taskform.schedule.zones import compile_schedule, is_utc, load_zone
 from taskform.schemas import explain, label, load_schema, suggest, validator
 
 TOP_KEYS: tuple[str, ...] = tuple(load_schema()["properties"])
@@ -93,12 +94,11 @@ class Config:
     file_owners: tuple[str, ...] = ()
 
     def resolve_owner(self, user: str) -> Config:
-        """This configuration with ``user`` as the owner of every task that names none.
+        """This configuration with ``user`` as the owner of every task that names none (an
+        ``H`` schedule of such a task is hashed again, with that owner).
 
         Raises :class:`ConfigError` if that makes two tasks share (owner, title)."""
-        tasks = tuple(
-            dataclasses.replace(t, owner=user) if t.owner == "" else t for t in self.tasks
-        )
+        tasks = tuple(_with_owner(t, user) if t.owner == "" else t for t in self.tasks)
         problems = [problem for _, problem in _duplicates(tasks)]
         if problems:
             raise ConfigError(problems)
@@ -117,6 +117,14 @@ class Config:
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def _with_owner(task: DesiredTask, user: str) -> DesiredTask:
+    cron = task.cron
+    if task.schedule is not None and uses_hash(task.schedule):
+        zone = task.timezone
+        cron = compile_schedule(task.schedule, owner=user, title=task.title, zone=zone).fields
+    return dataclasses.replace(task, owner=user, cron=cron)
+
+
 def _task_state(task: DesiredTask) -> dict[str, Any]:
     state = {
         f.name: getattr(task, f.name) for f in dataclasses.fields(task) if f.name != "position"
@@ -132,7 +140,11 @@ def _task_state(task: DesiredTask) -> dict[str, Any]:
 
 
 def load_config(
-    path: str | os.PathLike[str], *, env: Mapping[str, str] | None = None, resolve: bool = True
+    path: str | os.PathLike[str],
+    *,
+    env: Mapping[str, str] | None = None,
+    resolve: bool = True,
+    now: datetime | None = None,
 ) -> Config:
     """Read the configuration at ``path``: a YAML file, or a directory whose ``*.yaml`` and
     ``*.yml`` files (recursively, sorted, hidden ones skipped) are merged.
@@ -140,10 +152,15 @@ def load_config(
     ``env`` (default ``os.environ``) resolves ``${env:NAME}`` and ``${secret:NAME}``. With
     ``resolve=False`` (offline ``validate``) references are checked for form and placement
     only, and the checks that depend on their values are left to ``plan``; the returned tasks
-    then hold the references' text. Raises :class:`ConfigError` listing every problem found in
-    every file.
+    then hold the references' text. ``now`` (default: the clock) picks the UTC offset that
+    schedules with a ``timezone`` compile with. Raises :class:`ConfigError` listing every
+    problem found in every file.
     """
-    loader = _Loader(os.environ if env is None else env, resolve=resolve)
+    loader = _Loader(
+        os.environ if env is None else env,
+        resolve=resolve,
+        now=now or datetime.now(timezone.utc),
+    )
     names = loader.discover(os.fspath(path))
     for index, name in enumerate(names):
         loader.load(index, name)
@@ -205,9 +222,10 @@ class _File:
 class _Loader:
     """The problems and results of one :func:`load_config` call."""
 
-    def __init__(self, env: Mapping[str, str], *, resolve: bool = True) -> None:
+    def __init__(self, env: Mapping[str, str], *, resolve: bool = True, now: datetime) -> None:
         self.env = env
         self.resolve = resolve
+        self.now = now
         self.problems: list[tuple[int, Problem]] = []
         self.files: list[_File] = []
 
@@ -407,10 +425,13 @@ class _TaskChecker:
             message = f"missing 'item_id': {_a(kind)} task needs the id of the item it runs"
             self.add((), message, "32 hexadecimal characters, from the item's URL")
         cron, schedule = None, task.get("schedule")
-        if isinstance(schedule, str) and ("schedule",) not in self._bad():
+        zone = self._zone()
+        if isinstance(schedule, str) and ("schedule",) not in self._bad() and zone != "":
             schedule = schedule.strip()
             try:
-                cron = to_portal(schedule)
+                cron = compile_schedule(
+                    schedule, owner=owner, title=title, zone=zone, now=self.loader.now
+                ).fields
             except ScheduleError as exc:
                 message, template = str(exc), self.file.templates.get((*self.base, "schedule"))
                 if template is not None:  # name a value from the environment, never show it
@@ -439,6 +460,7 @@ class _TaskChecker:
             item_id=item_id.lower() if isinstance(item_id, str) else None,
             schedule=schedule if isinstance(schedule, str) else None,
             cron=cron,
+            timezone=None if is_utc(zone) else zone,
             max_occurrences=int(max_occ) if isinstance(max_occ, (int, float)) else None,
             active=task.get("active", True) is not False,
             start_date=start,
@@ -450,6 +472,26 @@ class _TaskChecker:
             position=position,
         )
         self.file.tasks.append(desired)
+
+    def _zone(self) -> str | None:
+        """The task's time zone name (None: UTC); ``""`` after reporting an unknown one."""
+        given, path = self.task.get("timezone"), (*self.base, "timezone")
+        if given is None:
+            given, path = self.file.data.get("timezone"), ("timezone",)
+        if not isinstance(given, str) or path in self.file.bad:
+            return None
+        try:
+            load_zone(given)
+        except ScheduleError as exc:
+            if path == ("timezone",):
+                if path not in self.file.failed:
+                    self.file.failed.add(path)
+                    self.loader.add(self.file, path, str(exc))
+                self.ok = False
+            else:
+                self.add(("timezone",), str(exc))
+            return ""
+        return given
 
     def _bad(self) -> set[YamlPath]:
         return {path[2:] for path in self.file.bad if path[:2] == self.base}

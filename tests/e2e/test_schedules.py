@@ -1,0 +1,49 @@
+"""H and time zones end to end: apply, then plan shows no changes, and export stays equal."""
+
+from __future__ import annotations
+
+from tests.e2e.conftest import ITEM, Cli
+
+CONFIG = f"""\
+version: 1
+timezone: Europe/Oslo
+tasks:
+  - title: Spread A
+    type: ExecuteNotebook
+    item_id: {ITEM}
+    schedule: "H H(1-4) * * 1-5"
+  - title: Spread B
+    type: ExecuteNotebook
+    item_id: {ITEM}
+    schedule: "H/15 * * * *"
+    timezone: UTC
+  - title: Denver evening
+    type: ExecuteNotebook
+    item_id: {ITEM}
+    schedule: "0 20 * * 5"
+    timezone: America/Denver
+"""
+
+
+def test_h_and_timezone_round_trip(cli: Cli) -> None:
+    (cli.cwd / "taskform.yaml").write_text(CONFIG)
+    applied = cli("apply", "--auto-approve")
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    again = cli("plan", "--detailed-exitcode")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "No changes." in again.stdout
+    by_title = {t["title"]: t["cronSchedule"] for t in cli.tasks()}
+    # what the portal stores is plain cron: H is resolved, Denver 20:00 Friday is Saturday UTC
+    assert all("H" not in value for cron in by_title.values() for value in cron.values())
+    assert by_title["Denver evening"]["dayOfWeek"] == "7"
+    assert by_title["Denver evening"]["hour"] in ("2", "3")
+    spread = by_title["Spread B"]["minute"].split(",")
+    assert len(spread) == 4
+    # the same config gives the same fields again (a second apply changes nothing)
+    assert cli("apply", "--auto-approve").returncode == 0
+    assert {t["title"]: t["cronSchedule"] for t in cli.tasks()} == by_title
+    # export writes UTC cron that plans as equal
+    exported = cli("export", "-o", "exported.yaml")
+    assert exported.returncode == 0, exported.stderr
+    check = cli("plan", "-c", "exported.yaml", "--detailed-exitcode")
+    assert check.returncode == 0, check.stdout + check.stderr
