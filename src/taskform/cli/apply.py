@@ -22,6 +22,7 @@ from taskform.cli.options import (
     out,
     portal_options,
 )
+from taskform.cli.targets import check_known, only, target_option
 from taskform.errors import TaskformError
 from taskform.model import Plan, Portal, TaskResult
 from taskform.plan import planfile
@@ -44,6 +45,7 @@ from taskform.workflow.applier import apply_plan
 @click.option(
     "--force", is_flag=True, help="Apply even if the plan deletes more than the safety limit."
 )
+@target_option
 @common_options
 def apply(
     config_path: str,
@@ -51,6 +53,7 @@ def apply(
     auto_approve: bool,
     parallelism: int,
     force: bool,
+    targets: tuple[str, ...],
     **opts: Any,
 ) -> int:
     """Change the portal to match the configuration (or apply a saved plan)."""
@@ -62,8 +65,12 @@ def apply(
             source = saved.config  # the configuration the plan was made from (absolute)
         snap, url, client = common.take_snapshot(source, opts)
         the_plan = planfile.select(saved, snap.plan, portal=url, config_digest=snap.config.digest())
+        if targets:
+            keys = [t.key for t in snap.config.tasks]
+            check_known(targets, keys + [t.key for ts in snap.live.values() for t in ts])
+            the_plan = only(the_plan, targets)
     else:
-        snap, url, client = common.take_snapshot(config_path, opts)
+        snap, url, client = common.take_snapshot(config_path, opts, targets)
         the_plan = snap.plan
         out(render.render_text(the_plan, color=color()), nl=False)
     if the_plan.empty:

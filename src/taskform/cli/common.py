@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import Any
 
 from taskform import __version__, redact, secrets
+from taskform.cli.targets import check_known, only
 from taskform.config.loader import Config, load_config
 from taskform.errors import TaskformError
 from taskform.portal.client import PortalClient
@@ -32,10 +35,20 @@ def client(config: Config | None, opts: dict[str, Any]) -> tuple[PortalClient, s
     return client, url.rstrip("/")
 
 
-def take_snapshot(config_path: str, opts: dict[str, Any]) -> tuple[Snapshot, str, PortalClient]:
+def take_snapshot(
+    config_path: str, opts: dict[str, Any], targets: Sequence[str] = ()
+) -> tuple[Snapshot, str, PortalClient]:
+    """Load, sign in, read live and plan; with ``targets`` (``--target``) the plan holds only
+    those tasks."""
     config = load(config_path)
     portal, url = client(config, opts)
-    return snapshot(config, portal, describe=portal.get_json), url, portal
+    snap = snapshot(config, portal, describe=portal.get_json)
+    if targets:
+        keys = [t.key for t in snap.config.tasks]
+        keys += [t.key for tasks in snap.live.values() for t in tasks]
+        check_known(targets, keys)
+        snap = dataclasses.replace(snap, plan=only(snap.plan, targets))
+    return snap, url, portal
 
 
 def plan_meta(snap: Snapshot, url: str, config_path: str) -> dict[str, Any]:

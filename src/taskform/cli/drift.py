@@ -15,6 +15,7 @@ from taskform.cli.options import (
     out,
     portal_options,
 )
+from taskform.cli.targets import target_option, wanted
 from taskform.plan.drift import classify
 from taskform.render.drift import render_drift_json, render_drift_markdown, render_drift_text
 
@@ -23,14 +24,16 @@ from taskform.render.drift import render_drift_json, render_drift_markdown, rend
 @config_option
 @portal_options
 @format_option("text", "json", "markdown")
+@target_option
 @common_options
-def drift(config_path: str, fmt: str, **opts: Any) -> int:
+def drift(config_path: str, fmt: str, targets: tuple[str, ...], **opts: Any) -> int:
     """Report how the portal differs from the configuration, each difference classified.
 
     Exit 0 with no drift, 2 with drift, 1 on error. Never writes.
     """
-    snap, _, _ = common.take_snapshot(config_path, opts)
+    snap, _, _ = common.take_snapshot(config_path, opts, targets)
     items = classify(snap.plan, snap.config.tasks, snap.live, snap.states)
+    items = [i for i in items if wanted(targets, i.owner, i.title)]
     renderers = {"json": render_drift_json, "markdown": render_drift_markdown}
     (data if fmt != "text" else out)(renderers.get(fmt, render_drift_text)(items), nl=False)
     return 2 if items else 0

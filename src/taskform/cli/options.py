@@ -84,6 +84,9 @@ def common_options(func: F) -> F:
         except KeyboardInterrupt:
             error("Interrupted.")
             code = 130
+        except BrokenPipeError:  # e.g. `taskform show plan.json | head`: the reader left
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            code = 1
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
         except Exception as exc:

@@ -19,6 +19,7 @@ from taskform.cli.options import (
     portal_options,
     write_atomic,
 )
+from taskform.cli.targets import target_option
 
 
 @click.command()
@@ -32,12 +33,18 @@ from taskform.cli.options import (
 )
 @format_option("text", "json", "markdown")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 0 with no changes, 2 with changes.")
+@target_option
 @common_options
 def plan(
-    config_path: str, out_file: str | None, fmt: str, detailed_exitcode: bool, **opts: Any
+    config_path: str,
+    out_file: str | None,
+    fmt: str,
+    detailed_exitcode: bool,
+    targets: tuple[str, ...],
+    **opts: Any,
 ) -> int:
     """Show what apply would change (read-only)."""
-    snap, url, _ = common.take_snapshot(config_path, opts)
+    snap, url, _ = common.take_snapshot(config_path, opts, targets)
     meta = common.plan_meta(snap, url, config_path)
     if out_file:
         write_atomic(

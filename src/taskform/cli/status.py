@@ -15,6 +15,7 @@ from taskform.cli.options import (
     out,
     portal_options,
 )
+from taskform.cli.targets import target_option, wanted
 from taskform.render.drift import render_status_json, render_status_text, status_rows
 from taskform.workflow.snapshot import read_runs
 
@@ -31,12 +32,14 @@ from taskform.workflow.snapshot import read_runs
     type=click.IntRange(1, 30),
     help="Latest runs shown per task.",
 )
+@target_option
 @common_options
-def status(config_path: str, fmt: str, last: int, **opts: Any) -> int:
+def status(config_path: str, fmt: str, last: int, targets: tuple[str, ...], **opts: Any) -> int:
     """Show every managed task's state, next run and latest runs; failing tasks first."""
-    snap, _, client = common.take_snapshot(config_path, opts)
+    snap, _, client = common.take_snapshot(config_path, opts, targets)
     declared = {t.key for t in snap.config.tasks if not t.absent}
     tasks = [t for ts in snap.live.values() for t in ts if t.key in declared]
+    tasks = [t for t in tasks if wanted(targets, t.owner, t.title)]
     rows = status_rows(tasks, read_runs(client, tasks), last=last)
     if fmt == "json":
         data(render_status_json(rows), nl=False)

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from taskform.errors import StalePlanError, TaskformError
-from taskform.model import Action, Change, Plan
+from taskform.model import Action, Change, CronFields, FieldChange, LiveTask, Op, Plan
 from taskform.render import FORMAT_VERSION
 
 
@@ -38,6 +39,7 @@ class SavedPlan:
     path: str
     meta: Mapping[str, Any]
     changes: tuple[SavedChange, ...]
+    document: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def config(self) -> str | None:
@@ -83,7 +85,7 @@ def read_plan(path: str | Path) -> SavedPlan:
             )
     except (KeyError, TypeError, AttributeError):
         raise TaskformError(f"{name}: a change in the plan file is malformed; plan again") from None
-    return SavedPlan(path=name, meta=meta, changes=tuple(changes))
+    return SavedPlan(path=name, meta=meta, changes=tuple(changes), document=data)
 
 
 def select(saved: SavedPlan, fresh: Plan, *, portal: str, config_digest: str) -> Plan:
@@ -140,3 +142,71 @@ def _fields(change: Change) -> dict[str, Any]:
     data = {name: {"before": f.before, "after": f.after} for name, f in change.fields.items()}
     loaded: dict[str, Any] = json.loads(json.dumps(data, default=str))
     return loaded
+
+
+@dataclass(frozen=True)
+class _ShownChange(Change):
+    """A change read back from a plan file, for ``taskform show``: its note and writes are
+    the ones the file recorded (the planner's reasons are not stored)."""
+
+    saved_note: str | None = None
+    saved_ops: tuple[Op, ...] = ()
+
+    @property
+    def note(self) -> str | None:
+        return self.saved_note
+
+    @property
+    def ops(self) -> tuple[Op, ...]:
+        return self.saved_ops
+
+
+def as_plan(saved: SavedPlan) -> Plan:
+    """The plan a saved plan file holds, for rendering it again offline (``taskform show``).
+    Secret values were masked when the file was written; they stay masked."""
+    doc = saved.document
+    changes: list[Change] = []
+    try:
+        for old, raw in zip(saved.changes, doc.get("changes") or [], strict=False):
+            changes.append(
+                _ShownChange(
+                    action=Action(old.action),
+                    owner=old.owner,
+                    title=old.title,
+                    task_id=old.task_id,
+                    fields={
+                        name: FieldChange(value.get("before"), value.get("after"))
+                        for name, value in old.fields.items()
+                    },
+                    fingerprint=old.fingerprint,
+                    next_runs=tuple(_ms(text) for text in raw.get("next_runs") or ()),
+                    saved_note=raw.get("note"),
+                    saved_ops=tuple(Op(op) for op in raw.get("ops") or ()),
+                )
+            )
+        unmanaged = tuple(
+            LiveTask(
+                id=str(item.get("task_id")),
+                owner=str(item["owner"]),
+                title=str(item["title"]),
+                type="",
+                cron=_NO_CRON,
+            )
+            for item in doc.get("unmanaged") or ()
+        )
+        summary = doc.get("summary") or {}
+        unchanged = int(summary.get("unchanged", 0))
+        warnings = tuple(str(w) for w in doc.get("warnings") or ())
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise TaskformError(
+            f"{saved.path}: a change in the plan file is malformed; plan again"
+        ) from None
+    return Plan(changes=tuple(changes), unchanged=unchanged, unmanaged=unmanaged, warnings=warnings)
+
+
+def _ms(text: str) -> int:
+    moment = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    return int(moment.timestamp() * 1000)
+
+
+_NO_CRON = CronFields("?", "?", "?", "?", "?")  # unmanaged tasks in a plan file carry no schedule

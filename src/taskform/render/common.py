@@ -179,6 +179,20 @@ def human_utc(epoch_ms: int) -> str:
     return when.strftime("%Y-%m-%d %H:%M:%S UTC" if when.second else "%Y-%m-%d %H:%M UTC")
 
 
+def human_iso(text: str | None) -> str | None:
+    """An ISO 8601 time (as plan files and JSON views hold them) in the human form of
+    :func:`human_utc`; text that is not such a time is returned as it is."""
+    if not text:
+        return text
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        return text
+    if when.tzinfo is None:
+        return text
+    return human_utc((when - _EPOCH) // timedelta(milliseconds=1))
+
+
 def next_runs_text(change: Change) -> str:
     return ", ".join(human_utc(ms) for ms in change.next_runs)
 

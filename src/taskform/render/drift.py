@@ -9,6 +9,7 @@ from typing import Any
 from taskform.model import LiveTask, Run
 from taskform.plan.drift import DriftItem
 from taskform.plan.normalize import iso_ms
+from taskform.render.common import human_iso
 
 
 def _value(value: Any) -> str:
@@ -108,10 +109,10 @@ def render_status_text(rows: Sequence[Mapping[str, Any]]) -> str:
     for row in rows:
         mark = "FAILING " if row["failing"] else ""
         lines.append(f"{mark}{row['owner']}/{row['title']} ({row['task_id']})")
-        lines.append(f"    state: {row['state']}; next run: {row['next_run'] or '-'}")
+        lines.append(f"    state: {row['state']}; next run: {human_iso(row['next_run']) or '-'}")
         for run in row["runs"]:
             result = f" - {run['result']}" if run["result"] else ""
-            lines.append(f"    {run['time'] or '?'}  {run['status']}{result}")
+            lines.append(f"    {human_iso(run['time']) or '?'}  {run['status']}{result}")
         if not row["runs"]:
             lines.append("    no runs yet")
     failing = sum(1 for r in rows if r["failing"])
