@@ -11,6 +11,7 @@ from taskform import redact
 from taskform.cli import common
 from taskform.cli.options import common_options, data, out, portal_options, write_atomic
 from taskform.config.export import duplicates, export_yaml
+from taskform.render import escape
 
 
 @click.command()
@@ -38,7 +39,8 @@ def export(owners: tuple[str, ...], output: str | None, **opts: Any) -> int:
     default = chosen[0] if len(chosen) == 1 else None
     for owner, title in duplicates([t for tasks in live.values() for t in tasks]):
         out(
-            f"Warning: {owner} has several tasks titled {title!r}; taskform identifies tasks "
+            f"Warning: {escape.text(owner)} has several tasks titled {escape.text(repr(title))}; "
+            "taskform identifies tasks "
             "by owner and title, so rename or delete the extra ones before planning.",
             err=True,
         )
@@ -46,7 +48,8 @@ def export(owners: tuple[str, ...], output: str | None, **opts: Any) -> int:
     text = export_yaml(live, default_owner=default, secrets=secrets, clean=redact.scrub_data)
     for where, name in sorted(secrets.items()):
         out(
-            f"Note: {where} looks like a credential; it is written as ${{secret:{name}}}. "
+            f"Note: {escape.text(where)} looks like a credential; "
+            f"it is written as ${{secret:{name}}}. "
             f"Set {name} in the environment before planning.",
             err=True,
         )

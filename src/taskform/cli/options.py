@@ -19,6 +19,7 @@ import click
 
 from taskform import redact
 from taskform.errors import TaskformError
+from taskform.render import escape
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -77,9 +78,9 @@ def common_options(func: F) -> F:
         try:
             code = func(*args, **kwargs)
         except TaskformError as exc:
-            if debug:
-                error(traceback.format_exc())
-            error(f"Error: {exc}")
+            # An expected error (bad input, a portal's refusal) is its message, even with
+            # --debug: its traceback says nothing the message does not.
+            error(f"Error: {escape.lines(str(exc))}")
             code = exc.exit_code
         except KeyboardInterrupt:
             error("Interrupted.")
@@ -92,10 +93,10 @@ def common_options(func: F) -> F:
         except Exception as exc:
             if debug:
                 error(traceback.format_exc())
-                error(f"Error: unexpected {type(exc).__name__}: {exc}")
+                error(f"Error: unexpected {type(exc).__name__}: {escape.lines(str(exc))}")
             else:
                 error(
-                    f"Error: unexpected {type(exc).__name__}: {exc}\n"
+                    f"Error: unexpected {type(exc).__name__}: {escape.lines(str(exc))}\n"
                     "This is a bug in taskform; run again with --debug for the traceback."
                 )
             code = 1

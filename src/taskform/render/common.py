@@ -21,6 +21,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from taskform.model import Action, Change, FieldChange, Plan
+from taskform.render import escape
 
 #: Order of the actions wherever they are listed (legend, ties in sorting).
 ACTION_ORDER: tuple[Action, ...] = (Action.CREATE, Action.UPDATE, Action.DELETE)
@@ -34,8 +35,11 @@ SCHEDULE_FIELDS: frozenset[str] = frozenset({"schedule", "start_date", "end_date
 #: Shown for a secret whose (masked) before and after look the same.
 SECRET_CHANGED = "(secret value changed)"
 
+#: The one escaping helper's functions, as the plan views call them.
+printable = escape.text
+one_line = escape.one_line
+
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
 def format_summary(plan: Plan) -> str:
@@ -48,28 +52,6 @@ def format_summary(plan: Plan) -> str:
         f"Plan: {counts['create']} to create, {counts['update']} to update, "
         f"{counts['delete']} to delete, {counts['unchanged']} unchanged."
     )
-
-
-def printable(text: str) -> str:
-    """``text`` with every non-printable character escaped (``\\n``, ``\\x1b``, ``\\u2028``)."""
-    if text.isprintable():
-        return text
-    out: list[str] = []
-    for ch in text:
-        if ch.isprintable():
-            out.append(ch)
-        elif ch in _ESCAPES:
-            out.append(_ESCAPES[ch])
-        else:
-            code = ord(ch)
-            out.append(
-                f"\\x{code:02x}"
-                if code < 0x100
-                else f"\\u{code:04x}"
-                if code < 0x10000
-                else f"\\U{code:08x}"
-            )
-    return "".join(out)
 
 
 def jsonable(value: Any) -> Any:
@@ -195,8 +177,3 @@ def human_iso(text: str | None) -> str | None:
 
 def next_runs_text(change: Change) -> str:
     return ", ".join(human_utc(ms) for ms in change.next_runs)
-
-
-def one_line(text: str) -> str:
-    """Line breaks and other whitespace runs folded into single spaces."""
-    return " ".join(text.split())

@@ -9,6 +9,7 @@ from typing import Any
 from taskform.model import LiveTask, Run
 from taskform.plan.drift import DriftItem
 from taskform.plan.normalize import iso_ms
+from taskform.render import escape
 from taskform.render.common import human_iso
 
 
@@ -48,11 +49,13 @@ def render_drift_text(items: Sequence[DriftItem]) -> str:
         return "No drift. The portal matches the configuration.\n"
     lines = []
     for item in items:
-        ident = f" ({item.task_id})" if item.task_id else ""
-        lines.append(f"[{item.kind.value}] {item.owner}/{item.title}{ident}")
-        lines.append(f"    {item.detail or item.kind.meaning}; apply: {item.apply}")
+        ident = f" ({escape.text(item.task_id)})" if item.task_id else ""
+        lines.append(f"[{item.kind.value}] {escape.text(f'{item.owner}/{item.title}')}{ident}")
+        detail = escape.text(escape.one_line(item.detail or item.kind.meaning))
+        lines.append(f"    {detail}; apply: {item.apply}")
         for name, change in item.fields.items():
-            lines.append(f"    {name}: {_value(change.before)} -> {_value(change.after)}")
+            before, after = _value(change.before), _value(change.after)
+            lines.append(f"    {escape.text(name)}: {before} -> {after}")
     counts = drift_document(items)["counts"]
     summary = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items()))
     lines.append("")
@@ -65,9 +68,9 @@ def render_drift_markdown(items: Sequence[DriftItem]) -> str:
         return "## taskform drift\n\nNo drift. The portal matches the configuration.\n"
     rows = ["| Kind | Owner | Title | Apply would | Fields |", "|---|---|---|---|---|"]
     for item in items:
-        title = item.title.replace("|", "\\|").replace("`", "'")
-        fields = ", ".join(f"`{k}`" for k in item.fields) or "—"
-        rows.append(f"| {item.kind.value} | {item.owner} | {title} | {item.apply} | {fields} |")
+        owner, title = escape.md_inline(item.owner), escape.md_inline(item.title)
+        fields = ", ".join(escape.md_code(k, table=True) for k in item.fields) or "—"
+        rows.append(f"| {item.kind.value} | {owner} | {title} | {item.apply} | {fields} |")
     return f"## taskform drift\n\n{len(items)} task(s) drifted.\n\n" + "\n".join(rows) + "\n"
 
 
@@ -108,11 +111,15 @@ def render_status_text(rows: Sequence[Mapping[str, Any]]) -> str:
     lines = []
     for row in rows:
         mark = "FAILING " if row["failing"] else ""
-        lines.append(f"{mark}{row['owner']}/{row['title']} ({row['task_id']})")
-        lines.append(f"    state: {row['state']}; next run: {human_iso(row['next_run']) or '-'}")
+        label = escape.text(f"{row['owner']}/{row['title']}")
+        lines.append(f"{mark}{label} ({escape.text(str(row['task_id']))})")
+        state = escape.text(str(row["state"]))
+        lines.append(f"    state: {state}; next run: {human_iso(row['next_run']) or '-'}")
         for run in row["runs"]:
-            result = f" - {run['result']}" if run["result"] else ""
-            lines.append(f"    {human_iso(run['time']) or '?'}  {run['status']}{result}")
+            result = escape.text(escape.one_line(str(run["result"]))) if run["result"] else ""
+            status = escape.text(str(run["status"]))
+            when = human_iso(run["time"]) or "?"
+            lines.append(f"    {when}  {status}{' - ' + result if result else ''}")
         if not row["runs"]:
             lines.append("    no runs yet")
     failing = sum(1 for r in rows if r["failing"])

@@ -13,19 +13,18 @@ backticks, ``*`` or ``<b>`` cannot break the table or add formatting.
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from taskform.model import Action, Change, Plan
+from taskform.render import escape
 from taskform.render.common import (
     SECRET_CHANGED,
     change_label,
     field_value,
     format_summary,
     next_runs_text,
-    one_line,
     printable,
     secret_unchanged_looking,
     shows_next_runs,
@@ -37,10 +36,6 @@ from taskform.render.common import (
 MARKER = "<!-- taskform:plan -->"
 
 FULL_PLAN_HINT = "see the full plan in the job log / artifact"
-
-_MD_SPECIAL = re.compile(r"([\\`*\[\]|~])")
-_LONE_UNDERSCORE = re.compile(r"(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])")
-_BACKTICK_RUN = re.compile(r"`+")
 
 
 @dataclass(frozen=True)
@@ -137,7 +132,7 @@ def _capped(items: list[str], rows: int | None, what: str) -> str:
 def _details(change: Change) -> str:
     summary = html.escape(f"{change.action.symbol} {change.action.value} {change_label(change)}")
     diff = "\n".join(_diff_lines(change))
-    longest = max((len(run) for run in _BACKTICK_RUN.findall(diff)), default=0)
+    longest = max((len(run) for run in escape.BACKTICK_RUN.findall(diff)), default=0)
     fence = "`" * max(3, longest + 1)
     parts = [f"<details><summary>{summary}</summary>", f"{fence}diff\n{diff}\n{fence}"]
     extra: list[str] = []
@@ -171,23 +166,8 @@ def _diff_lines(change: Change) -> list[str]:
     return lines or [f"~ {change_label(change)}"]
 
 
-def _inline(text: str) -> str:
-    """Text made safe for a Markdown paragraph or table cell: one line, no formatting."""
-    text = printable(one_line(text))
-    text = html.escape(text, quote=False)
-    text = _MD_SPECIAL.sub(r"\\\1", text)
-    return _LONE_UNDERSCORE.sub(r"\\_", text)
-
-
-def _code(text: str, *, table: bool = False) -> str:
-    """A code span holding ``text`` exactly, whatever backticks it contains."""
-    text = printable(text)
-    longest = max((len(run) for run in _BACKTICK_RUN.findall(text)), default=0)
-    ticks = "`" * (longest + 1)
-    pad = " " if text.startswith("`") or text.endswith("`") or not text.strip() else ""
-    if table:
-        text = text.replace("|", "\\|")
-    return f"{ticks}{pad}{text}{pad}{ticks}"
+_inline = escape.md_inline
+_code = escape.md_code
 
 
 def _meta_value(value: Any) -> str:
