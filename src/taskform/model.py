@@ -12,20 +12,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-#: The portal's task type names (case-sensitive, as the REST API spells them).
-TASK_TYPES: tuple[str, ...] = (
-    "ExecuteNotebook",
-    "UpdateInsightsWorkbook",
-    "ExecuteSceneCook",
-    "ExecuteWorkflowManager",
-    "ExecuteReport",
-    "GPService",
-    "RunDataPipeline",
-)
-
-#: Task types whose ``itemId`` may be omitted.
-ITEMLESS_TYPES: frozenset[str] = frozenset({"ExecuteReport"})
-
 
 class LifecycleState(str, enum.Enum):
     """Why an inactive live task is inactive, when the portal or a person switched it off.

@@ -15,6 +15,7 @@ import pytest
 import yaml
 from jsonschema import Draft202012Validator
 
+from taskform import tasktypes
 from taskform.config import yamlpos
 from taskform.config.loader import Config, load_config
 from taskform.config.yamlpos import YamlError, parse
@@ -22,7 +23,6 @@ from taskform.errors import ConfigError
 from taskform.model import (
     LIFECYCLE_CHOICES,
     LIFECYCLE_DEFAULTS,
-    TASK_TYPES,
     CronFields,
     Position,
 )
@@ -432,7 +432,7 @@ def test_schema_matches_the_model() -> None:
     schema = load_schema()
     Draft202012Validator.check_schema(schema)
     task = schema["$defs"]["task"]["properties"]
-    assert tuple(task["type"]["enum"]) == TASK_TYPES
+    assert tuple(task["type"]["enum"]) == tasktypes.NAMES
     lifecycle = task["lifecycle"]["properties"]
     assert {k: tuple(v["enum"]) for k, v in lifecycle.items()} == dict(LIFECYCLE_CHOICES)
     assert {k: v["default"] for k, v in lifecycle.items()} == dict(LIFECYCLE_DEFAULTS)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from taskform import secrets
+from taskform import secrets, tasktypes
 from taskform.config.interpolate import describe, interpolate
 from taskform.config.yamlpos import (
     MAX_DEPTH,
@@ -33,10 +33,8 @@ from taskform.config.yamlpos import (
 )
 from taskform.errors import ConfigError, Problem, ScheduleError
 from taskform.model import (
-    ITEMLESS_TYPES,
     LIFECYCLE_CHOICES,
     LIFECYCLE_DEFAULTS,
-    TASK_TYPES,
     DesiredTask,
     Position,
 )
@@ -47,18 +45,6 @@ from taskform.schemas import explain, label, load_schema, suggest, validator
 TOP_KEYS: tuple[str, ...] = tuple(load_schema()["properties"])
 TASK_KEYS: tuple[str, ...] = tuple(load_schema()["$defs"]["task"]["properties"])
 ABSENT_KEYS = ("title", "owner", "absent", "description")
-NOTEBOOK_PARAMETERS: Mapping[str, type] = {
-    "updatePortalItem": bool,
-    "saveInjectedParameters": bool,
-    "notebookParameters": dict,
-}
-SCENE_COOK_PARAMETERS = ("service_url", "num_of_caching_service_instances", "layer", "update_mode")
-SCENE_COOK_UPDATE_MODES = (
-    "RECREATE_ALL_NODES",
-    "PARTIAL_UPDATE_NODES",
-    "PARTIAL_UPDATE_ATTRIBUTES",
-)
-_GP_TASK = re.compile(r"/GPServer/[^/?#\s]+")
 _DATE = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})"
     r"(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?"
@@ -66,13 +52,6 @@ _DATE = re.compile(
 )
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _DATE_EXAMPLE = "e.g. 2026-12-01T00:00:00Z or 2026-12-01T02:00:00+02:00"
-_GP_EXAMPLE = "https://server.example.com/server/rest/services/Tools/Clip/GPServer/Clip"
-_SCENE_COOK_HINTS = {
-    "service_url": "the URL of the scene service: https://.../SceneServer",
-    "num_of_caching_service_instances": "how many caching service instances to use, e.g. 2",
-    "layer": "write layer: '{}' to cook all layers",
-    "update_mode": "one of " + ", ".join(SCENE_COOK_UPDATE_MODES),
-}
 
 
 @dataclass(frozen=True)
@@ -252,7 +231,7 @@ class _Loader:
             return
         file = _File(index, name, doc)
         if isinstance(doc.data, dict):
-            self._decode_notebook_parameters(file, doc.data)
+            self._decode_json_parameters(file, doc.data)
             file.data = self._interpolate(file, doc.data, ())
             self.files.append(file)
         for error in validator().iter_errors(file.data or doc.data):
@@ -267,40 +246,41 @@ class _Loader:
             if isinstance(task, dict):
                 _TaskChecker(self, file, i, task).check()
 
-    def _decode_notebook_parameters(self, file: _File, data: dict[str, Any]) -> None:
-        """Replace a JSON-string ``notebookParameters`` by the mapping it encodes."""
+    def _decode_json_parameters(self, file: _File, data: dict[str, Any]) -> None:
+        """Replace a JSON-text parameter (``notebookParameters``, per task type) by the
+        mapping it encodes."""
         tasks = data.get("tasks")
         for i, task in enumerate(tasks if isinstance(tasks, list) else []):
-            if not isinstance(task, dict) or task.get("type") != "ExecuteNotebook":
+            if not isinstance(task, dict):
                 continue
             params = task.get("parameters")
             if not isinstance(params, dict):
                 continue
-            text = params.get("notebookParameters")
-            if not isinstance(text, str):
-                continue
-            path: YamlPath = ("tasks", i, "parameters", "notebookParameters")
-            file.failed.add(path)  # until decoded
-            hint = "write it as a YAML mapping instead, e.g. notebookParameters: {region: west}"
-            try:
-                decoded = json.loads(text, object_pairs_hook=_no_duplicate_keys)
-            except ValueError as exc:
-                reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
-                self.add(
-                    file, path, f"parameters.notebookParameters is not valid JSON ({reason})", hint
-                )
-                continue
-            except RecursionError:
-                self.add(file, path, "parameters.notebookParameters is nested too deeply", hint)
-                continue
-            if not isinstance(decoded, dict):
-                message = "parameters.notebookParameters must be a JSON object of names to values"
-                self.add(file, path, message, hint)
-            elif _depth(decoded) > MAX_DEPTH:
-                self.add(file, path, "parameters.notebookParameters is nested too deeply", hint)
-            else:
-                params["notebookParameters"] = decoded
-                file.failed.discard(path)
+            for key in tasktypes.get(task.get("type")).json_parameters:
+                if isinstance(params.get(key), str):
+                    self._decode_json_parameter(file, ("tasks", i, "parameters", key), params)
+
+    def _decode_json_parameter(self, file: _File, path: YamlPath, params: dict[str, Any]) -> None:
+        key = str(path[-1])
+        file.failed.add(path)  # until decoded
+        hint = f"write it as a YAML mapping instead, e.g. {key}: {{region: west}}"
+        try:
+            decoded = json.loads(params[key], object_pairs_hook=_no_duplicate_keys)
+        except ValueError as exc:
+            reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
+            self.add(file, path, f"parameters.{key} is not valid JSON ({reason})", hint)
+            return
+        except RecursionError:
+            self.add(file, path, f"parameters.{key} is nested too deeply", hint)
+            return
+        if not isinstance(decoded, dict):
+            message = f"parameters.{key} must be a JSON object of names to values"
+            self.add(file, path, message, hint)
+        elif _depth(decoded) > MAX_DEPTH:
+            self.add(file, path, f"parameters.{key} is nested too deeply", hint)
+        else:
+            params[key] = decoded
+            file.failed.discard(path)
 
     def _interpolate(self, file: _File, value: Any, path: YamlPath) -> Any:
         """``value`` with every reference replaced; problems are recorded, not raised."""
@@ -416,12 +396,12 @@ class _TaskChecker:
                 self.file.tasks.append(identity)
             return
         kind = task.get("type")
-        kind = kind if kind in TASK_TYPES else None
+        kind = kind if isinstance(kind, str) and kind in tasktypes.REGISTRY else None
         if self.missing("type"):
-            self.add((), "missing 'type'", "one of: " + ", ".join(TASK_TYPES))
+            self.add((), "missing 'type'", "one of: " + ", ".join(tasktypes.NAMES))
         if self.missing("schedule"):
             self.add((), "missing 'schedule'", 'e.g. schedule: "0 2 * * *", or absent: true')
-        if kind and kind not in ITEMLESS_TYPES and self.missing("item_id"):
+        if kind and tasktypes.get(kind).needs_item and self.missing("item_id"):
             message = f"missing 'item_id': {_a(kind)} task needs the id of the item it runs"
             self.add((), message, "32 hexadecimal characters, from the item's URL")
         cron, schedule = None, task.get("schedule")
@@ -497,85 +477,22 @@ class _TaskChecker:
         return {path[2:] for path in self.file.bad if path[:2] == self.base}
 
     def _check_parameters(self, kind: str | None) -> None:
-        task = self.task
-        params = task.get("parameters")
-        if kind == "ExecuteNotebook" and isinstance(params, dict):
-            for key, value in params.items():
-                expected = NOTEBOOK_PARAMETERS.get(key)
-                if expected is None:
-                    close = suggest(key, list(NOTEBOOK_PARAMETERS))
-                    hint = (
-                        f"did you mean '{close}'?"
-                        if close
-                        else "allowed: " + ", ".join(NOTEBOOK_PARAMETERS)
-                    )
-                    self.add(("parameters", key), f"unknown notebook parameter '{key}'", hint)
-                elif not isinstance(value, expected):
-                    self._wrong(
-                        ("parameters", key),
-                        value,
-                        "true or false" if expected is bool else "a mapping of names to values",
-                    )
-        elif kind == "ExecuteSceneCook":
-            if not isinstance(params, dict):
-                if "parameters" not in task:
-                    needs = (
-                        ", ".join(SCENE_COOK_PARAMETERS[:-1]) + " and " + SCENE_COOK_PARAMETERS[-1]
-                    )
-                    self.add((), f"missing 'parameters': an ExecuteSceneCook task needs {needs}")
-                return
-            for key in SCENE_COOK_PARAMETERS:
-                if key not in params:
-                    message = f"parameters: missing '{key}', which an ExecuteSceneCook task needs"
-                    self.add(("parameters",), message, _SCENE_COOK_HINTS[key])
-            self._scene_cook_values(params)
-        elif kind == "ExecuteReport" and "parameters" not in task:
-            message = "missing 'parameters': an ExecuteReport task needs them"
-            self.add((), message, "add the report's parameters mapping")
-        url = task.get("task_url")
-        if kind == "GPService":
-            if self.missing("task_url"):
-                message = "missing 'task_url': a GPService task needs the URL of its GP task"
-                self.add((), message, "e.g. " + _GP_EXAMPLE)
-            elif isinstance(url, str) and not _GP_TASK.search(url):
-                message = "task_url must be the URL of a GP task: .../GPServer/<task name>"
-                self.add(("task_url",), message, "e.g. " + _GP_EXAMPLE)
-        elif kind and "task_url" in task:
+        """The task type's own checks (:mod:`taskform.tasktypes`); ``task_url`` only where the
+        type has one."""
+        if kind is None:
+            return
+        rules = tasktypes.get(kind)
+        rules.check(self.task, self)
+        if not rules.needs_task_url and "task_url" in self.task:
             self.add(("task_url",), f"task_url does not apply to {kind} tasks", "remove it")
 
-    def _scene_cook_values(self, params: dict[str, Any]) -> None:
-        url, count = params.get("service_url"), params.get("num_of_caching_service_instances")
-        if "service_url" in params and not (
-            isinstance(url, str) and url.startswith(("http://", "https://"))
-        ):
-            self._wrong(("parameters", "service_url"), url, "the scene service's URL")
-        if "num_of_caching_service_instances" in params and (
-            not isinstance(count, int) or isinstance(count, bool) or count < 1
-        ):
-            self._wrong(
-                ("parameters", "num_of_caching_service_instances"),
-                count,
-                "a whole number of 1 or more",
-            )
-        if "layer" in params and not isinstance(params["layer"], str):
-            self._wrong(("parameters", "layer"), params["layer"], 'text ("{}" for all layers)')
-        mode = params.get("update_mode")
-        if "update_mode" in params and mode not in SCENE_COOK_UPDATE_MODES:
-            close = suggest(mode, SCENE_COOK_UPDATE_MODES) if isinstance(mode, str) else None
-            shown = self._show(("parameters", "update_mode"), mode)
-            modes = ", ".join(SCENE_COOK_UPDATE_MODES)
-            message = f"parameters.update_mode must be one of {modes}, got {shown}"
-            self.add(
-                ("parameters", "update_mode"), message, f"did you mean '{close}'?" if close else ""
-            )
-
-    def _show(self, keys: YamlPath, value: Any) -> str:
+    def show(self, keys: YamlPath, value: Any) -> str:
         return self.file.show(value, (*self.base, *keys))
 
-    def _wrong(self, keys: YamlPath, value: Any, expected: str) -> None:
+    def wrong(self, keys: YamlPath, value: Any, expected: str) -> None:
         self.add(
             keys,
-            f"{label((*self.base, *keys))}: expected {expected}, got {self._show(keys, value)}",
+            f"{label((*self.base, *keys))}: expected {expected}, got {self.show(keys, value)}",
         )
 
     def _date(self, key: str) -> int | None:
@@ -583,7 +500,7 @@ class _TaskChecker:
         value = self.task.get(key)
         if not isinstance(value, str):
             return None
-        shown = self._show((key,), value)
+        shown = self.show((key,), value)
         match = _DATE.fullmatch(value.strip())
         if match is None:
             self.add((key,), f"{key}: {shown} is not an ISO 8601 date and time", _DATE_EXAMPLE)

@@ -11,21 +11,13 @@ then compares plain values. Two forms, each a mapping of config field name to va
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
 
+from taskform import tasktypes
 from taskform.model import DesiredTask, LiveTask
 from taskform.schedule import translate as schedule
-
-#: Parameters the portal fills in for notebook tasks when they are not sent (see the emulator's
-#: FIDELITY.md); a desired task that leaves them out is equal to a live one that has them.
-NOTEBOOK_DEFAULTS: Mapping[str, Any] = {
-    "updatePortalItem": False,
-    "saveInjectedParameters": False,
-    "notebookParameters": {},
-}
 
 #: Fields compared between desired and live, in display order. ``active`` is handled apart
 #: because the portal changes it by itself (lifecycle).
@@ -51,19 +43,9 @@ def iso_ms(ms: int | None) -> str | None:
 
 
 def parameters(task_type: str | None, params: Mapping[str, Any]) -> dict[str, Any]:
-    """Canonical parameters: ``notebookParameters`` decoded to a mapping, portal defaults in."""
-    result = dict(params)
-    if task_type == "ExecuteNotebook":
-        for key, value in NOTEBOOK_DEFAULTS.items():
-            result.setdefault(key, value)
-        nb = result.get("notebookParameters")
-        if isinstance(nb, str):
-            try:
-                decoded = json.loads(nb) if nb.strip() else {}
-            except ValueError:
-                decoded = nb
-            result["notebookParameters"] = decoded
-    return result
+    """Canonical parameters: JSON-text parameters decoded, the portal's defaults in (both
+    per task type, :mod:`taskform.tasktypes`)."""
+    return tasktypes.get(task_type).canonical(params)
 
 
 def compare_desired(task: DesiredTask, *, key: Any = None) -> dict[str, Any]:

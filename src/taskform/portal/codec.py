@@ -11,9 +11,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from taskform import tasktypes
 from taskform.model import CronFields, DesiredTask, LiveTask, Run
-
-CRON_KEYS = ("minute", "hour", "dayOfMonth", "month", "dayOfWeek")
 
 
 def task_from_json(raw: Mapping[str, Any], owner: str | None = None) -> LiveTask:
@@ -110,13 +109,9 @@ def task_form(task: DesiredTask, live: LiveTask | None = None) -> dict[str, str]
 
 
 def encode_parameters(task_type: str, parameters: Mapping[str, Any]) -> dict[str, Any]:
-    """``parameters`` as the portal stores them: for ExecuteNotebook, ``notebookParameters``
-    is itself a JSON string."""
-    encoded = dict(parameters)
-    nb = encoded.get("notebookParameters")
-    if task_type == "ExecuteNotebook" and nb is not None and not isinstance(nb, str):
-        encoded["notebookParameters"] = json.dumps(nb)
-    return encoded
+    """``parameters`` as the portal stores them (for ExecuteNotebook, ``notebookParameters``
+    is itself a JSON string; see :mod:`taskform.tasktypes`)."""
+    return tasktypes.get(task_type).encode(parameters)
 
 
 def _text(value: Any) -> str | None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
 from typing import Any
@@ -31,6 +32,7 @@ from jsonschema.validators import validator_for
 from taskform.errors import ForeignHostError, PortalError, Problem
 from taskform.model import DesiredTask
 from taskform.schemas import load_schema, suggest
+from taskform.tasktypes.base import ParameterChecks, TaskType
 
 GP_TASK_SCHEMA = "gp_task.schema.json"
 
@@ -306,3 +308,28 @@ def _num(value: Any) -> str:
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return str(int(value))
     return str(value)
+
+
+_GP_TASK = re.compile(r"/GPServer/[^/?#\s]+")
+_GP_EXAMPLE = "https://server.example.com/server/rest/services/Tools/Clip/GPServer/Clip"
+
+
+def check(task: Mapping[str, Any], checks: ParameterChecks) -> None:
+    """The configuration checks: a ``task_url`` that names a GP task (the parameters are checked
+    against the task's description at plan time, :func:`check_gp_parameters`)."""
+    url = task.get("task_url")
+    if checks.missing("task_url"):
+        message = "missing 'task_url': a GPService task needs the URL of its GP task"
+        checks.add((), message, "e.g. " + _GP_EXAMPLE)
+    elif isinstance(url, str) and not _GP_TASK.search(url):
+        message = "task_url must be the URL of a GP task: .../GPServer/<task name>"
+        checks.add(("task_url",), message, "e.g. " + _GP_EXAMPLE)
+
+
+TYPE = TaskType(
+    name="GPService",
+    summary="runs a geoprocessing service task",
+    item_types=("Geoprocessing Service",),
+    needs_task_url=True,
+    check=check,
+)

@@ -1,0 +1,11 @@
+"""``UpdateInsightsWorkbook``: refreshes an ArcGIS Insights workbook (API reference §6)."""
+
+from __future__ import annotations
+
+from taskform.tasktypes.base import TaskType
+
+TYPE = TaskType(
+    name="UpdateInsightsWorkbook",
+    summary="refreshes an Insights workbook",
+    item_types=("Insights Workbook",),
+)
