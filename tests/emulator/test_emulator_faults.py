@@ -30,9 +30,10 @@ def test_fault_settings_roundtrip(emu: EmulatorProcess) -> None:
         "rate_limit_rate": 0.0,
         "drop_after_commit_rate": 0.0,
         "token_ttl_requests": 0,
+        "job_error_count": 0,
     }
     merged = emu.set_faults(error_rate=0.25)
-    assert merged["error_rate"] == 0.25 and merged["latency_ms"] == 0 and len(merged) == 5
+    assert merged["error_rate"] == 0.25 and merged["latency_ms"] == 0 and len(merged) == 6
     assert emu.set_faults(latency_ms=5)["error_rate"] == 0.25  # merge, not replace
 
 

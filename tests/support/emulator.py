@@ -146,7 +146,22 @@ class EmulatorProcess:
             rate_limit_rate=0.0,
             drop_after_commit_rate=0.0,
             token_ttl_requests=0,
+            job_error_count=0,
         )
+
+    def set_outcome(self, **outcome: Any) -> dict[str, Any]:
+        """How the next jobs of an item or GP task end (``item_id`` or ``task_url``, ``status``,
+        ``messages``, ``duration_s``)."""
+        result: dict[str, Any] = self._control("POST", "outcomes", outcome)
+        return result
+
+    def advance_clock(self, ms: int) -> dict[str, Any]:
+        result: dict[str, Any] = self._control("POST", "clock", {"advance_ms": ms})
+        return result
+
+    def jobs(self) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self._control("GET", "jobs")["jobs"]
+        return result
 
     def record_run(self, task_id: str, status: str, **extra: Any) -> dict[str, Any]:
         result: dict[str, Any] = self._control(

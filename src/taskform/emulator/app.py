@@ -7,7 +7,13 @@
 ``/__emulator/...``     control endpoints for tests (control.py), plain JSON with real HTTP
                         status codes, no auth, never counted in stats, never faulted.
 ``.../GPServer/<task>`` GP task descriptions as ArcGIS Server serves them, registered with
-                        ``POST /__emulator/gp`` (gpserver.py).
+                        ``POST /__emulator/gp`` (gpserver.py); their ``submitJob`` and
+                        ``jobs/<id>`` (gp/jobs.py).
+``/notebookserver/...`` the Notebook Server admin API: executeNotebook and its jobs
+                        (notebook/server.py).
+
+Before anything else every request lets the scheduler (jobs/scheduler.py) record the runs
+that are due on the emulator clock; that costs a version check when nothing is due.
 """
 
 from __future__ import annotations
@@ -28,7 +34,12 @@ from . import auth
 from .control import Control
 from .errors import PortalError, encode
 from .faults import Faults, Stats
+from .gp import jobs as gp_jobs
 from .gpserver import CONTROL_PATH, GPServer, is_task_path
+from .jobs import control as jobs_control
+from .jobs.board import JobBoard
+from .jobs.scheduler import Scheduler
+from .notebook import server as notebook
 from .sharing import Ctx, SharingApi
 from .store import Store
 
@@ -44,6 +55,8 @@ SHARING_ROUTES = {
     "/portals/self/allScheduledTasks": "all_tasks",
     "/portals/<portal_id>": "portal_by_id",
     "/portals/<portal_id>/allScheduledTasks": "all_tasks_by_id",
+    "/portals/self/servers": "servers",
+    "/portals/<portal_id>/servers": "servers_by_id",
     "/community/self": "community_self",
     "/community/users/<user>": "user",
     "/community/users/<user>/tasks": "list_tasks",
@@ -86,18 +99,32 @@ class EmulatorApp:
         self.api = SharingApi(store, accounts, active_task_limit)
         self.control = Control(store, faults, self.stats)
         self.gp = GPServer(store, accounts, faults)
+        self.board = JobBoard()
+        self.scheduler = Scheduler(store, self.board)
+        self.notebook = notebook.NotebookServer(store, accounts, faults, self.board)
+        self.gp_jobs = gp_jobs.GPJobs(store, accounts, faults, self.board, self.gp)
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         request = Request(environ)
         path = re.sub(r"/{2,}", "/", request.path).rstrip("/") or "/"
+        self.scheduler.tick(request.host_url.rstrip("/"))
         if path == CONTROL_PATH:
             response = self.gp.control(request)
+        elif path in jobs_control.PATHS:
+            response = jobs_control.dispatch(request, path, self.board, self.store)
+        elif path == "/__emulator/reset" and request.method == "POST":
+            self.board.clear()
+            response = self.control.dispatch(request, path)
         elif path.startswith("/__emulator"):
             response = self.control.dispatch(request, path)
         elif path == SHARING_PREFIX or path.startswith(SHARING_PREFIX + "/"):
             response = self._sharing(request, path, environ)
         elif is_task_path(path):
             response = self.gp.describe(request, path)
+        elif gp_jobs.is_path(path):
+            response = self.gp_jobs.dispatch(request, path)
+        elif notebook.is_path(path):
+            response = self.notebook.dispatch(request, path)
         else:
             response = Response("Not found. The portal lives under /sharing/rest\n", status=404)
         result: Iterable[bytes] = response(environ, start_response)

@@ -1,6 +1,7 @@
 """Injected faults and request statistics for the control endpoints.
 
-Faults apply to ``/sharing/rest`` only and never to ``generateToken``:
+Faults apply to ``/sharing/rest`` only and never to ``generateToken`` (``job_error_count``: to the
+job resources only):
 
 ====================== ======= ==============================================================
 key                    default effect
@@ -12,6 +13,9 @@ drop_after_commit_rate 0.0     share of writes that are committed (and persisted
                                answered by closing the connection without any response
 token_ttl_requests     0       when > 0, a generated token is refused (498) once it has been
                                used for this many requests; setting it restarts the counts
+job_error_count        0       the next N requests to job resources (Notebook Server
+                               ``system/jobs/<id>``, GP ``jobs/<id>``) are answered HTTP 503;
+                               counts down (not drawn, so it needs no seed)
 ====================== ======= ==============================================================
 
 One ``random.Random(seed)`` under a lock draws every decision: two values for every request
@@ -32,6 +36,7 @@ FAULT_DEFAULTS: dict[str, int | float] = {
     "rate_limit_rate": 0.0,
     "drop_after_commit_rate": 0.0,
     "token_ttl_requests": 0,
+    "job_error_count": 0,
 }
 _RATES = ("error_rate", "rate_limit_rate", "drop_after_commit_rate")
 _MAX_LATENCY_MS = 60_000
@@ -84,6 +89,15 @@ class Faults:
                 error < s["error_rate"],
                 limited < s["rate_limit_rate"],
             )
+
+    def draw_job_error(self) -> bool:
+        """Whether this job-resource request is answered 503 (``job_error_count`` > 0)."""
+        with self._lock:
+            left = int(self._settings["job_error_count"])
+            if left <= 0:
+                return False
+            self._settings["job_error_count"] = left - 1
+            return True
 
     def draw_drop(self) -> bool:
         """Whether a committed write is answered by dropping the connection."""

@@ -85,6 +85,18 @@ class GPServer:
             description: dict[str, Any] = entry["description"]
             return description
 
+    def registered(self, path: str, *, authenticated: bool) -> dict[str, Any]:
+        """The description registered for a task path (for its jobs); errors as describe's,
+        without counting a read."""
+        with self._lock:
+            entry = self._tasks.get(path)
+            secured = entry is not None and entry["secured"]
+        if entry is None or (secured and not authenticated):
+            self._lookup(path, authenticated=authenticated)  # raises the right error
+        assert entry is not None
+        description: dict[str, Any] = entry["description"]
+        return description
+
     # -- /__emulator/gp ----------------------------------------------------------------------
 
     def control(self, request: Request) -> Response:

@@ -21,6 +21,7 @@ from .errors import (
     token_required,
     user_not_found,
 )
+from .notebook.server import servers as notebook_servers
 from .store import Store
 
 CURRENT_VERSION = "2024.1"  # ArcGIS Enterprise 11.3 (GPService tasks need 11.2 = 2023.2)
@@ -115,6 +116,15 @@ class SharingApi:
     def do_portal_by_id(self, ctx: Ctx, portal_id: str) -> dict[str, Any]:
         self._check_portal(portal_id)
         return self.do_portal_self(ctx)
+
+    def do_servers(self, ctx: Ctx) -> dict[str, Any]:
+        """The servers federated with the portal: the emulator itself (notebook/server.py)."""
+        ctx.user()
+        return notebook_servers(ctx.base_url)
+
+    def do_servers_by_id(self, ctx: Ctx, portal_id: str) -> dict[str, Any]:
+        self._check_portal(portal_id)
+        return self.do_servers(ctx)
 
     def do_community_self(self, ctx: Ctx) -> dict[str, Any]:
         return user_record(ctx.user(), created=self.started)

@@ -48,6 +48,7 @@ class Store:
         self.token_uses: dict[str, int] = {}  # not persisted: counts for token_ttl_requests
         self.clock_ms: int | None = None
         self._saved: bytes | None = None  # what the state file holds, for rollback()
+        self.version = 0  # bumped by every save (and rollback): "the state may have changed"
 
     # -- time ---------------------------------------------------------------------------------
 
@@ -79,6 +80,7 @@ class Store:
 
     def rollback(self) -> None:
         """After a failed save: forget the unsaved change (back to the last saved state)."""
+        self.version += 1
         self.tasks, self.runs, self.tokens, self.clock_ms = {}, {}, {}, None
         if self._saved is not None:
             self._restore(json.loads(self._saved))
@@ -119,6 +121,7 @@ class Store:
 
     def save(self) -> None:
         """Atomically replace the state file with the current state (no-op without a file)."""
+        self.version += 1
         if self.path is None:
             return
         payload = json.dumps(self.snapshot(), separators=(",", ":")).encode("utf-8")

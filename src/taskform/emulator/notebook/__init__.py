@@ -1,0 +1,1 @@
+"""The ArcGIS Notebook Server admin API, for running ExecuteNotebook tasks now (server.py)."""
