@@ -20,20 +20,18 @@ RECIPES = sorted((ROOT / "examples" / "ci").glob("*.yml")) + sorted(
 SHELL_OPERATORS = {">", ">>", "|", "||", "&&", ";", "2>&1"}
 
 
-def _strings(node: Any) -> Iterator[str]:
-    if isinstance(node, str):
-        yield node
-    elif isinstance(node, dict):
-        for value in node.values():
-            yield from _strings(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _strings(value)
+def _runs(document: Any) -> Iterator[str]:
+    """The ``run:`` scripts of every step of every job."""
+    jobs = document.get("jobs", {}) if isinstance(document, dict) else {}
+    for job in jobs.values():
+        for step in job.get("steps", []):
+            if "run" in step:
+                yield step["run"]
 
 
 def taskform_calls(text: str) -> Iterator[list[str]]:
     """Every `taskform ...` invocation in a shell snippet, as argument lists."""
-    for line in text.splitlines():
+    for line in text.replace("\\\n", " ").splitlines():
         tokens = shlex.split(line, comments=True)
         for i, token in enumerate(tokens):
             if token == "taskform" and (i == 0 or tokens[i - 1] in SHELL_OPERATORS | {"run:"}):
@@ -59,7 +57,7 @@ def check_call(args: list[str]) -> None:
 def test_recipe_is_yaml_and_calls_real_commands(path: Path) -> None:
     document = yaml.safe_load(path.read_text())
     assert isinstance(document, (dict, list))
-    calls = [c for s in _strings(document) for c in taskform_calls(s)]
+    calls = [c for s in _runs(document) for c in taskform_calls(s)]
     if path.name.startswith("taskform-"):
         assert calls, f"{path.name} calls no taskform command"
     for call in calls:
@@ -74,7 +72,8 @@ def test_pre_commit_hook_calls_validate() -> None:
     assert args[0] == "taskform"
     hook_args = usage["repos"][0]["hooks"][0]
     assert hook_args["id"] == hook["id"]
-    check_call(args[1:] + hook_args["args"])
+    check_call(args[1:] + hook_args.get("args", []))
+    assert args[1:] == ["validate", "-c", "taskform"]  # the README's layout
 
 
 def test_the_checker_catches_a_wrong_flag() -> None:

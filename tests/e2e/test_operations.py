@@ -150,8 +150,17 @@ tasks:
     after = {t["title"]: t for t in cli.tasks()}
     assert after["Paused"]["active"] is True
     assert after["Completed"]["active"] is False and after["Failing"]["active"] is False
-    left = json.loads(cli("drift", "--format", "json").stdout)
+    after_apply = cli("drift", "--format", "json", "--out", "drift.json")
+    left = json.loads(after_apply.stdout)
     assert {t["kind"] for t in left["tasks"]} == {"completed", "disabled_by_failures", "unmanaged"}
+    # nothing left that apply would change: not a failure by default; --fail-on chooses
+    assert after_apply.returncode == 0
+    assert json.loads((cli.cwd / "drift.json").read_text()) == left
+    assert cli("drift", "--fail-on", "all").returncode == 2
+    assert cli("drift", "--fail-on", "unmanaged,paused").returncode == 2
+    assert cli("drift", "--fail-on", "paused,config_changed").returncode == 0
+    typo = cli("drift", "--fail-on", "unmanagd")
+    assert typo.returncode == 1 and "unknown drift kind unmanagd" in typo.stderr
 
 
 def test_status_lists_failing_tasks_first(cli: Cli) -> None:

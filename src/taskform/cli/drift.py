@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import click
@@ -14,26 +15,78 @@ from taskform.cli.options import (
     format_option,
     out,
     portal_options,
+    write_atomic,
 )
 from taskform.cli.targets import target_option, wanted
-from taskform.plan.drift import classify
+from taskform.plan.drift import DriftItem, DriftKind, classify
 from taskform.render.drift import render_drift_json, render_drift_markdown, render_drift_text
+
+KIND_NAMES = [kind.value for kind in DriftKind]
+
+
+def _kinds(ctx: click.Context, param: click.Parameter, value: str | None) -> frozenset[str] | None:
+    if value is None:
+        return None
+    names = {name.strip() for name in value.split(",") if name.strip()}
+    if "all" in names:
+        return frozenset(KIND_NAMES)
+    if "none" in names:
+        return frozenset()
+    unknown = sorted(names - set(KIND_NAMES))
+    if unknown:
+        raise click.BadParameter(
+            f"unknown drift kind {', '.join(unknown)}; kinds: {', '.join(KIND_NAMES)}, "
+            "or all, or none",
+            ctx,
+            param,
+        )
+    return frozenset(names)
+
+
+def fails(item: DriftItem, kinds: frozenset[str] | None) -> bool:
+    """Whether ``item`` makes drift exit 2: by default, when apply would change it."""
+    return item.apply != "none" if kinds is None else item.kind.value in kinds
 
 
 @click.command()
 @config_option
 @portal_options
 @format_option("text", "json", "markdown")
+@click.option(
+    "--out",
+    "out_file",
+    type=click.Path(dir_okay=False),
+    help="Also write the report as JSON to FILE (the same read: one run gives both).",
+)
+@click.option(
+    "--fail-on",
+    "fail_on",
+    metavar="KINDS",
+    callback=_kinds,
+    help="Comma-separated drift kinds that make the exit code 2, or all, or none. "
+    "Default: the kinds apply would change (config_changed, missing, present_but_absent, "
+    "and lifecycle kinds whose policy is enable).",
+)
 @target_option
 @common_options
-def drift(config_path: str, fmt: str, targets: tuple[str, ...], **opts: Any) -> int:
+def drift(
+    config_path: str,
+    fmt: str,
+    out_file: str | None,
+    fail_on: frozenset[str] | None,
+    targets: tuple[str, ...],
+    **opts: Any,
+) -> int:
     """Report how the portal differs from the configuration, each difference classified.
 
-    Exit 0 with no drift, 2 with drift, 1 on error. Never writes.
+    Every difference is reported; the exit code is 2 when one of the --fail-on kinds is
+    among them, else 0; 1 on error. Never writes to the portal.
     """
     snap, _, _ = common.take_snapshot(config_path, opts, targets)
     items = classify(snap.plan, snap.config.tasks, snap.live, snap.states)
     items = [i for i in items if wanted(targets, i.owner, i.title)]
+    if out_file:
+        write_atomic(Path(out_file), render_drift_json(items))
     renderers = {"json": render_drift_json, "markdown": render_drift_markdown}
     (data if fmt != "text" else out)(renderers.get(fmt, render_drift_text)(items), nl=False)
-    return 2 if items else 0
+    return 2 if any(fails(item, fail_on) for item in items) else 0

@@ -1,0 +1,138 @@
+"""The CI recipes run: each workflow's shell steps against the emulator process, with only
+GitHub itself (``gh``, the artifact store, ``pip``'s download) stubbed at its edges
+(tests/support/actions.py). The scratch repository is laid out as the README says."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.e2e.conftest import ITEM, ROOT, Cli
+from tests.support.actions import Actions
+
+PR = 7
+SHA = "a1b2c3d4"
+
+
+@pytest.fixture
+def github(cli: Cli, tmp_path: Path) -> Actions:
+    repo = tmp_path / "gis-tasks"
+    (repo / ".github" / "workflows").mkdir(parents=True)
+    for recipe in (ROOT / "examples" / "ci").glob("taskform-*.yml"):
+        shutil.copy(recipe, repo / ".github" / "workflows" / recipe.name)
+    shutil.copy(
+        ROOT / "examples" / "ci" / "pre-commit-config.yaml", repo / ".pre-commit-config.yaml"
+    )
+    shutil.copytree(ROOT / "examples" / "config", repo / "taskform")
+    return Actions(repo, tmp_path / "github", Path(sys.executable).parent)
+
+
+def run(github: Actions, cli: Cli, workflow: str, event_name: str, **event: object):
+    return github.run(
+        workflow,
+        event_name,
+        event,
+        sha=SHA,
+        secrets={"ARCGIS_PASSWORD": "s3cret-pw"},
+        variables={"ARCGIS_URL": cli.emu.url, "ARCGIS_USERNAME": "admin"},
+    )
+
+
+def pull_request(merged: bool | None = None) -> dict[str, object]:
+    event: dict[str, object] = {"number": PR, "head": {"sha": SHA}}
+    if merged is not None:
+        event["merged"] = merged
+    return {"pull_request": event}
+
+
+def test_plan_comment_apply_on_merge_and_nightly_drift(github: Actions, cli: Cli) -> None:
+    plan = run(github, cli, "taskform-plan.yml", "pull_request", **pull_request())
+    assert plan.ok, [(s.name, s.stderr) for s in plan.steps]
+    (comment,) = github.comments(PR)
+    assert comment.startswith("<!-- taskform-plan -->\n")
+    assert "7 to create" in comment and "admin/Nightly parcels refresh" in comment
+    assert (github.store / plan.run_id / "taskform-plan" / "plan.json").is_file()
+    assert cli.tasks() == []  # a plan writes nothing
+
+    # Re-run: the same comment is updated in place; the artifact is overwritten, not refused.
+    again = run(github, cli, "taskform-plan.yml", "pull_request", **pull_request())
+    assert again.ok and len(github.comments(PR)) == 1
+
+    # The same version everywhere, pinned, and never from a package index by name.
+    installs = github.pip_installs()
+    assert {tuple(i) for i in installs} == {
+        ("install", "git+https://github.com/taskform/taskform@v0.1.0")
+    }
+
+    merged = run(github, cli, "taskform-apply.yml", "pull_request", **pull_request(merged=True))
+    assert merged.ok, [(s.name, s.stdout, s.stderr) for s in merged.steps]
+    assert "Apply: 7 applied, 0 failed" in merged.step("taskform apply plan.json").stdout
+    assert len(cli.tasks()) == 7
+
+    closed = run(github, cli, "taskform-apply.yml", "pull_request", **pull_request(merged=False))
+    assert closed.steps == []  # a closed, unmerged PR applies nothing
+
+    # Nightly drift: an unmanaged task alone is reported but does not fail the job ...
+    cli.create("Hand made")
+    quiet = run(github, cli, "taskform-drift.yml", "schedule")
+    assert quiet.ok, [(s.name, s.stderr) for s in quiet.steps]
+    assert "Hand made" in quiet.summary and "unmanaged" in quiet.summary
+    # ... a task edited in the portal does, with the report in the summary and the artifact.
+    task = next(t for t in cli.tasks() if t["title"] == "Hourly sensor ingest")
+    assert cli.post(f"community/users/admin/tasks/{task['id']}/disable")["success"]
+    before = cli.emu.stats()["requests"]
+    drifted = run(github, cli, "taskform-drift.yml", "schedule")
+    assert not drifted.ok
+    assert "Hourly sensor ingest" in drifted.summary
+    assert (github.store / drifted.run_id / "taskform-drift" / "drift.json").is_file()
+    requests = cli.emu.stats()["requests"] - before
+    assert requests <= 4, requests  # sign-in (2), one list; a second drift would be 5+
+
+
+def test_a_failing_plan_is_commented_and_annotated(github: Actions, cli: Cli) -> None:
+    bad = github.repo / "taskform" / "notebooks.yaml"
+    bad.write_text(bad.read_text().replace("max_occurrences: 1000", "max_occurences: 1000"))
+    plan = run(github, cli, "taskform-plan.yml", "pull_request", **pull_request())
+    assert not plan.ok
+    step = plan.step("Validate and plan")
+    assert "::error file=taskform/notebooks.yaml,line=" in step.stdout
+    assert "unknown key 'max_occurences'" in step.stdout
+    (comment,) = github.comments(PR)
+    assert comment.startswith("<!-- taskform-plan -->\n## taskform plan failed")
+    assert "taskform/notebooks.yaml:" in comment and "max_occurences" in comment
+    assert not (github.store / plan.run_id / "taskform-plan").exists()
+    # fixed: the same comment now shows the plan
+    bad.write_text(bad.read_text().replace("max_occurences", "max_occurrences"))
+    fixed = run(github, cli, "taskform-plan.yml", "pull_request", **pull_request())
+    assert fixed.ok
+    (comment,) = github.comments(PR)
+    assert "plan failed" not in comment and "7 to create" in comment
+
+
+def test_a_stale_plan_is_refused_then_replanned_by_hand(github: Actions, cli: Cli) -> None:
+    assert run(github, cli, "taskform-plan.yml", "pull_request", **pull_request()).ok
+    cli.create("Nightly parcels refresh", itemId=ITEM)  # someone made it in the portal since
+    merged = run(github, cli, "taskform-apply.yml", "pull_request", **pull_request(merged=True))
+    assert not merged.ok
+    assert "stale" in merged.step("taskform apply plan.json").stderr
+    assert [t["title"] for t in cli.tasks()] == ["Nightly parcels refresh"]
+    by_hand = run(github, cli, "taskform-apply.yml", "workflow_dispatch")
+    assert by_hand.ok, [(s.name, s.stdout, s.stderr) for s in by_hand.steps]
+    assert "to create" in by_hand.summary
+    assert len(cli.tasks()) == 7
+
+
+def test_every_portal_job_gets_credentials_the_same_way() -> None:
+    envs = []
+    for recipe in sorted((ROOT / "examples" / "ci").glob("taskform-*.yml")):
+        document = yaml.safe_load(recipe.read_text())
+        assert document["env"]["TASKFORM_CONFIG"] == "taskform"
+        for job in document["jobs"].values():
+            assert job["environment"] == "production"
+            envs.append(job["env"])
+    assert all(env == envs[0] for env in envs)
+    assert envs[0]["ARCGIS_PASSWORD"] == "${{ secrets.ARCGIS_PASSWORD }}"
