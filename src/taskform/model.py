@@ -247,6 +247,26 @@ class Reason(str, enum.Enum):
 
 
 @dataclass(frozen=True)
+class ScheduleSummary:
+    """What a created or rescheduled task's schedule means, for the plan: the schedule in words,
+    runs per week before and after (``None`` before: a create), and for a reschedule the runs
+    the next 14 days gain and lose (the first few of each, and how many in all). For a task with
+    a ``timezone``: the zone, and ``offset_note`` about the zone's UTC offset (a re-alignment
+    after a change of offset, and when the next change is due)."""
+
+    description: str
+    runs_per_week_before: float | None
+    runs_per_week_after: float
+    description_before: str | None = None
+    added: tuple[int, ...] = ()
+    removed: tuple[int, ...] = ()
+    added_count: int = 0
+    removed_count: int = 0
+    timezone: str | None = None
+    offset_note: str | None = None
+
+
+@dataclass(frozen=True)
 class Change:
     """A change to one task. ``fields`` keys are config names; parameters use dotted paths
     (``parameters.notebookParameters.region``). ``reason`` says why the change was made where
@@ -266,6 +286,7 @@ class Change:
     reason: Reason | None = None
     state: LifecycleState | None = None
     detail: str = ""
+    schedule: ScheduleSummary | None = None
 
     @property
     def note(self) -> str | None:

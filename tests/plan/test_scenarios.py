@@ -45,7 +45,7 @@ def _plan_outputs(case: Path) -> tuple[str, str]:
     env_file = case / "env.json"
     env = json.loads(env_file.read_text()) if env_file.exists() else {}
     source = Path("config") if (case / "config").is_dir() else Path("taskform.yaml")
-    config = load_config(source, env=env)
+    config = load_config(source, env=env, now=NOW)
     config = config.resolve_owner(config.owner or USER)
     live: dict[str, list[LiveTask]] = defaultdict(list)
     for raw in json.loads((case / "live.json").read_text()):

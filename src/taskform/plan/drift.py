@@ -24,7 +24,7 @@ from taskform.model import (
     Plan,
     Reason,
 )
-from taskform.plan import lifecycle
+from taskform.plan import lifecycle, schedules
 
 
 class DriftKind(str, enum.Enum):
@@ -38,6 +38,7 @@ class DriftKind(str, enum.Enum):
     PAUSED = LifecycleState.PAUSED.value
     COMPLETED = LifecycleState.COMPLETED.value
     DISABLED_BY_FAILURES = LifecycleState.DISABLED_BY_FAILURES.value
+    OFFSET_CHANGED = "offset_changed"
 
     @classmethod
     def of(cls, state: LifecycleState) -> DriftKind:
@@ -59,6 +60,10 @@ KINDS: Mapping[DriftKind, str] = {
     DriftKind.PAUSED: "paused in the portal by a person or another client",
     DriftKind.COMPLETED: "completed in the portal: max occurrences or end date reached",
     DriftKind.DISABLED_BY_FAILURES: "switched off by the portal after repeated failed runs",
+    DriftKind.OFFSET_CHANGED: (
+        "the schedule's time zone changed its UTC offset (daylight saving time) since the last"
+        " apply; the live schedule is the same local time at the old offset"
+    ),
 }
 
 
@@ -96,7 +101,7 @@ def classify(
     touched: set[tuple[str, str]] = set()
     for change in plan.changes:
         touched.add(change.key)
-        items.extend(_from_change(change, live_by_key, state_of))
+        items.extend(_from_change(change, live_by_key, state_of, now))
     for extra in plan.unmanaged:
         items.append(DriftItem(DriftKind.UNMANAGED, extra.owner, extra.title, extra.id, "none"))
     for task in desired:
@@ -116,6 +121,7 @@ def _from_change(
     change: Change,
     live_by_key: Mapping[tuple[str, str], LiveTask],
     state_of: Callable[[LiveTask], LifecycleState],
+    now: datetime,
 ) -> list[DriftItem]:
     base = (change.owner, change.title, change.task_id)
     if change.action is Action.CREATE:
@@ -130,7 +136,16 @@ def _from_change(
     if active is not None and active.after is False:
         fields["active"] = active
     if fields:
-        items.append(DriftItem(DriftKind.CONFIG_CHANGED, *base, apply="update", fields=fields))
+        kind = DriftKind.CONFIG_CHANGED
+        task, live_task = change.desired, change.live
+        if (
+            set(fields) == {"schedule"}
+            and task is not None
+            and live_task is not None
+            and schedules.realigned_from(task, live_task.cron, now) is not None
+        ):
+            kind = DriftKind.OFFSET_CHANGED
+        items.append(DriftItem(kind, *base, apply="update", fields=fields))
     if active is not None and active.after is True:
         live = live_by_key.get(change.key)
         state = change.state or (state_of(live) if live else LifecycleState.PAUSED)

@@ -18,6 +18,7 @@ from typing import Any
 from taskform import tasktypes
 from taskform.model import DesiredTask, LiveTask
 from taskform.schedule import translate as schedule
+from taskform.schedule.hashing import uses_hash
 
 #: Fields compared between desired and live, in display order. ``active`` is handled apart
 #: because the portal changes it by itself (lifecycle).
@@ -85,9 +86,23 @@ def compare_live(
     }
 
 
+def shown_schedule(task: DesiredTask) -> str | None:
+    """The schedule as written; with ``H`` or a ``timezone`` also the UTC fields it compiles
+    to: ``0 5 * * 1-5 Europe/Oslo (0 4 * * 1-5 UTC)``, ``H 3 * * * (13 3 * * * UTC)``."""
+    if task.schedule is None or task.cron is None:
+        return task.schedule
+    text = task.schedule if task.timezone is None else f"{task.schedule} {task.timezone}"
+    if task.timezone is None and not uses_hash(task.schedule):
+        return text
+    try:
+        return f"{text} ({schedule.to_unix(task.cron)} UTC)"
+    except ValueError:
+        return text
+
+
 def display_desired(task: DesiredTask) -> dict[str, Any]:
     values = compare_desired(task)
-    values["schedule"] = task.schedule
+    values["schedule"] = shown_schedule(task)
     values["start_date"] = iso_ms(task.start_date)
     values["end_date"] = iso_ms(task.end_date)
     return values

@@ -20,8 +20,18 @@ from pathlib import Path
 from typing import Any
 
 from taskform.errors import StalePlanError, TaskformError
-from taskform.model import Action, Change, CronFields, FieldChange, LiveTask, Op, Plan
+from taskform.model import (
+    Action,
+    Change,
+    CronFields,
+    FieldChange,
+    LiveTask,
+    Op,
+    Plan,
+    ScheduleSummary,
+)
 from taskform.render import FORMAT_VERSION
+from taskform.render.schedule import from_document
 
 
 @dataclass(frozen=True)
@@ -182,6 +192,7 @@ def as_plan(saved: SavedPlan) -> Plan:
                     next_runs=tuple(_ms(text) for text in raw.get("next_runs") or ()),
                     saved_note=raw.get("note"),
                     saved_ops=tuple(Op(op) for op in raw.get("ops") or ()),
+                    schedule=_schedule(raw.get("schedule")),
                 )
             )
         unmanaged = tuple(
@@ -202,6 +213,10 @@ def as_plan(saved: SavedPlan) -> Plan:
             f"{saved.path}: a change in the plan file is malformed; plan again"
         ) from None
     return Plan(changes=tuple(changes), unchanged=unchanged, unmanaged=unmanaged, warnings=warnings)
+
+
+def _schedule(data: Any) -> ScheduleSummary | None:
+    return from_document(data) if isinstance(data, dict) else None
 
 
 def _ms(text: str) -> int:

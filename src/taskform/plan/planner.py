@@ -30,7 +30,7 @@ from taskform.model import (
     Plan,
     Reason,
 )
-from taskform.plan import lifecycle, normalize
+from taskform.plan import lifecycle, normalize, schedules
 from taskform.schedule import translate as schedule
 
 #: Live fields that change by themselves as a task runs; they never make a plan stale.
@@ -114,7 +114,7 @@ def make_plan(
     changes.sort(key=lambda c: (c.owner, c.title, c.task_id or ""))
     counts = {owner: len(live.get(owner, ())) for owner in sorted(owners)}
     return Plan(
-        changes=tuple(changes),
+        changes=tuple(schedules.annotate(changes, now)),
         unchanged=unchanged,
         unmanaged=tuple(unmanaged),
         warnings=tuple(warnings),

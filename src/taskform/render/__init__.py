@@ -27,6 +27,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from taskform.model import Change, Plan
+from taskform.render import schedule as schedule_view
 from taskform.render.common import format_summary, iso_utc, jsonable
 from taskform.render.markdown import render_markdown
 from taskform.render.text import format_apply_summary, render_apply_report, render_text
@@ -57,7 +58,10 @@ def plan_document(plan: Plan, *, meta: Mapping[str, Any] | None = None) -> dict[
     Extensions (additive): per change ``fingerprint`` (string or null: the live task as
     planned, for the stale-plan check), ``next_runs`` (ISO 8601 UTC strings), ``note`` (string
     or null) and ``ops`` (the portal writes, in order: ``disable``, ``delete``, ``create``,
-    ``update``, ``enable``); top-level ``unmanaged`` ``[{owner, title, task_id}]`` and
+    ``update``, ``enable``); ``schedule`` on creates and reschedules (contract section 10:
+    ``description``, ``runs_per_week_before`` (null for a create), ``runs_per_week_after``; and
+    ``description_before``, ``next_14_days`` ``{added, removed, added_runs, removed_runs}``,
+    ``timezone``, ``offset_note``); top-level ``unmanaged`` ``[{owner, title, task_id}]`` and
     ``warnings`` ``[string]``; and, when given, ``meta``: an object holding the given mapping
     (the CLI puts ``config_digest``, ``portal``, ``created_at``, ``taskform_version`` there;
     :mod:`taskform.plan.planfile` reads it back from ``meta``).
@@ -91,6 +95,7 @@ def _change_document(change: Change) -> dict[str, Any]:
         "next_runs": [iso_utc(ms) for ms in change.next_runs],
         "note": change.note,
         "ops": [op.value for op in change.ops],
+        **({"schedule": schedule_view.document(change.schedule)} if change.schedule else {}),
     }
 
 

@@ -19,12 +19,12 @@ from typing import Any
 
 from taskform.model import Action, Change, Plan
 from taskform.render import escape
+from taskform.render import schedule as schedule_view
 from taskform.render.common import (
     SECRET_CHANGED,
     change_label,
     field_value,
     format_summary,
-    next_runs_text,
     printable,
     secret_unchanged_looking,
     shows_next_runs,
@@ -138,8 +138,9 @@ def _details(change: Change) -> str:
     extra: list[str] = []
     if change.note:
         extra.append(f"Note: {_inline(change.note)}")
+    extra += [_inline(line[:1].upper() + line[1:]) for line in schedule_view.lines(change)]
     if shows_next_runs(change):
-        extra.append(f"Next runs: {next_runs_text(change)}")
+        extra.append(f"Next runs: {schedule_view.next_runs_text(change)}")
     if extra:
         parts.append("  \n".join(extra))
     parts.append("</details>")

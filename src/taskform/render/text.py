@@ -25,13 +25,13 @@ from collections.abc import Sequence
 import click
 
 from taskform.model import Action, ApplyReport, Change, Outcome, Plan
+from taskform.render import schedule as schedule_view
 from taskform.render.common import (
     SECRET_CHANGED,
     actions_used,
     change_label,
     field_value,
     format_summary,
-    next_runs_text,
     one_line,
     printable,
     secret_unchanged_looking,
@@ -104,8 +104,9 @@ def _change_block(change: Change, style: _Style) -> list[str]:
             lines.append(f"{_INDENT}{tilde} {printable(name)}: {diff}")
     if change.note:
         lines.append(f"{_INDENT}note: {printable(one_line(change.note))}")
+    lines += [f"{_INDENT}{line}" for line in schedule_view.lines(change)]
     if shows_next_runs(change):
-        lines.append(f"{_INDENT}next runs: {next_runs_text(change)}")
+        lines.append(f"{_INDENT}next runs: {schedule_view.next_runs_text(change)}")
     return lines
 
 

@@ -1,0 +1,132 @@
+"""The semantic schedule diff: what a created or rescheduled task's schedule means.
+
+For each such change the plan carries a :class:`~taskform.model.ScheduleSummary`: the schedule
+in words (local wall time for a task with a ``timezone``), runs per week before and after, and
+for a reschedule the runs gained and lost in the next 14 days. Pure; ``now`` is given.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from taskform.errors import ScheduleError
+from taskform.model import Action, Change, CronFields, DesiredTask, ScheduleSummary
+from taskform.schedule import runs, words, zones
+from taskform.schedule.hashing import expand
+from taskform.schedule.translate import schedule_key, to_portal
+
+#: How far ahead the runs a reschedule adds and removes are listed.
+DIFF_DAYS = 14
+#: How many of those runs are named (the counts are always complete).
+SHOWN_RUNS = 3
+
+
+def local_fields(task: DesiredTask) -> CronFields | None:
+    """The task's schedule as wall-time fields in its own zone (UTC fields without one)."""
+    if task.schedule is None:
+        return None
+    if task.timezone is None:
+        return task.cron
+    try:
+        return to_portal(expand(task.schedule, task.owner, task.title))
+    except ScheduleError:
+        return None
+
+
+def description(task: DesiredTask) -> str | None:
+    local = local_fields(task)
+    if local is None:
+        return None
+    return words.describe(local, task.timezone or "UTC")
+
+
+def offset_note(task: DesiredTask, live: CronFields | None, now: datetime) -> str | None:
+    """For a task with a ``timezone``: whether this change re-aligns the schedule after a
+    change of the zone's UTC offset, and when the next change is due."""
+    zone = task.timezone
+    local = local_fields(task)
+    if zone is None or local is None or task.cron is None:
+        return None
+    notes: list[str] = []
+    if live is not None and realigned_from(task, live, now) is not None:
+        notes.append(f"re-aligns to the UTC offset {zone} has now, to keep the local time")
+    change = zones.next_transition(zone, now)
+    if change is not None:
+        notes.append(
+            f"{zone} changes from {zones.format_offset(change.before)} to"
+            f" {zones.format_offset(change.after)} on {change.at:%Y-%m-%d %H:%M} UTC: apply"
+            " again after that (a daily apply does it) so runs keep their local time"
+        )
+    return "; ".join(notes) or None
+
+
+def realigned_from(task: DesiredTask, live: CronFields, now: datetime) -> int | None:
+    """The other UTC offset of the task's zone that ``live`` was compiled with, if the live
+    schedule is exactly the task's schedule at that offset (an offset change, not an edit)."""
+    zone, local = task.timezone, local_fields(task)
+    if zone is None or local is None or task.cron is None:
+        return None
+    try:
+        live_key = schedule_key(live)
+        if live_key == schedule_key(task.cron):
+            return None
+        for offset in zones.zone_offsets(zone, now):
+            shifted = zones.shift(local, offset, expr=task.schedule or "", zone=zone)
+            if schedule_key(shifted) == live_key:
+                return offset
+    except ScheduleError:
+        return None
+    return None
+
+
+def _window(cron: CronFields, now: datetime, start: int | None, end: int | None) -> set[int]:
+    found = runs.runs_between(cron, now, now + timedelta(days=DIFF_DAYS))
+    return {ms for ms in found if (start is None or ms >= start) and (end is None or ms <= end)}
+
+
+def summarize(change: Change, now: datetime) -> ScheduleSummary | None:
+    task = change.desired
+    if task is None or task.cron is None or task.absent:
+        return None
+    rescheduled = change.action is Action.UPDATE and "schedule" in change.fields
+    if change.action is not Action.CREATE and not rescheduled:
+        return None
+    text = description(task)
+    if text is None:
+        return None
+    try:
+        after_rate = runs.runs_per_week(task.cron, now)
+        live = change.live.cron if change.live is not None and rescheduled else None
+        before_rate = None if live is None else runs.runs_per_week(live, now)
+        before_text = None if live is None else words.describe(live, "UTC")
+        added: list[int] = []
+        removed: list[int] = []
+        if live is not None and change.live is not None:
+            after = _window(task.cron, now, task.start_date, task.end_date)
+            before = _window(live, now, change.live.start_date, change.live.end_date)
+            added, removed = sorted(after - before), sorted(before - after)
+    except ScheduleError:
+        return None
+    return ScheduleSummary(
+        description=text,
+        runs_per_week_before=before_rate,
+        runs_per_week_after=after_rate,
+        description_before=before_text,
+        added=tuple(added[:SHOWN_RUNS]),
+        removed=tuple(removed[:SHOWN_RUNS]),
+        added_count=len(added),
+        removed_count=len(removed),
+        timezone=task.timezone,
+        offset_note=offset_note(task, live, now),
+    )
+
+
+def annotate(changes: Sequence[Change], now: datetime) -> list[Change]:
+    """``changes`` with a :class:`ScheduleSummary` on every create and reschedule."""
+    out: list[Change] = []
+    for change in changes:
+        summary = summarize(change, now)
+        out.append(change if summary is None else dataclasses.replace(change, schedule=summary))
+    return out
