@@ -197,7 +197,7 @@ class PasswordSignIn(Credentials):
 
     def _fail(self, doing: str, exc: PortalError) -> NoReturn:
         raise AuthError(
-            f"{doing} as {self._username!r} failed: {exc.message}; "
+            f"{doing} as {self._username!r} failed: {exc.message.rstrip('. ')}; "
             "check ARCGIS_USERNAME and ARCGIS_PASSWORD",
             code=exc.code,
             details=exc.details,

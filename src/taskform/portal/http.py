@@ -375,10 +375,29 @@ def _kind(value: Any) -> str:
     return {list: "a list", str: "a string", type(None): "null"}.get(type(value), "a value")
 
 
+def _tls_reason(text: str) -> str:
+    """What a TLS failure means for the user, and which flag fixes it."""
+    lowered = text.lower()
+    if "wrong version number" in lowered or "record layer failure" in lowered:
+        return (
+            "the server does not speak TLS (it seems to answer in plain HTTP): "
+            "check that the portal URL should start with https://"
+        )
+    if "certificate" in lowered:
+        return (
+            "TLS certificate verification failed; for a portal with a private CA, "
+            "pass --ca-bundle FILE or set ARCGIS_CA_BUNDLE"
+        )
+    return (
+        "the TLS handshake failed; check the portal URL, and for a private CA pass "
+        "--ca-bundle FILE or set ARCGIS_CA_BUNDLE"
+    )
+
+
 def _describe_exception(exc: requests.RequestException, timeout: float) -> tuple[str, bool, bool]:
     """(reason, certainly unprocessed, worth retrying) for a failed exchange."""
     if isinstance(exc, requests.exceptions.SSLError):
-        return "TLS certificate verification failed (pass a CA bundle as verify)", True, False
+        return _tls_reason(str(exc)), True, False
     if isinstance(exc, requests.exceptions.ConnectTimeout):
         return "timed out while connecting", True, True
     if isinstance(exc, requests.exceptions.ReadTimeout):

@@ -127,6 +127,14 @@ def format_apply_summary(report: ApplyReport) -> str:
     return f"Apply: {counts}"
 
 
+def _result_action(change: Change) -> str:
+    """``enable`` or ``disable`` for a change of ``active`` alone, else the action."""
+    active = change.fields.get("active")
+    if change.action is Action.UPDATE and active is not None and set(change.fields) == {"active"}:
+        return "enable" if active.after is True else "disable"
+    return change.action.value
+
+
 def render_apply_report(report: ApplyReport, *, color: bool = False) -> str:
     """A result table, one row per change in plan order, then the counts line."""
     style = _Style(color)
@@ -135,7 +143,7 @@ def render_apply_report(report: ApplyReport, *, color: bool = False) -> str:
             result.outcome,
             (
                 result.outcome.value,
-                result.change.action.value,
+                _result_action(result.change),
                 task_label(result.change.owner, result.change.title),
                 printable(result.task_id or result.change.task_id or "-"),
                 printable(one_line(result.message)),
