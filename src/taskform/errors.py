@@ -34,6 +34,11 @@ class TaskformError(Exception):
     exit_code = 1
 
 
+#: The exit code of an unexpected error: a bug in taskform, not bad input or a portal's answer
+#: (70 is EX_SOFTWARE, "internal software error", of BSD's sysexits.h).
+BUG_EXIT_CODE = 70
+
+
 class ConfigError(TaskformError):
     """The configuration is invalid; carries every problem found, not just the first."""
 

@@ -337,6 +337,10 @@ class Plan:
     def empty(self) -> bool:
         return not self.changes
 
+    def exit_code(self, *, detailed: bool = False) -> int:
+        """``plan``'s exit code: 0; with ``--detailed-exitcode`` 2 when there are changes."""
+        return 2 if detailed and self.changes else 0
+
 
 class Portal(Protocol):
     """What the engine needs from a portal. The REST client and the test fakes implement it.
@@ -405,3 +409,10 @@ class ApplyReport:
     @property
     def ok(self) -> bool:
         return not self.interrupted and all(r.outcome is Outcome.APPLIED for r in self.results)
+
+    @property
+    def exit_code(self) -> int:
+        """``apply``'s exit code: 0 everything applied, 130 interrupted, 1 any failure."""
+        if self.interrupted:
+            return 130
+        return 0 if self.ok else 1

@@ -5,7 +5,7 @@ One module per command (``taskform/cli/<command>.py``), loaded only when that co
 live in :mod:`taskform.cli.options`; helpers several commands use in :mod:`taskform.cli.common`.
 
 Exit codes: 0 success (no changes with --detailed-exitcode), 1 error, 2 changes or drift
-(with --detailed-exitcode / drift), 130 interrupted.
+(with --detailed-exitcode / drift), 70 an unexpected error (a bug), 130 interrupted.
 """
 
 from __future__ import annotations

@@ -7,7 +7,6 @@ import signal
 import sys
 import threading
 from collections.abc import Iterator
-from typing import Any
 
 import click
 
@@ -28,6 +27,7 @@ from taskform.model import Plan, Portal, TaskResult
 from taskform.plan import planfile
 from taskform.plan.planner import check_safety
 from taskform.workflow.applier import apply_plan
+from taskform.workflow.connect import PortalOptions
 
 
 @click.command()
@@ -54,47 +54,67 @@ def apply(
     parallelism: int,
     force: bool,
     targets: tuple[str, ...],
-    **opts: Any,
+    portal: PortalOptions,
 ) -> int:
     """Change the portal to match the configuration (or apply a saved plan)."""
     if plan_file:
-        saved = planfile.read_plan(plan_file)
-        source = config_path
-        explicit = click.get_current_context().get_parameter_source("config_path")
-        if explicit is click.core.ParameterSource.DEFAULT and saved.config:
-            source = saved.config  # the configuration the plan was made from (absolute)
-        snap, url, client = common.take_snapshot(source, opts)
-        the_plan = planfile.select(saved, snap.plan, portal=url, config_digest=snap.config.digest())
-        if targets:
-            keys = [t.key for t in snap.config.tasks]
-            check_known(targets, keys + [t.key for ts in snap.live.values() for t in ts])
-            the_plan = only(the_plan, targets)
+        the_plan, client = _saved(plan_file, config_path, targets, portal)
     else:
-        snap, url, client = common.take_snapshot(config_path, opts, targets)
-        the_plan = snap.plan
-        out(render.render_text(the_plan, color=color()), nl=False)
+        the_plan, client = _fresh(config_path, targets, portal)
     if the_plan.empty:
-        if plan_file:
-            out("No changes. The portal matches the configuration.")
         return 0
-    if plan_file:
-        out(f"Applying the saved plan {plan_file}.")
-        out(render.format_summary(the_plan))
     if not force:
         check_safety(the_plan)
-    if not plan_file and not auto_approve:
-        if not sys.stdin.isatty():
-            raise TaskformError(
-                "refusing to apply without confirmation: there is no terminal to ask. "
-                "Use --auto-approve, or apply a reviewed plan file (taskform apply PLANFILE)"
-            )
-        answer = click.prompt(
-            "Apply these changes? Only 'yes' will be accepted", default="", show_default=False
-        )
-        if answer.strip() != "yes":
-            out("Apply cancelled; nothing was changed.")
-            return 1
+    if not plan_file and not auto_approve and not _confirmed():
+        out("Apply cancelled; nothing was changed.")
+        return 1
     return _run_apply(the_plan, client, parallelism)
+
+
+def _saved(
+    plan_file: str, config_path: str, targets: tuple[str, ...], portal: PortalOptions
+) -> tuple[Plan, Portal]:
+    """A saved plan, checked against live (stale: StalePlanError); applied without asking,
+    after the same safety check as a fresh plan."""
+    saved = planfile.read_plan(plan_file)
+    source = config_path
+    explicit = click.get_current_context().get_parameter_source("config_path")
+    if explicit is click.core.ParameterSource.DEFAULT and saved.config:
+        source = saved.config  # the configuration the plan was made from (absolute)
+    snap, url, client = common.take_snapshot(source, portal)
+    the_plan = planfile.select(saved, snap.plan, portal=url, config_digest=snap.config.digest())
+    if targets:
+        keys = [t.key for t in snap.config.tasks]
+        check_known(targets, keys + [t.key for ts in snap.live.values() for t in ts])
+        the_plan = only(the_plan, targets)
+    if the_plan.empty:
+        out("No changes. The portal matches the configuration.")
+        return the_plan, client
+    out(f"Applying the saved plan {plan_file}.")
+    out(render.format_summary(the_plan))
+    return the_plan, client
+
+
+def _fresh(
+    config_path: str, targets: tuple[str, ...], portal: PortalOptions
+) -> tuple[Plan, Portal]:
+    """A plan made now, shown before it is applied."""
+    snap, _, client = common.take_snapshot(config_path, portal, targets)
+    out(render.render_text(snap.plan, color=color()), nl=False)
+    return snap.plan, client
+
+
+def _confirmed() -> bool:
+    """Ask on the terminal; with no terminal, refuse (TaskformError)."""
+    if not sys.stdin.isatty():
+        raise TaskformError(
+            "refusing to apply without confirmation: there is no terminal to ask. "
+            "Use --auto-approve, or apply a reviewed plan file (taskform apply PLANFILE)"
+        )
+    answer = click.prompt(
+        "Apply these changes? Only 'yes' will be accepted", default="", show_default=False
+    )
+    return bool(answer.strip() == "yes")
 
 
 def _run_apply(the_plan: Plan, portal: Portal, parallelism: int) -> int:
@@ -116,9 +136,7 @@ def _run_apply(the_plan: Plan, portal: Portal, parallelism: int) -> int:
     out(render.render_apply_report(report, color=color()), nl=False)
     if OUTPUT.quiet and not report.ok:
         error(render.render_apply_report(report, color=False).rstrip("\n"))
-    if report.interrupted:
-        return 130
-    return 0 if report.ok else 1
+    return report.exit_code
 
 
 @contextlib.contextmanager

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -18,8 +17,9 @@ from taskform.cli.options import (
     write_atomic,
 )
 from taskform.cli.targets import target_option, wanted
-from taskform.plan.drift import DriftItem, DriftKind, classify
+from taskform.plan.drift import DriftKind, classify, exit_code
 from taskform.render.drift import render_drift_json, render_drift_markdown, render_drift_text
+from taskform.workflow.connect import PortalOptions
 
 KIND_NAMES = [kind.value for kind in DriftKind]
 
@@ -41,11 +41,6 @@ def _kinds(ctx: click.Context, param: click.Parameter, value: str | None) -> fro
             param,
         )
     return frozenset(names)
-
-
-def fails(item: DriftItem, kinds: frozenset[str] | None) -> bool:
-    """Whether ``item`` makes drift exit 2: by default, when apply would change it."""
-    return item.apply != "none" if kinds is None else item.kind.value in kinds
 
 
 @click.command()
@@ -75,18 +70,18 @@ def drift(
     out_file: str | None,
     fail_on: frozenset[str] | None,
     targets: tuple[str, ...],
-    **opts: Any,
+    portal: PortalOptions,
 ) -> int:
     """Report how the portal differs from the configuration, each difference classified.
 
     Every difference is reported; the exit code is 2 when one of the --fail-on kinds is
     among them, else 0; 1 on error. Never writes to the portal.
     """
-    snap, _, _ = common.take_snapshot(config_path, opts, targets)
+    snap, _, _ = common.take_snapshot(config_path, portal, targets)
     items = classify(snap.plan, snap.config.tasks, snap.live, snap.states)
     items = [i for i in items if wanted(targets, i.owner, i.title)]
     if out_file:
         write_atomic(Path(out_file), render_drift_json(items))
     renderers = {"json": render_drift_json, "markdown": render_drift_markdown}
     (data if fmt != "text" else out)(renderers.get(fmt, render_drift_text)(items), nl=False)
-    return 2 if any(fails(item, fail_on) for item in items) else 0
+    return exit_code(items, fail_on)

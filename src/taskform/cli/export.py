@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import click
 
 from taskform import redact
-from taskform.cli import common
 from taskform.cli.options import common_options, data, out, portal_options, write_atomic
 from taskform.config.export import duplicates, export_yaml
 from taskform.render import escape
+from taskform.workflow.connect import PortalOptions, connect
 
 
 @click.command()
@@ -30,9 +29,9 @@ from taskform.render import escape
     help="Write to FILE instead of stdout.",
 )
 @common_options
-def export(owners: tuple[str, ...], output: str | None, **opts: Any) -> int:
+def export(owners: tuple[str, ...], output: str | None, portal: PortalOptions) -> int:
     """Write the live tasks as a configuration that plan then finds equal."""
-    client, _ = common.client(None, opts)
+    client, _ = connect(portal, None)
     user = client.signed_in_user()
     chosen = tuple(dict.fromkeys(owners)) or (user,)
     live = client.list_tasks(chosen)

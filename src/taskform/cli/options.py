@@ -18,12 +18,10 @@ from typing import Any, TypeVar
 import click
 
 from taskform import redact
-from taskform.errors import TaskformError
+from taskform.errors import BUG_EXIT_CODE, TaskformError
 from taskform.render import escape
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-CREDENTIAL_VARS = ("ARCGIS_TOKEN", "ARCGIS_API_KEY", "ARCGIS_PASSWORD")
 
 log = logging.getLogger("taskform")
 
@@ -72,6 +70,8 @@ def common_options(func: F) -> F:
     def wrapper(
         *args: Any, quiet: bool, no_color: bool, verbose: bool, debug: bool, **kwargs: Any
     ) -> None:
+        from taskform.workflow.connect import register_credentials  # not for --help
+
         OUTPUT.quiet, OUTPUT.no_color = quiet, no_color
         register_credentials()
         setup_logging(verbose or debug, quiet=quiet)
@@ -99,21 +99,10 @@ def common_options(func: F) -> F:
                     f"Error: unexpected {type(exc).__name__}: {escape.lines(str(exc))}\n"
                     "This is a bug in taskform; run again with --debug for the traceback."
                 )
-            code = 1
+            code = BUG_EXIT_CODE
         sys.exit(code or 0)
 
     return wrapper  # type: ignore[return-value]
-
-
-def register_credentials() -> None:
-    """Credentials from the environment are scrubbed from all output. A password equal to the
-    username (the emulator's admin/admin) is not: it is no secret, and masking the username
-    everywhere would garble every owner name."""
-    user = os.environ.get("ARCGIS_USERNAME")
-    for name in CREDENTIAL_VARS:
-        value = os.environ.get(name)
-        if value and not (name == "ARCGIS_PASSWORD" and value == user):
-            redact.register(value)
 
 
 def setup_logging(verbose: bool, *, quiet: bool = False) -> None:
@@ -170,30 +159,50 @@ def format_option(*choices: str) -> Callable[[F], F]:
 
 
 def portal_options(func: F) -> F:
-    func = click.option(
+    """--portal, --ca-bundle, --retries and --retry-max-time, handed to the command as one
+    ``portal: PortalOptions`` argument (:class:`taskform.workflow.connect.PortalOptions`)."""
+
+    @functools.wraps(func)
+    def wrapper(
+        *args: Any,
+        portal_url: str | None,
+        ca_bundle: str | None,
+        retries: int,
+        retry_max_time: float,
+        **kwargs: Any,
+    ) -> Any:
+        from taskform.workflow.connect import PortalOptions
+
+        portal = PortalOptions(
+            url=portal_url, ca_bundle=ca_bundle, retries=retries, retry_max_time=retry_max_time
+        )
+        return func(*args, portal=portal, **kwargs)
+
+    command: Any = wrapper
+    command = click.option(
         "--portal", "portal_url", help="Portal URL (else $ARCGIS_URL, else config)."
-    )(func)
-    func = click.option(
+    )(command)
+    command = click.option(
         "--ca-bundle",
         type=click.Path(exists=True, dir_okay=False),
         envvar="ARCGIS_CA_BUNDLE",
         help="CA bundle for TLS verification (default: the system's). Also $ARCGIS_CA_BUNDLE.",
-    )(func)
-    func = click.option(
+    )(command)
+    command = click.option(
         "--retries",
         default=5,
         show_default=True,
         type=click.IntRange(1, 20),
         help="Attempts per request on connection errors, HTTP 5xx and 429.",
-    )(func)
-    func = click.option(
+    )(command)
+    command = click.option(
         "--retry-max-time",
         default=120.0,
         show_default=True,
         type=click.FloatRange(0),
         help="Seconds one request may spend retrying in all.",
-    )(func)
-    return func
+    )(command)
+    return command  # type: ignore[no-any-return]
 
 
 def write_atomic(path: Path, text: str) -> None:

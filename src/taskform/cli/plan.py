@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -20,6 +19,7 @@ from taskform.cli.options import (
     write_atomic,
 )
 from taskform.cli.targets import target_option
+from taskform.workflow.connect import PortalOptions
 
 
 @click.command()
@@ -41,10 +41,10 @@ def plan(
     fmt: str,
     detailed_exitcode: bool,
     targets: tuple[str, ...],
-    **opts: Any,
+    portal: PortalOptions,
 ) -> int:
     """Show what apply would change (read-only)."""
-    snap, url, _ = common.take_snapshot(config_path, opts, targets)
+    snap, url, _ = common.take_snapshot(config_path, portal, targets)
     meta = common.plan_meta(snap, url, config_path)
     if out_file:
         write_atomic(
@@ -58,6 +58,4 @@ def plan(
         out(render.render_text(snap.plan, color=color()), nl=False)
         if out_file:
             out(f"Saved the plan to {out_file}; apply it with: taskform apply {out_file}")
-    if detailed_exitcode and not snap.plan.empty:
-        return 2
-    return 0
+    return snap.plan.exit_code(detailed=detailed_exitcode)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import click
 
 from taskform.cli import common
@@ -17,6 +15,7 @@ from taskform.cli.options import (
 )
 from taskform.cli.targets import target_option, wanted
 from taskform.render.drift import render_status_json, render_status_text, status_rows
+from taskform.workflow.connect import PortalOptions
 from taskform.workflow.snapshot import read_runs
 
 
@@ -34,9 +33,11 @@ from taskform.workflow.snapshot import read_runs
 )
 @target_option
 @common_options
-def status(config_path: str, fmt: str, last: int, targets: tuple[str, ...], **opts: Any) -> int:
+def status(
+    config_path: str, fmt: str, last: int, targets: tuple[str, ...], portal: PortalOptions
+) -> int:
     """Show every managed task's state, next run and latest runs; failing tasks first."""
-    snap, _, client = common.take_snapshot(config_path, opts, targets)
+    snap, _, client = common.take_snapshot(config_path, portal, targets)
     declared = {t.key for t in snap.config.tasks if not t.absent}
     tasks = [t for ts in snap.live.values() for t in ts if t.key in declared]
     tasks = [t for t in tasks if wanted(targets, t.owner, t.title)]

@@ -10,7 +10,7 @@ what apply does about each.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -156,3 +156,14 @@ def _from_change(
             )
         )
     return items
+
+
+def fails(item: DriftItem, kinds: Collection[str] | None = None) -> bool:
+    """Whether ``item`` makes drift exit 2: by default, when apply would change it; else when
+    its kind is one of ``kinds`` (``--fail-on``)."""
+    return item.apply != "none" if kinds is None else item.kind.value in kinds
+
+
+def exit_code(items: Sequence[DriftItem], kinds: Collection[str] | None = None) -> int:
+    """``drift``'s exit code: 2 when an item :func:`fails`, else 0."""
+    return 2 if any(fails(item, kinds) for item in items) else 0
