@@ -75,3 +75,16 @@ def test_quiet_apply_and_environment_options(cli: Cli) -> None:
     assert len(cli.tasks()) == 2
     plan = cli("plan", "--detailed-exitcode", "--quiet")
     assert plan.returncode == 0 and plan.stdout == ""
+
+
+def test_export_refuses_to_overwrite_without_force(cli: Cli) -> None:
+    (cli.cwd / "taskform.yaml").write_text(TWO)
+    assert cli("apply", "--auto-approve").returncode == 0
+    (cli.cwd / "mine.yaml").write_text("# my own notes\n")
+    refused = cli("export", "-o", "mine.yaml")
+    assert refused.returncode == 1
+    assert "mine.yaml exists; export does not overwrite it" in refused.stderr
+    assert (cli.cwd / "mine.yaml").read_text() == "# my own notes\n"
+    forced = cli("export", "-o", "mine.yaml", "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert "Nightly" in (cli.cwd / "mine.yaml").read_text()

@@ -151,7 +151,7 @@ tasks:
         run("apply", *flags, "--auto-approve")
         run("drift", *flags, "--format", "json")
         run("status", *flags)
-        run("export", *flags, "-o", "export.yaml")
+        run("export", *flags, "-o", "export.yaml", "--force")
         run("plan", *flags, env=with_token)
         run("plan", *flags, env=bad_password)
         run("apply", *flags, "plan.json")

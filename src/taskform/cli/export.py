@@ -9,6 +9,7 @@ import click
 from taskform import redact
 from taskform.cli.options import common_options, data, out, portal_options, write_atomic
 from taskform.config.export import duplicates, export_yaml
+from taskform.errors import TaskformError
 from taskform.render import escape
 from taskform.workflow.connect import PortalOptions, connect
 
@@ -28,9 +29,15 @@ from taskform.workflow.connect import PortalOptions, connect
     type=click.Path(dir_okay=False),
     help="Write to FILE instead of stdout.",
 )
+@click.option("--force", is_flag=True, help="Overwrite the --output file if it exists.")
 @common_options
-def export(owners: tuple[str, ...], output: str | None, portal: PortalOptions) -> int:
+def export(owners: tuple[str, ...], output: str | None, force: bool, portal: PortalOptions) -> int:
     """Write the live tasks as a configuration that plan then finds equal."""
+    if output and Path(output).exists() and not force:
+        raise TaskformError(
+            f"{output} exists; export does not overwrite it. Choose another -o FILE, "
+            "or pass --force to replace it"
+        )
     client, _ = connect(portal, None)
     user = client.signed_in_user()
     chosen = tuple(dict.fromkeys(owners)) or (user,)
