@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from tests.emulator.conftest import Api, error_of
+from tests.emulator.conftest import Api, error_of, task_form
 from tests.support.emulator import EmulatorProcess
 
 T0 = 1_767_225_600_000  # 2026-01-01T00:00:00Z
@@ -135,7 +135,10 @@ def test_clock_controls_timestamps(emu: EmulatorProcess, admin: Api) -> None:
     assert admin.task(task_id)["created"] == T0
     clock = requests.post(f"{emu.url}/__emulator/clock", json={"advance_ms": 5000}, timeout=10)
     assert clock.json() == {"now": T0 + 5000, "fixed": True}
-    admin.post(f"community/users/admin/tasks/{task_id}/disable")
+    admin.post(f"community/users/admin/tasks/{task_id}/update", **task_form(title="Renamed"))
+    assert admin.task(task_id)["updated"] == T0 + 5000
+    emu.set_clock(T0 + 9000)
+    admin.post(f"community/users/admin/tasks/{task_id}/disable")  # no bump (FIDELITY.md)
     assert admin.task(task_id)["updated"] == T0 + 5000
     real = emu.set_clock(None)
     assert real["fixed"] is False and real["now"] > T0

@@ -38,7 +38,13 @@ def test_token_only_in_the_header(stub: StubPortal, client: PortalClient) -> Non
     assert seen.headers["X-Esri-Authorization"] == f"Bearer {TOKEN}"
     assert TOKEN not in seen.raw_url and not seen.form
     assert "token" not in seen.args
-    assert seen.args == {"f": "json", "num": "100", "start": "1"}
+    assert seen.args == {
+        "f": "json",
+        "num": "100",
+        "start": "1",
+        "sortField": "created",
+        "sortOrder": "asc",
+    }
 
 
 def test_html_error_page_is_a_bad_response_naming_the_request(

@@ -234,13 +234,26 @@ def test_an_admin_check_that_costs_a_request_is_counted(
     assert len(stub.calls("GET", "community/users/jo")) == 1
 
 
-def test_an_org_task_without_a_user_is_a_bad_response(
-    stub: StubPortal, client: PortalClient
+@pytest.mark.parametrize(
+    "item",
+    [
+        {**task_json("a" * 32), "userId": None},
+        {"id": "a" * 32, "userId": "jo"},  # what Esri's client reads of an org-list item
+        {"id": "a" * 32, "userId": "jo", "title": "Nightly"},
+    ],
+)
+def test_an_org_list_of_partial_objects_means_reading_each_owner(
+    stub: StubPortal, client: PortalClient, caplog: pytest.LogCaptureFixture, item: Any
 ) -> None:
     stub.route("GET", "portals/self", ADMIN)
-    stub.route("GET", ORG, task_list([{**task_json("a" * 32), "userId": None}]))
-    with pytest.raises(PortalError, match=f"GET {ORG}: unexpected answer: .*no 'userId'"):
-        client.list_tasks(["jo", "al"])
+    stub.route("GET", ORG, task_list([item]))
+    stub.route("GET", "community/users/jo/tasks", task_list([task_json("a" * 32)]))
+    stub.route("GET", "community/users/al/tasks", task_list([]))
+    with caplog.at_level(logging.DEBUG, logger="taskform.portal"):
+        live = client.list_tasks(["jo", "al"])
+    assert [t.id for t in live["jo"]] == ["a" * 32] and live["al"] == []
+    assert len(stub.calls("GET", ORG)) == 1
+    assert "reading each owner's tasks" in caplog.text
 
 
 def test_runs_newest_first(stub: StubPortal, client: PortalClient) -> None:

@@ -194,9 +194,18 @@ def test_optional_fields_are_omitted_when_unset() -> None:
 def test_gp_service_sends_task_url_and_keeps_the_live_one() -> None:
     url = "https://gis.example.com/server/rest/services/Tools/GPServer/Clip"
     form = task_form(desired(type="GPService", task_url=url, parameters={}))
-    assert form["taskUrl"] == url
+    assert form["taskURL"] == url and "taskUrl" not in form  # create: as Esri's client sends
     live = task_from_json({**DOC_EXAMPLE, "type": "GPService", "taskUrl": url})
-    assert task_form(desired(type="GPService", parameters={}), live)["taskUrl"] == url
+    updated = task_form(desired(type="GPService", parameters={}), live)
+    assert updated["taskUrl"] == url and "taskURL" not in updated  # update: ditto
+
+
+def test_update_keeps_unmanaged_dates_of_the_live_task() -> None:
+    live = task_from_json({**DOC_EXAMPLE, "startDate": 1589428800000, "endDate": 1900000000000})
+    form = task_form(desired(start_date=None, end_date=None), live)
+    assert (form["startDate"], form["endDate"]) == ("1589428800000", "1900000000000")
+    form = task_form(desired(start_date=1, end_date=2), live)
+    assert (form["startDate"], form["endDate"]) == ("1", "2")
 
 
 def test_form_needs_type_and_schedule() -> None:

@@ -40,6 +40,7 @@ from .jobs import control as jobs_control
 from .jobs.board import JobBoard
 from .jobs.scheduler import Scheduler
 from .notebook import server as notebook
+from .quirks import Quirks
 from .sharing import Ctx, SharingApi
 from .store import Store
 
@@ -90,13 +91,18 @@ class EmulatorApp:
     """The WSGI callable. Shared state: one Store (with its lock), Faults and Stats."""
 
     def __init__(
-        self, store: Store, accounts: auth.Accounts, faults: Faults, active_task_limit: int
+        self,
+        store: Store,
+        accounts: auth.Accounts,
+        faults: Faults,
+        active_task_limit: int,
+        quirks: Quirks | None = None,
     ) -> None:
         self.store = store
         self.accounts = accounts
         self.faults = faults
         self.stats = Stats()
-        self.api = SharingApi(store, accounts, active_task_limit)
+        self.api = SharingApi(store, accounts, active_task_limit, quirks)
         self.control = Control(store, faults, self.stats)
         self.gp = GPServer(store, accounts, faults)
         self.board = JobBoard()

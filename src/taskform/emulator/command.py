@@ -19,6 +19,7 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from .app import EmulatorApp
 from .auth import DEFAULT_EXPIRATION_MAX_MINUTES, Account, Accounts
 from .faults import Faults
+from .quirks import QUIRKS, Quirks
 from .store import StateFileError, Store
 
 DEFAULT_ACTIVE_TASK_LIMIT = 20  # ExecuteNotebooksUserLimit default (reference §7.4)
@@ -142,6 +143,13 @@ def _api_keys(specs: tuple[str, ...], users: dict[str, Account]) -> dict[str, st
     is_flag=True,
     help="Log each request (method, path, status; never a query string or credential).",
 )
+@click.option(
+    "--quirk",
+    "quirk_names",
+    multiple=True,
+    type=click.Choice(list(QUIRKS)),
+    help="Behave the other way where the portal's docs are silent (repeatable; FIDELITY.md).",
+)
 @click.option("--debug", is_flag=True, help="Also log the emulator's internal errors in full.")
 @click.option("-q", "--quiet", is_flag=True, help="Log errors only (the URL line still prints).")
 @click.option("--no-color", is_flag=True, help="No colour (the emulator prints none anyway).")
@@ -158,6 +166,7 @@ def emulator(
     tls_cert: Path | None,
     tls_key: Path | None,
     log_requests: bool,
+    quirk_names: tuple[str, ...],
     debug: bool,
     quiet: bool,
     no_color: bool,
@@ -191,7 +200,8 @@ def emulator(
         level=logging.DEBUG if debug else logging.ERROR if quiet else logging.WARNING,
         format="taskform emulator: %(message)s",
     )
-    app = EmulatorApp(store, accounts, Faults(seed), active_task_limit)
+    quirks = Quirks(frozenset(quirk_names))
+    app = EmulatorApp(store, accounts, Faults(seed), active_task_limit, quirks)
     handler = type("RequestHandler", (_RequestHandler,), {"log_requests": log_requests})
     try:
         with contextlib.redirect_stderr(io.StringIO()):  # werkzeug prints its own advice

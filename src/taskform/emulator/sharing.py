@@ -22,6 +22,7 @@ from .errors import (
     user_not_found,
 )
 from .notebook.server import servers as notebook_servers
+from .quirks import Quirks
 from .store import Store
 
 CURRENT_VERSION = "2024.1"  # ArcGIS Enterprise 11.3 (GPService tasks need 11.2 = 2023.2)
@@ -49,10 +50,17 @@ Handler = Callable[..., dict[str, Any]]
 
 
 class SharingApi:
-    def __init__(self, store: Store, accounts: Accounts, active_task_limit: int) -> None:
+    def __init__(
+        self,
+        store: Store,
+        accounts: Accounts,
+        active_task_limit: int,
+        quirks: Quirks | None = None,
+    ) -> None:
         self.store = store
         self.accounts = accounts
         self.active_task_limit = active_task_limit
+        self.quirks = quirks or Quirks()
         self.started = store.now_ms()
 
     def handler(self, endpoint: str) -> Handler:
@@ -140,19 +148,20 @@ class SharingApi:
 
     def do_list_tasks(self, ctx: Ctx, user: str) -> dict[str, Any]:
         owner = self._owner(ctx, user)
-        filters = _filters(ctx.values)
+        filters = _filters(ctx.values, self.quirks)
         num, start = _paging(ctx.values)
         with self.store.lock:
             now = self.store.now_ms()
             mine = [r for r in self.store.tasks.values() if r["owner"] == owner.name]
-            page = _page([r for r in mine if filters(r, now)], num, start, now)
+            chosen = _sorted([r for r in mine if filters(r, now)], ctx.values, now)
+            page = _page(chosen, num, start, now)
             page["activeTasksAvailable"] = self._available(owner.name, now)
             page["tasks"] = page.pop("tasks")
             return page
 
     def do_all_tasks(self, ctx: Ctx) -> dict[str, Any]:
         require_admin(ctx.user())
-        filters = _filters(ctx.values)
+        filters = _filters(ctx.values, self.quirks)
         num, start = _paging(ctx.values)
         who = ctx.values.get("userFilter") or None
         with self.store.lock:
@@ -162,7 +171,9 @@ class SharingApi:
                 for r in self.store.tasks.values()
                 if (who is None or r["owner"] == who) and filters(r, now)
             ]
-            return _page(chosen, num, start, now)
+            page = _page(_sorted(chosen, ctx.values, now), num, start, now)
+            page["tasks"] = [self.quirks.org_item(t) for t in page["tasks"]]
+            return page
 
     def do_all_tasks_by_id(self, ctx: Ctx, portal_id: str) -> dict[str, Any]:
         self._check_portal(portal_id)
@@ -176,9 +187,10 @@ class SharingApi:
 
     def do_create_task(self, ctx: Ctx, user: str) -> dict[str, Any]:
         owner = self._owner(ctx, user)
-        spec = tasks.parse_task_form(ctx.values, current_type=None)
+        spec = self._parse(ctx, current_type=None)
         with self.store.lock:
             now = self.store.now_ms()
+            self.quirks.fill_create(spec, ctx.values, now)
             record = tasks.new_record(spec, owner.name, now)
             if tasks.is_active(record, now):
                 self._check_limit(owner.name, now, "Unable to create task")
@@ -189,8 +201,12 @@ class SharingApi:
     def do_update_task(self, ctx: Ctx, user: str, task_id: str) -> dict[str, Any]:
         with self.store.lock:
             record = self._task(ctx, user, task_id)
-            spec = tasks.parse_task_form(ctx.values, current_type=record["type"])
-            tasks.replace_spec(record, spec, self.store.now_ms())
+            spec = self._parse(ctx, current_type=record["type"])
+            now = self.store.now_ms()
+            self.quirks.fill_update(spec, ctx.values, record, now)
+            if self.quirks.reactivates(tasks.effective_state(record, now)):
+                record.update(state="active", occurrences=0, consecutiveFailures=0)
+            tasks.replace_spec(record, spec, now)
             self._commit(ctx)
             return {"success": True, "taskId": task_id}
 
@@ -203,7 +219,9 @@ class SharingApi:
                 if problem is not None:
                     raise bad_request([problem])
                 self._check_limit(record["owner"], now, "Unable to enable task")
-                record.update(state="active", consecutiveFailures=0, updated=now)
+                record.update(state="active", consecutiveFailures=0)
+                if self.quirks.bumps_updated():
+                    record["updated"] = now
                 self._commit(ctx)
             return {"success": True, "taskId": task_id}
 
@@ -212,7 +230,9 @@ class SharingApi:
             record = self._task(ctx, user, task_id)
             now = self.store.now_ms()
             if tasks.is_active(record, now):  # completed / disabled tasks keep their state
-                record.update(state="paused", updated=now)
+                record["state"] = "paused"
+                if self.quirks.bumps_updated():
+                    record["updated"] = now
                 self._commit(ctx)
             return {"success": True, "taskId": task_id}
 
@@ -256,6 +276,12 @@ class SharingApi:
             return {"success": True, "taskId": task_id, "runId": run_id}
 
     # -- helpers ---------------------------------------------------------------------------------
+
+    def _parse(self, ctx: Ctx, current_type: str | None) -> dict[str, Any]:
+        try:
+            return tasks.parse_task_form(ctx.values, current_type=current_type, quirks=self.quirks)
+        except PortalError as exc:
+            raise self.quirks.validation_error(exc) from None
 
     def _check_portal(self, portal_id: str) -> None:
         if portal_id != PORTAL_ID:
@@ -331,26 +357,59 @@ def _paging(values: Mapping[str, str]) -> tuple[int, int]:
     return num, start
 
 
-def _filters(values: Mapping[str, str]) -> Callable[[Mapping[str, Any], int], bool]:
+def _filters(values: Mapping[str, str], quirks: Quirks) -> Callable[[Mapping[str, Any], int], bool]:
     item_id = values.get("itemId") or None
     active_text = values.get("active") or None
     if active_text not in (None, "true", "false"):
         raise bad_request([f"Invalid active '{active_text}': must be true or false."])
-    wanted_type = values.get("types") or None
-    if wanted_type is not None and wanted_type not in tasks.TASK_TYPES:
-        # Stricter reading of the open question: one type name, no comma-separated list.
-        raise bad_request(
-            [f"Invalid types '{wanted_type}': must be one of {', '.join(tasks.TASK_TYPES)}."]
-        )
+    types_text = values.get("types") or ""
+    # Esri's integration tests list with types="ExecuteNotebook,UpdateInsightsWorkbook".
+    wanted = [t.strip() for t in types_text.split(",")] if types_text else []
+    if len(wanted) > 1 and "types_single_value" in quirks:
+        raise bad_request([f"Invalid types '{types_text}': must be one task type name."])
+    for wanted_type in wanted:
+        if wanted_type not in tasks.TASK_TYPES:
+            raise bad_request(
+                [f"Invalid types '{wanted_type}': must be one of {', '.join(tasks.TASK_TYPES)}."]
+            )
 
     def keep(record: Mapping[str, Any], now: int) -> bool:
         if item_id is not None and record.get("itemId") != item_id:
             return False
-        if wanted_type is not None and record["type"] != wanted_type:
+        if wanted and record["type"] not in wanted:
             return False
         return active_text is None or tasks.is_active(record, now) == (active_text == "true")
 
     return keep
+
+
+#: ``sortField`` values (the documentation names type, title, created, updated, next run...).
+SORT_FIELDS = {
+    "created": lambda r, now: r["created"],
+    "updated": lambda r, now: r["updated"],
+    "title": lambda r, now: r["title"].lower(),
+    "type": lambda r, now: r["type"],
+    "nextstart": lambda r, now: tasks.render(r, now).get("nextStart", 1 << 62),
+}
+
+
+def _sorted(
+    records: list[dict[str, Any]], values: Mapping[str, str], now: int
+) -> list[dict[str, Any]]:
+    """``sortField`` / ``sortOrder`` (asc by default); without a field, creation order. Ties
+    keep creation order, so pages sorted by a field taskform sends (created) are stable."""
+    field = (values.get("sortField") or "").lower()
+    order = (values.get("sortOrder") or "asc").lower()
+    if order not in ("asc", "desc"):
+        raise bad_request([f"Invalid sortOrder '{order}': must be asc or desc."])
+    if not field:
+        return records
+    key = SORT_FIELDS.get(field)
+    if key is None:
+        raise bad_request(
+            [f"Invalid sortField '{field}': must be one of {', '.join(SORT_FIELDS)}."]
+        )
+    return sorted(records, key=lambda r: key(r, now), reverse=order == "desc")
 
 
 def _page(records: list[dict[str, Any]], num: int, start: int, now: int) -> dict[str, Any]:

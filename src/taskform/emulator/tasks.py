@@ -39,6 +39,7 @@ from typing import Any
 
 from . import quartz
 from .errors import bad_request
+from .quirks import Quirks
 
 TASK_TYPES = (
     "ExecuteNotebook",
@@ -59,8 +60,12 @@ _GP_TASK_URL = re.compile(r"https?://[^\s/]+(?:/[^\s/?#]+)*/GPServer/[^\s/?#]+/?
 _HTTP_URL = re.compile(r"https?://[^\s/]+(?:/\S*)?")
 
 
-def parse_task_form(values: Mapping[str, str], *, current_type: str | None) -> dict[str, Any]:
+def parse_task_form(
+    values: Mapping[str, str], *, current_type: str | None, quirks: Quirks | None = None
+) -> dict[str, Any]:
     """Validate a createTask (current_type None) or update request; return the stored spec.
+
+    ``quirks`` decides which task URL parameter is read (both by default).
 
     Raises PortalError 400 whose message is the first problem and details list them all.
     """
@@ -88,11 +93,13 @@ def parse_task_form(values: Mapping[str, str], *, current_type: str | None) -> d
 
     parameters = _parameters(values.get("parameters") or "", task_type, problems)
     start, end = _epoch(values, "startDate", problems), _epoch(values, "endDate", problems)
-    if start is not None and end is not None and start >= end:
-        problems.append("startDate must be before endDate.")
+    # startDate == endDate is accepted: the documentation's own sample request sends it.
+    if start is not None and end is not None and start > end:
+        problems.append("startDate must not be after endDate.")
     max_occurrences = _max_occurrences(values.get("maxOccurrences") or "", problems)
 
-    task_url = values.get("taskUrl") or values.get("taskURL") or None
+    creating = current_type is None
+    task_url = (quirks or Quirks()).task_url_form(values, creating=creating)
     if task_type == "GPService":
         if task_url is None:
             problems.append("Missing required parameter 'taskUrl' for a GPService task.")

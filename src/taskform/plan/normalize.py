@@ -67,20 +67,26 @@ def compare_desired(task: DesiredTask, *, key: Any = None) -> dict[str, Any]:
 def compare_live(
     task: LiveTask, desired: DesiredTask | None = None, *, key: Any = None
 ) -> dict[str, Any]:
-    """The live side; fields the desired task leaves unmanaged take the desired (None) value."""
+    """The live side; fields the desired task leaves unmanaged take the desired (None) value.
+
+    ``max_occurrences``, ``start_date`` and ``end_date`` left out of the configuration are
+    unmanaged: the portal may fill them in by itself (a start date of "now", a default count),
+    so an unset value is never planned as a change (see the emulator's FIDELITY.md)."""
     if key is None:
         try:
             key = schedule.schedule_key(task.cron)
         except ValueError:
             key = ("unparseable", task.cron)
     managed_max = desired is None or desired.max_occurrences is not None
+    managed_start = desired is None or desired.start_date is not None
+    managed_end = desired is None or desired.end_date is not None
     return {
         "type": task.type,
         "item_id": (task.item_id or "").lower() or None,
         "schedule": key,
         "max_occurrences": task.max_occurrences if managed_max else None,
-        "start_date": task.start_date,
-        "end_date": task.end_date,
+        "start_date": task.start_date if managed_start else None,
+        "end_date": task.end_date if managed_end else None,
         "task_url": task.task_url or None,
         "parameters": parameters(task.type, task.parameters),
     }
@@ -114,6 +120,6 @@ def display_live(task: LiveTask, desired: DesiredTask | None = None) -> dict[str
         values["schedule"] = schedule.to_unix(task.cron)
     except ValueError:
         values["schedule"] = " ".join(task.cron.as_portal().values())
-    values["start_date"] = iso_ms(task.start_date)
-    values["end_date"] = iso_ms(task.end_date)
+    values["start_date"] = iso_ms(values["start_date"])
+    values["end_date"] = iso_ms(values["end_date"])
     return values

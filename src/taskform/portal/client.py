@@ -52,6 +52,13 @@ ORG_TASKS = Listing("portals/self/allScheduledTasks", "portals/self/allScheduled
 #: Error codes after which the org-wide list is not used (not allowed, not understood, or a
 #: portal without it); the owners' own lists are read instead.
 ORG_REFUSED = frozenset({400, 403, 404})
+#: What a listed task must carry to be planned from the list alone. Esri's client reads only
+#: ``id`` and ``userId`` of the org-wide list's items, so a portal may list partial objects
+#: there; then the owners' own lists (full objects) are read instead.
+FULL_TASK_KEYS = ("id", "type", "cronSchedule")
+#: Listing order: the documentation's default sort field is unknown, so ask for creation
+#: order, which a task keeps while it is read (pages stay stable while tasks are updated).
+LIST_ORDER = {"sortField": "created", "sortOrder": "asc"}
 
 
 def _q(segment: str) -> str:
@@ -67,6 +74,10 @@ def _tasks_path(owner: str, *rest: str) -> tuple[str, str]:
 
 def _owner_tasks(owner: str) -> Listing:
     return Listing(*_tasks_path(owner), owner=owner)
+
+
+def _partial(item: Any) -> bool:
+    return not isinstance(item, Mapping) or any(key not in item for key in FULL_TASK_KEYS)
 
 
 def _admin_record(record: Mapping[str, Any]) -> bool:
@@ -288,6 +299,28 @@ class PortalClient:
         name = f"POST {shown}"
         body = self._http.call("POST", path, data=self._form(task, live, name), owner=owner)
         self._check_success(body, name, owner)
+        if not live.active:
+            self._keep_inactive(owner, task_id, live)
+
+    def _keep_inactive(self, owner: str, task_id: str, live: LiveTask) -> None:
+        """An update changes fields, never whether a task runs; but a portal may restart a
+        completed task when it is updated (the documentation's two snapshots of one task
+        suggest so). After updating an inactive task, read it back (one request, only for
+        inactive tasks) and switch it off again if the update switched it on; an enable that
+        the plan asked for follows as its own step."""
+        path, shown = _tasks_path(owner, task_id)
+        body = self._http.call("GET", path, params={"f": "json"}, owner=owner)
+        try:
+            now = task_from_json(body, owner=owner)
+        except ValueError as exc:
+            raise BadResponse(f"unexpected answer: {exc}", request=f"GET {shown}") from None
+        if now.active:
+            log.info(
+                "the update made %s active (it was %s); disabling it again",
+                task_id,
+                live.task_state or "inactive",
+            )
+            self.set_active(owner, task_id, False)
 
     def set_active(self, owner: str, task_id: str, active: bool) -> None:
         verb = "enable" if active else "disable"
@@ -394,6 +427,11 @@ class PortalClient:
                 raise
             read_log.debug("%s: %s; reading each owner's tasks", ORG_TASKS.name, exc.message)
             return None
+        if any(_partial(item) for item in first.tasks):
+            read_log.debug(
+                "%s lists partial task objects; reading each owner's tasks", ORG_TASKS.name
+            )
+            return None
         pages = pages_of(first)
         if pages + spent > len(owners):
             read_log.debug(
@@ -405,7 +443,12 @@ class PortalClient:
             )
             return None
         found: dict[str, list[LiveTask]] = {owner: [] for owner in owners}
-        for task in self._read_consistent([ORG_TASKS], {ORG_TASKS: first})[ORG_TASKS]:
+        try:
+            listed = self._read_consistent([ORG_TASKS], {ORG_TASKS: first})[ORG_TASKS]
+        except BadResponse as exc:  # a later page of partial objects
+            read_log.debug("%s: %s; reading each owner's tasks", ORG_TASKS.name, exc.message)
+            return None
+        for task in listed:
             if task.owner in found:
                 found[task.owner].append(task)
         return found
@@ -477,7 +520,7 @@ class PortalClient:
         return result
 
     def _page(self, listing: Listing, start: int) -> Page:
-        params = {"f": "json", "num": str(PAGE_SIZE), "start": str(start)}
+        params = {"f": "json", "num": str(PAGE_SIZE), "start": str(start), **LIST_ORDER}
         body = self._http.call("GET", listing.path, params=params, owner=listing.owner)
         return parse_page(body, start, listing.name, listing.owner)
 

@@ -79,9 +79,11 @@ def run_from_json(raw: Mapping[str, Any]) -> Run:
 def task_form(task: DesiredTask, live: LiveTask | None = None) -> dict[str, str]:
     """The form fields of createTask (``live`` is None) or of a full-replacement update.
 
-    ``maxOccurrences`` not managed in the config keeps the live value on update (never reset
-    it, unlike the official client); ``isActive`` is never sent — activity goes through
-    enable/disable.
+    ``maxOccurrences``, ``startDate`` and ``endDate`` not managed in the config keep the live
+    value on update (never reset them, unlike the official client), so an update means the
+    same whether the portal replaces or patches; ``isActive`` is never sent — activity goes
+    through enable/disable. The GP task URL goes as ``taskURL`` on create and ``taskUrl`` on
+    update, exactly as Esri's client sends them (arcgis 2.4.4 ``gis/tasks/_schedule.py``).
     """
     if not task.type:
         raise ValueError(f"task {task.title!r} has no type")
@@ -92,10 +94,14 @@ def task_form(task: DesiredTask, live: LiveTask | None = None) -> dict[str, str]
         form["itemId"] = task.item_id
     form.update(task.cron.as_portal())
     form["parameters"] = json.dumps(encode_parameters(task.type, task.parameters))
-    if task.start_date is not None:
-        form["startDate"] = str(int(task.start_date))
-    if task.end_date is not None:
-        form["endDate"] = str(int(task.end_date))
+    start, end = task.start_date, task.end_date
+    if live is not None:
+        start = start if start is not None else live.start_date
+        end = end if end is not None else live.end_date
+    if start is not None:
+        form["startDate"] = str(int(start))
+    if end is not None:
+        form["endDate"] = str(int(end))
     occurrences = task.max_occurrences
     if occurrences is None and live is not None:
         occurrences = live.max_occurrences
@@ -103,7 +109,7 @@ def task_form(task: DesiredTask, live: LiveTask | None = None) -> dict[str, str]
         form["maxOccurrences"] = str(int(occurrences))
     task_url = task.task_url or (live.task_url if live is not None else None)
     if task_url:
-        form["taskUrl"] = task_url
+        form["taskURL" if live is None else "taskUrl"] = task_url
     form["f"] = "json"
     return form
 

@@ -331,7 +331,9 @@ class Transport:
             raise NotFound(message, code=code, details=details, request=name, owner=owner)
         if code in RETRY_STATUS:
             exc = TransientError(message, code=code, details=details, request=name, owner=owner)
-            raise _Failed(exc, f"error {code}", retry_after, code == 429, throttled=code == 429)
+            raise _Failed(
+                exc, f"error {code}: {message}", retry_after, code == 429, throttled=code == 429
+            )
         raise PortalError(message, code=code, details=details, request=name, owner=owner)
 
     def _expired_error(self, name: str) -> AuthError:
