@@ -219,7 +219,7 @@ class SharingApi:
                 if problem is not None:
                     raise bad_request([problem])
                 self._check_limit(record["owner"], now, "Unable to enable task")
-                record.update(state="active", consecutiveFailures=0)
+                record.update(state="active", consecutiveFailures=0, enabled=now)
                 if self.quirks.bumps_updated():
                     record["updated"] = now
                 self._commit(ctx)

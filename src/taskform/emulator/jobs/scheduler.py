@@ -158,6 +158,12 @@ def _stamp(record: Mapping[str, Any]) -> tuple[Any, ...]:
 
 
 def _cursor(record: Mapping[str, Any]) -> int:
-    """Fire times after this are still to come: the last run or the last change."""
+    """Fire times after this are still to come: the last run, the last change, or the last
+    enable (which leaves ``updated`` alone, FIDELITY.md)."""
     last = record.get("lastStart")
-    return max(int(record["updated"]), int(last) if last is not None else 0)
+    enabled = record.get("enabled")
+    return max(
+        int(record["updated"]),
+        int(last) if last is not None else 0,
+        int(enabled) if enabled is not None else 0,
+    )
