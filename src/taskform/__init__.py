@@ -1,3 +1,47 @@
-"""taskform: declarative management of ArcGIS portal scheduled tasks."""
+"""taskform: declarative management of ArcGIS portal scheduled tasks.
+
+The Python API (:mod:`taskform.api`) is available from here: ``taskform.load``,
+``taskform.plan``, ``taskform.apply``, ``taskform.drift``, ``taskform.Portal`` and the
+renderers. They are imported on first use, so ``import taskform`` (and ``taskform
+--version``) stays fast.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+
+_API = ("Portal", "apply", "drift", "load", "plan", "render_json", "render_markdown", "render_text")
+
+if TYPE_CHECKING:
+    from taskform.api import (
+        Portal,
+        apply,
+        drift,
+        load,
+        plan,
+        render_json,
+        render_markdown,
+        render_text,
+    )
+
+__all__ = [
+    "Portal",
+    "__version__",
+    "apply",
+    "drift",
+    "load",
+    "plan",
+    "render_json",
+    "render_markdown",
+    "render_text",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _API:
+        from taskform import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'taskform' has no attribute {name!r}")
