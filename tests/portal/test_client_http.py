@@ -341,7 +341,7 @@ def test_timeout_is_transient(stub: StubPortal, make_client: MakeClient) -> None
 
     stub.route("GET", "portals/self", slow)
     client = make_client(timeout=0.2, retry=RetryPolicy(max_attempts=2, backoff_base=0.01))
-    with pytest.raises(TransientError, match=r"no answer within 0.2s"):
+    with pytest.raises(TransientError, match=r"no complete answer within 0.2s"):
         client.signed_in_user()
     assert len(stub.calls()) == 2
 

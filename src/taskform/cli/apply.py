@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
-import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable
 
 import click
 
 from taskform import render
-from taskform.cli import common
+from taskform.cli import common, interrupt
 from taskform.cli.options import (
     OUTPUT,
     color,
@@ -23,7 +21,7 @@ from taskform.cli.options import (
 )
 from taskform.cli.targets import check_known, only, target_option
 from taskform.errors import TaskformError
-from taskform.model import Plan, Portal, TaskResult
+from taskform.model import ApplyReport, Plan, Portal, TaskResult
 from taskform.plan import planfile
 from taskform.plan.planner import check_safety
 from taskform.workflow.applier import apply_plan
@@ -120,7 +118,13 @@ def _confirmed() -> bool:
 def _run_apply(the_plan: Plan, portal: Portal, parallelism: int) -> int:
     stop = threading.Event()
     total = len(the_plan.changes)
-    with _interruptible():
+
+    def known(so_far: Callable[[], ApplyReport]) -> None:
+        # What a second Ctrl-C prints before it exits: the outcome of every change so far.
+        describe.append(lambda: render.render_apply_report(so_far(), color=False))
+
+    describe: list[Callable[[], str]] = []
+    with interrupt.graceful(stop), interrupt.known(lambda: describe[0]() if describe else ""):
         if sys.stderr.isatty():
             with click.progressbar(length=total, label="Applying", file=sys.stderr) as bar:
 
@@ -128,31 +132,17 @@ def _run_apply(the_plan: Plan, portal: Portal, parallelism: int) -> int:
                     bar.update(1)
 
                 report = apply_plan(
-                    the_plan, portal, parallelism=parallelism, progress=tick, stop=stop
+                    the_plan,
+                    portal,
+                    parallelism=parallelism,
+                    progress=tick,
+                    stop=stop,
+                    known=known,
                 )
         else:
-            report = apply_plan(the_plan, portal, parallelism=parallelism, stop=stop)
+            report = apply_plan(the_plan, portal, parallelism=parallelism, stop=stop, known=known)
     out("")
     out(render.render_apply_report(report, color=color()), nl=False)
     if OUTPUT.quiet and not report.ok:
         error(render.render_apply_report(report, color=False).rstrip("\n"))
     return report.exit_code
-
-
-@contextlib.contextmanager
-def _interruptible() -> Iterator[None]:
-    """While applying, Ctrl-C (SIGINT) and SIGTERM (a cancelled CI job) both stop the apply the
-    same way: in-flight writes finish, nothing new starts. Installed explicitly, because a
-    process started in the background inherits SIGINT ignored."""
-
-    def stop(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
-    for sig in previous:
-        signal.signal(sig, stop)
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)

@@ -64,5 +64,5 @@ def export(owners: tuple[str, ...], output: str | None, force: bool, portal: Por
         count = sum(len(t) for t in live.values())
         out(f"Wrote {count} task(s) of {', '.join(chosen)} to {output}.", err=True)
     else:
-        data(text, nl=False)
+        data(text, nl=False, scrubbed=True)  # scrubbed as data by export_yaml
     return 0

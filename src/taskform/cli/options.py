@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 import click
 
 from taskform import redact
+from taskform.cli import interrupt
 from taskform.errors import BUG_EXIT_CODE, TaskformError
 from taskform.render import escape
 
@@ -43,10 +44,12 @@ def out(text: str, *, err: bool = False, nl: bool = True) -> None:
         click.echo(redact.scrub(text), err=err, nl=nl)
 
 
-def data(text: str, *, nl: bool = True) -> None:
+def data(text: str, *, nl: bool = True, scrubbed: bool = False) -> None:
     """Output the user asked for as data (``--format json``, ``export`` to stdout, ...):
-    written even with ``-q``, scrubbed like everything else."""
-    click.echo(redact.scrub(text), nl=nl)
+    written even with ``-q``, scrubbed like everything else. ``scrubbed``: the document's
+    strings were already scrubbed as data (``redact.scrub_data``), so its syntax is left alone
+    (a secret ``null`` must not turn a JSON null into ``***``)."""
+    click.echo(text if scrubbed else redact.scrub(text), nl=nl)
 
 
 def error(text: str) -> None:
@@ -76,7 +79,8 @@ def common_options(func: F) -> F:
         register_credentials()
         setup_logging(verbose or debug, quiet=quiet)
         try:
-            code = func(*args, **kwargs)
+            with interrupt.handling():
+                code = func(*args, **kwargs)
         except TaskformError as exc:
             # An expected error (bad input, a portal's refusal) is its message, even with
             # --debug: its traceback says nothing the message does not.
@@ -84,7 +88,8 @@ def common_options(func: F) -> F:
             code = exc.exit_code
         except KeyboardInterrupt:
             error("Interrupted.")
-            code = 130
+            code = interrupt.EXIT_INTERRUPTED
+            interrupt.exit_now_if_threads_remain(code)
         except BrokenPipeError:  # e.g. `taskform show plan.json | head`: the reader left
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             code = 1
@@ -159,8 +164,9 @@ def format_option(*choices: str) -> Callable[[F], F]:
 
 
 def portal_options(func: F) -> F:
-    """--portal, --ca-bundle, --retries and --retry-max-time, handed to the command as one
-    ``portal: PortalOptions`` argument (:class:`taskform.workflow.connect.PortalOptions`)."""
+    """--portal, --ca-bundle, --retries, --retry-max-time and --request-timeout, handed to the
+    command as one ``portal: PortalOptions`` argument
+    (:class:`taskform.workflow.connect.PortalOptions`)."""
 
     @functools.wraps(func)
     def wrapper(
@@ -169,12 +175,17 @@ def portal_options(func: F) -> F:
         ca_bundle: str | None,
         retries: int,
         retry_max_time: float,
+        request_timeout: float,
         **kwargs: Any,
     ) -> Any:
         from taskform.workflow.connect import PortalOptions
 
         portal = PortalOptions(
-            url=portal_url, ca_bundle=ca_bundle, retries=retries, retry_max_time=retry_max_time
+            url=portal_url,
+            ca_bundle=ca_bundle,
+            retries=retries,
+            retry_max_time=retry_max_time,
+            request_timeout=request_timeout,
         )
         return func(*args, portal=portal, **kwargs)
 
@@ -201,6 +212,13 @@ def portal_options(func: F) -> F:
         show_default=True,
         type=click.FloatRange(0),
         help="Seconds one request may spend retrying in all.",
+    )(command)
+    command = click.option(
+        "--request-timeout",
+        default=30.0,
+        show_default=True,
+        type=click.FloatRange(min=0, min_open=True),
+        help="Seconds each HTTP request may take in total (not per read).",
     )(command)
     return command  # type: ignore[no-any-return]
 

@@ -51,7 +51,11 @@ def plan(
             Path(out_file), render.render_json(snap.plan, meta=meta, clean=redact.scrub_data)
         )
     if fmt == "json":
-        data(render.render_json(snap.plan, meta=meta, clean=redact.scrub_data), nl=False)
+        data(
+            render.render_json(snap.plan, meta=meta, clean=redact.scrub_data),
+            nl=False,
+            scrubbed=True,
+        )
     elif fmt == "markdown":
         data(render.render_markdown(snap.plan, meta=meta), nl=False)
     else:

@@ -24,7 +24,11 @@ def show(plan_file: str, fmt: str) -> int:
     the_plan = planfile.as_plan(saved)
     meta = dict(saved.meta)
     if fmt == "json":
-        data(render.render_json(the_plan, meta=meta, clean=redact.scrub_data), nl=False)
+        data(
+            render.render_json(the_plan, meta=meta, clean=redact.scrub_data),
+            nl=False,
+            scrubbed=True,
+        )
     elif fmt == "markdown":
         data(render.render_markdown(the_plan, meta=meta), nl=False)
     else:

@@ -13,7 +13,6 @@ import os
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, quote, unquote, urljoin, urlsplit
 
@@ -31,6 +30,7 @@ from taskform.portal.auth import NO_CREDENTIALS, PasswordSignIn, make_credential
 from taskform.portal.codec import run_from_json, task_form, task_from_json
 from taskform.portal.http import Transport
 from taskform.portal.paging import (
+    MAX_TASKS,
     PAGE_SIZE,
     Listing,
     Page,
@@ -39,6 +39,7 @@ from taskform.portal.paging import (
     parse_page,
     read_pages,
 )
+from taskform.portal.pool import reading_pool
 from taskform.portal.retry import RetryPolicy
 from taskform.portal.urls import parse_portal_url
 
@@ -508,11 +509,18 @@ class PortalClient:
         if not listings:
             return {}
         workers = min(self.read_concurrency, 32)
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="taskform-read") as pool:
+        with reading_pool(workers, "taskform-read") as pool:
             pages = read_pages(pool, self._page, listings, firsts)
         result: dict[Listing, tuple[list[LiveTask], bool]] = {}
         for listing in listings:
             raw = [t for page in pages[listing] for t in page.tasks]
+            if len(raw) > MAX_TASKS:
+                raise BadResponse(
+                    f"the portal sent {len(raw)} tasks, more than the {MAX_TASKS} taskform "
+                    "holds for one list",
+                    request=listing.name,
+                    owner=listing.owner,
+                )
             decode = functools.partial(task_from_json, owner=listing.owner)
             tasks = self._decode(decode, raw, listing.name)
             ok = consistent(pages[listing], [t.id for t in tasks])

@@ -17,7 +17,6 @@ from urllib.parse import unquote, urlsplit
 
 import requests
 import urllib3.exceptions
-from requests.adapters import HTTPAdapter
 
 from taskform import __version__, redact
 from taskform.errors import (
@@ -29,11 +28,15 @@ from taskform.errors import (
     PortalError,
     TransientError,
 )
+from taskform.portal import deadline
 from taskform.portal.auth import Credentials
 from taskform.portal.retry import Attempts, RetryPolicy, parse_retry_after
 from taskform.portal.throttle import Gate
 
 log = logging.getLogger("taskform.http")
+
+#: The largest answer taskform reads for one request (a page of 100 tasks is about 100 KB).
+MAX_BODY = 32 * 1024 * 1024
 
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 
@@ -85,6 +88,7 @@ class Transport:
         referer: str,
         verify: bool | str = True,
         timeout: float = 30.0,
+        max_body: int = MAX_BODY,
         retry: RetryPolicy | None = None,
         pool_size: int = 16,
         sleep: Callable[[float], None] = time.sleep,
@@ -97,7 +101,10 @@ class Transport:
         self.sleep = sleep
         self.gate = Gate()  # fewer requests at once after a 429 (see taskform.portal.throttle)
         self.session = requests.Session()
-        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=max(pool_size, 16), max_retries=0)
+        self.max_body = max_body
+        adapter = deadline.DeadlineAdapter(
+            pool_connections=4, pool_maxsize=max(pool_size, 16), max_retries=0
+        )
         self.session.mount("https://", adapter)
         self.session.mount("http://", adapter)
         self.session.headers.update(
@@ -222,21 +229,29 @@ class Transport:
         headers = {"X-Esri-Authorization": f"Bearer {token}"} if token else {}
         started = time.monotonic()
         failure: tuple[str, bool, bool] | None = None
-        try:
-            response = self.session.request(
-                method,
-                url,
-                params=params,
-                data=data,
-                headers=headers,
-                timeout=self.timeout,
-                verify=self.verify,
-                allow_redirects=False,
-            )
-        except requests.RequestException as exc:
-            # Raised below, outside this block, so that no chained exception keeps the
-            # request (and its auth header) reachable from the error taskform reports.
-            failure = _describe_exception(exc, self.timeout)
+        with deadline.watch(self.timeout) as watch:
+            try:
+                response = self.session.request(
+                    method,
+                    url,
+                    params=params,
+                    data=data,
+                    headers=headers,
+                    timeout=(watch.remaining(), watch.remaining()),
+                    verify=self.verify,
+                    allow_redirects=False,
+                    stream=True,
+                )
+                try:
+                    content = self._read_body(response, name, owner)
+                finally:
+                    response.close()
+            except requests.RequestException as exc:
+                # Raised below, outside this block, so that no chained exception keeps the
+                # request (and its auth header) reachable from the error taskform reports.
+                failure = _describe_exception(exc, self.timeout)
+                if watch.expired:
+                    failure = (f"no complete answer within {self.timeout:g}s", False, True)
         if failure is not None:
             reason, unprocessed, retryable = failure
             elapsed = (time.monotonic() - started) * 1000
@@ -248,14 +263,38 @@ class Transport:
             raise _Failed(error, reason, None, unprocessed)
         elapsed = (time.monotonic() - started) * 1000
         log.debug("%s -> %d in %d ms (attempt %d)", name, response.status_code, elapsed, number)
-        return self._interpret(response, name, owner)
+        return self._interpret(response, content, name, owner)
+
+    def _read_body(self, response: requests.Response, name: str, owner: str | None) -> bytes:
+        """The whole answer, refused when it is larger than :attr:`max_body` (read in chunks,
+        so memory stays proportional to what arrived)."""
+        limit = self.max_body
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise self._too_large(name, owner)
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_content(chunk_size=64 * 1024):
+            size += len(chunk)
+            if size > limit:
+                raise self._too_large(name, owner)
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _too_large(self, name: str, owner: str | None) -> BadResponse:
+        return BadResponse(
+            f"the answer is larger than {self.max_body // (1024 * 1024)} MiB, the most "
+            "taskform reads for one request",
+            request=name,
+            owner=owner,
+        )
 
     def _interpret(
-        self, response: requests.Response, name: str, owner: str | None
+        self, response: requests.Response, content: bytes, name: str, owner: str | None
     ) -> dict[str, Any]:
         status = response.status_code
         retry_after = parse_retry_after(response.headers.get("Retry-After"))
-        body, problem = _decode(response)
+        body, problem = _decode(response, content)
         if isinstance(body, dict) and _error_of(body) is not None:
             self._raise_envelope(body, status, name, owner, retry_after)
         if status in RETRY_STATUS:
@@ -355,9 +394,9 @@ def _error_of(body: Mapping[str, Any]) -> Mapping[str, Any] | None:
     return None
 
 
-def _decode(response: requests.Response) -> tuple[Any, str | None]:
+def _decode(response: requests.Response, content: bytes) -> tuple[Any, str | None]:
     """The parsed body and, when it is not JSON, what it is instead."""
-    text = response.text
+    text = content.decode(response.encoding or "utf-8", errors="replace")
     stripped = text.lstrip()
     if not stripped:
         return None, "an empty body"

@@ -61,7 +61,40 @@ def parse_page(body: Mapping[str, Any], start: int, name: str, owner: str | None
         if start != 1 or next_start != -1:
             raise BadResponse("the answer has no 'total'", request=name, owner=owner)
         total = len(tasks)
-    return Page(start=start, total=total, next_start=next_start, tasks=tasks)
+    page = Page(start=start, total=total, next_start=next_start, tasks=tasks)
+    if start == 1:
+        _check_bounds(page, name, owner)
+    return page
+
+
+#: The most tasks taskform holds for one list (one owner's, or the organization's): far more
+#: than a portal allows one user, far less than would exhaust memory.
+MAX_TASKS = 100_000
+#: The most pages taskform reads for one list (a lying ``total`` with tiny pages).
+MAX_PAGES = 2_000
+
+
+def _check_bounds(first: Page, name: str, owner: str | None) -> None:
+    """Refuse a first page whose ``total`` and page size announce an absurd list, before any
+    further page is asked for (memory stays proportional to what was received)."""
+    if first.total < 0:
+        raise BadResponse("the answer's 'total' is negative", request=name, owner=owner)
+    if first.total > MAX_TASKS:
+        raise BadResponse(
+            f"the portal says the list holds {first.total} tasks, more than the {MAX_TASKS} "
+            "taskform reads for one list; check the portal URL",
+            request=name,
+            owner=owner,
+        )
+    pages = pages_of(first)
+    if pages > MAX_PAGES:
+        raise BadResponse(
+            f"the portal says the list holds {first.total} tasks in pages of "
+            f"{max(first.next_start - first.start, len(first.tasks))}: {pages} pages, more "
+            f"than the {MAX_PAGES} taskform reads for one list",
+            request=name,
+            owner=owner,
+        )
 
 
 def remaining_starts(first: Page) -> list[int]:

@@ -43,6 +43,7 @@ class _State:
     task_id: str | None
     failed: str | None = None
     done: list[Op] = field(default_factory=list)
+    running: Op | None = None  # the write in flight, if any
 
 
 def apply_plan(
@@ -52,10 +53,15 @@ def apply_plan(
     parallelism: int = 4,
     progress: Progress | None = None,
     stop: threading.Event | None = None,
+    known: Callable[[Callable[[], ApplyReport]], None] | None = None,
 ) -> ApplyReport:
-    """Apply every change of ``plan``; never raises for a portal failure of one task."""
+    """Apply every change of ``plan``; never raises for a portal failure of one task.
+    ``known``, if given, receives a function that tells the outcome of every change so far
+    (what a second Ctrl-C prints before exiting)."""
     stop = stop or threading.Event()
     states = [_State(c, list(c.ops), c.task_id) for c in plan.changes]
+    if known is not None:
+        known(lambda: ApplyReport(tuple(_result(s, stop) for s in states), interrupted=True))
     interrupted = False
     with ThreadPoolExecutor(max_workers=max(1, parallelism), thread_name_prefix="apply") as pool:
         for phase in PHASES:
@@ -94,6 +100,7 @@ def _run(state: _State, portal: Portal, stop: threading.Event) -> None:
             return
         if stop.is_set():
             return
+        state.running = op
         try:
             _write(op, state, portal)
         except TaskformError as exc:
@@ -102,6 +109,8 @@ def _run(state: _State, portal: Portal, stop: threading.Event) -> None:
         except Exception as exc:  # a bug or an unexpected library error: report, don't hide
             state.failed = f"{op.value}: unexpected error: {type(exc).__name__}: {exc}"
             return
+        finally:
+            state.running = None
         state.pending.pop(0)
         state.done.append(op)
 
@@ -129,6 +138,9 @@ def _result(state: _State, stop: threading.Event) -> TaskResult:
         outcome, message = Outcome.FAILED, state.failed
         if state.done:
             message += f" (done before the failure: {', '.join(o.value for o in state.done)})"
+    elif state.running is not None:
+        outcome = Outcome.SKIPPED
+        message = f"{state.running.value} in flight: the portal may or may not have done it"
     elif state.pending:
         outcome = Outcome.SKIPPED
         message = "interrupted before it started" if stop.is_set() else "not run"

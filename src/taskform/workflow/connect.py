@@ -37,6 +37,8 @@ class PortalOptions:
     retries: int = 5
     #: ``--retry-max-time``: seconds one request may spend retrying in all.
     retry_max_time: float = 120.0
+    #: ``--request-timeout``: seconds each HTTP request may take in total (not per read).
+    request_timeout: float = 30.0
 
     def retry(self) -> RetryPolicy:
         return RetryPolicy(max_attempts=self.retries, max_total=self.retry_max_time)
@@ -58,7 +60,10 @@ def connect(
     """A client for the portal (not yet signed in) and its URL."""
     url = portal_url(options, config, env)
     verify: str | bool = options.ca_bundle or True
-    return PortalClient.from_env(url, env, verify=verify, retry=options.retry()), url
+    client = PortalClient.from_env(
+        url, env, verify=verify, retry=options.retry(), timeout=options.request_timeout
+    )
+    return client, url
 
 
 def register_credentials(env: Mapping[str, str] = os.environ) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -18,6 +17,7 @@ from taskform.errors import ConfigError, PortalError, TransientError
 from taskform.model import DesiredTask, LifecycleState, LiveTask, Plan, Portal, Run
 from taskform.plan import lifecycle
 from taskform.plan.planner import make_plan
+from taskform.portal.pool import reading_pool
 from taskform.tasktypes.gpservice import gp_problems, gp_task_urls
 
 #: Reads a GP task's description: ``GET <task url>?f=json`` (the portal client's ``get_json``).
@@ -120,7 +120,7 @@ def check_gp_services(
             return exc
 
     workers = max(1, min(concurrency, len(urls)))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="gp-describe") as pool:
+    with reading_pool(workers, "gp-describe") as pool:
         answers = dict(zip(urls, pool.map(read, urls), strict=True))
     descriptions = {u: a for u, a in answers.items() if not isinstance(a, PortalError)}
     failures = {u: a for u, a in answers.items() if isinstance(a, PortalError)}
@@ -136,6 +136,6 @@ def read_runs(
     """Runs of each task by task id, read concurrently (the runs endpoint is per task)."""
     if not tasks:
         return {}
-    with ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="runs") as pool:
+    with reading_pool(max(1, concurrency), "runs") as pool:
         results = pool.map(lambda t: portal.list_runs(t.owner, t.id), tasks)
         return {task.id: runs for task, runs in zip(tasks, results, strict=True)}

@@ -1,0 +1,166 @@
+"""A hostile portal (tests/support/hostile.py, a real loopback server in front of the emulator):
+answers that drip, lie about their totals or are too large, and what Ctrl-C does meanwhile.
+Each test runs the real ``taskform`` command as a process."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from tests.e2e.conftest import Cli
+from tests.e2e.test_plan_apply import write
+from tests.e2e.test_reliability import many
+from tests.support.hostile import HostilePortal
+
+
+@pytest.fixture
+def hostile(cli: Cli) -> Iterator[HostilePortal]:
+    with HostilePortal(cli.emu.url) as portal:
+        yield portal
+
+
+def _env(cli: Cli, hostile: HostilePortal) -> dict[str, str]:
+    return cli.env(ARCGIS_URL=hostile.url)
+
+
+def _start(cli: Cli, hostile: HostilePortal, *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "taskform", *args],
+        cwd=cli.cwd,
+        env=_env(cli, hostile),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+    )
+
+
+def _wait_for(hostile: HostilePortal, fragment: str, count: int = 1, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while hostile.count(fragment) < count:
+        assert time.monotonic() < deadline, f"no {fragment} request: {hostile.seen}"
+        time.sleep(0.05)
+
+
+@pytest.mark.parametrize("headers", [False, True], ids=["body", "headers"])
+def test_a_dripping_answer_cannot_stretch_a_request(
+    cli: Cli, hostile: HostilePortal, headers: bool
+) -> None:
+    """One byte every 0.3 s, each read well inside any per-read timeout: the total deadline
+    (--request-timeout 1) cuts every attempt, the retry bounds end the run."""
+    write(cli, many(2))
+    cli.create("Live one")
+    hostile.rule("drip", "/tasks", interval=0.3, headers=headers)
+    started = time.monotonic()
+    result = cli(
+        "plan",
+        "--request-timeout",
+        "1",
+        "--retries",
+        "2",
+        "--retry-max-time",
+        "3",
+        env=_env(cli, hostile),
+    )
+    took = time.monotonic() - started
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "GET community/users/admin/tasks" in result.stderr
+    assert "no complete answer within 1s" in result.stderr
+    assert took < 15, took
+    assert hostile.count("/tasks") == 2  # --retries 2: two attempts, no more
+
+
+def test_first_ctrl_c_during_reads_ends_at_once(cli: Cli, hostile: HostilePortal) -> None:
+    """Reads in pool threads do not hold up the exit: no writes to finish, so one Ctrl-C (or a
+    SIGTERM) ends plan at once, even with a read stuck for its whole 60 s deadline."""
+    write(cli, many(2))
+    hostile.rule("drip", "/tasks", interval=5)
+    proc = _start(cli, hostile, "plan", "--request-timeout", "60")
+    _wait_for(hostile, "/tasks")
+    time.sleep(0.3)
+    sent = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    stdout, stderr = proc.communicate(timeout=10)
+    assert time.monotonic() - sent < 3
+    assert proc.returncode == 130, stdout + stderr
+    assert "Interrupted." in stderr
+
+
+def test_second_ctrl_c_exits_at_once_with_what_is_known(cli: Cli, hostile: HostilePortal) -> None:
+    """The first Ctrl-C lets the write in flight finish (up to its 60 s deadline); the second
+    exits at once, 130, printing the outcome of every change so far."""
+    write(cli, many(3))
+    hostile.rule("drip", "createTask", interval=5)
+    proc = _start(
+        cli, hostile, "apply", "--auto-approve", "--parallelism", "1", "--request-timeout", "60"
+    )
+    _wait_for(hostile, "createTask")
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGINT)
+    time.sleep(1.0)
+    assert proc.poll() is None, "the first Ctrl-C waits for the write in flight"
+    sent = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=10)
+    assert time.monotonic() - sent < 3
+    assert proc.returncode == 130, stdout + stderr
+    assert "Stopping: the writes in flight finish" in stderr
+    assert "Interrupted again: exiting at once." in stderr
+    assert "create in flight: the portal may or may not have done it" in stderr
+    assert "interrupted before it started" in stderr
+    assert hostile.count("createTask") == 1  # nothing new started after the first Ctrl-C
+
+
+def test_first_ctrl_c_lets_the_write_in_flight_end_by_its_deadline(
+    cli: Cli, hostile: HostilePortal
+) -> None:
+    write(cli, many(3))
+    hostile.rule("drip", "createTask", interval=0.5)
+    proc = _start(
+        cli, hostile, "apply", "--auto-approve", "--parallelism", "1", "--request-timeout", "2"
+    )
+    _wait_for(hostile, "createTask")
+    sent = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=20)
+    assert time.monotonic() - sent < 12
+    assert proc.returncode == 130, stdout + stderr
+    # The create's answer was cut off by its deadline; the portal had made the task, and the
+    # client found it (as after any ambiguous create). Nothing new started.
+    assert "Apply interrupted: 1 applied, 0 failed, 2 skipped." in stdout
+    assert hostile.count("createTask") == 1
+
+
+def test_a_lying_total_is_refused_before_any_other_page(cli: Cli, hostile: HostilePortal) -> None:
+    write(cli, many(1))
+    cli.create("Live one")
+    hostile.rule("total", "/tasks", value=1_000_000_000, next_start=2)
+    result = cli("plan", env=_env(cli, hostile))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "GET community/users/admin/tasks" in result.stderr
+    assert "1000000000 tasks, more than the 100000" in result.stderr
+    assert hostile.count("/tasks") == 1
+
+
+def test_tiny_pages_under_a_large_total_are_refused(cli: Cli, hostile: HostilePortal) -> None:
+    write(cli, many(1))
+    cli.create("Live one")
+    hostile.rule("total", "/tasks", value=90_000, next_start=2)
+    result = cli("plan", env=_env(cli, hostile))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "in pages of 1: 90000 pages, more than the 2000" in result.stderr
+    assert hostile.count("/tasks") == 1
+
+
+def test_an_oversized_answer_is_refused(cli: Cli, hostile: HostilePortal) -> None:
+    write(cli, many(1))
+    hostile.rule("oversize", "/tasks", size=40 * 1024 * 1024)
+    result = cli("plan", "--retries", "1", env=_env(cli, hostile))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "GET community/users/admin/tasks" in result.stderr
+    assert "larger than 32 MiB" in result.stderr
