@@ -2,7 +2,9 @@
 
 Each folder holds ``taskform.yaml`` (the desired state; a directory ``config/`` works too),
 ``live.json`` (the portal's task objects, exactly as the REST API returns them), optional
-``env.json`` (environment for ${env:} / ${secret:}) and the expected outputs: ``expected.txt``
+``env.json`` (environment for ${env:} / ${secret:}), optional ``runs.json`` and ``lint.json``
+for the schedule lint (see :func:`_lint`), and the expected outputs: ``warnings.txt`` (the
+schedule lint, when there is any; the plan lists the same warnings): ``expected.txt``
 (text plan) and ``expected.json`` (plan JSON), or ``expected.error`` for a plan that must fail.
 The signed-in user is ``admin``. A new planning rule costs a folder, not Python.
 
@@ -12,6 +14,7 @@ tests/plan/test_scenarios.py`` and review the diff.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from collections import defaultdict
@@ -21,11 +24,13 @@ from pathlib import Path
 import pytest
 
 from taskform.config.loader import load_config
-from taskform.errors import TaskformError
-from taskform.model import LiveTask
+from taskform.errors import Problem, TaskformError
+from taskform.model import DesiredTask, LiveTask
 from taskform.plan.planner import make_plan
-from taskform.portal.codec import task_from_json
+from taskform.portal.codec import run_from_json, task_from_json
 from taskform.render import render_json, render_text
+from taskform.schedule.lint import lint
+from taskform.workflow.overlap import find_overlaps, typical_duration
 from taskform.workflow.snapshot import managed_owners
 
 ROOT = Path(__file__).resolve().parent.parent / "scenarios"
@@ -59,7 +64,32 @@ def _plan_outputs(case: Path) -> tuple[str, str]:
         managed_owners=owners,
         now=NOW,
     )
+    warnings = _lint(case, config.tasks, live)
+    if warnings:
+        shown = tuple(f"schedule: {w}" for w in warnings)
+        plan = dataclasses.replace(plan, warnings=plan.warnings + shown)
+    if warnings or (case / "warnings.txt").exists():
+        _check(case / "warnings.txt", "".join(f"{w}\n" for w in warnings))
     return render_text(plan), render_json(plan)
+
+
+def _lint(
+    case: Path, tasks: tuple[DesiredTask, ...], live: dict[str, list[LiveTask]]
+) -> list[Problem]:
+    """The schedule lint ``plan`` adds: offline rules, and overlaps on one item with the
+    durations of the runs in ``runs.json`` (task id -> runs, as the REST API returns them).
+    ``lint.json`` may set ``collision_threshold``."""
+    options = json.loads((case / "lint.json").read_text()) if (case / "lint.json").exists() else {}
+    found = lint(tasks, NOW, collision_threshold=options.get("collision_threshold", 10))
+    runs_file = case / "runs.json"
+    durations: dict[tuple[str, str], int] = {}
+    if runs_file.exists():
+        by_id = {t.id: t for owned in live.values() for t in owned}
+        for task_id, raw in json.loads(runs_file.read_text()).items():
+            duration = typical_duration([run_from_json(r) for r in raw])
+            if duration is not None and task_id in by_id:
+                durations[by_id[task_id].key] = duration
+    return found + find_overlaps(tasks, durations, NOW)
 
 
 @pytest.mark.parametrize("name", CASES)

@@ -11,7 +11,9 @@ from typing import Any
 from taskform import __version__
 from taskform.cli.targets import check_known, only
 from taskform.config.loader import Config, load_config
+from taskform.errors import Problem, TaskformError
 from taskform.portal.client import PortalClient
+from taskform.schedule.lint import lint
 from taskform.workflow.connect import PortalOptions, connect, register_config_secrets
 from taskform.workflow.snapshot import Snapshot, snapshot
 
@@ -21,6 +23,22 @@ def load(config_path: str, *, resolve: bool = True) -> Config:
     config = load_config(config_path, resolve=resolve)
     register_config_secrets(config)
     return config
+
+
+def schedule_warnings(
+    config: Config, *, collision_threshold: int, now: datetime | None = None
+) -> list[Problem]:
+    """The schedule lint of :mod:`taskform.schedule.lint` for the declared tasks."""
+    now = now or datetime.now(timezone.utc)
+    return lint(config.tasks, now, collision_threshold=collision_threshold)
+
+
+def strict_failure(warnings: Sequence[Problem]) -> TaskformError:
+    count = len(warnings)
+    return TaskformError(
+        f"{count} schedule warning{'s' if count != 1 else ''} and --strict:\n"
+        + "\n".join(f"  {w}" for w in warnings)
+    )
 
 
 def take_snapshot(

@@ -223,6 +223,23 @@ def portal_options(func: F) -> F:
     return command  # type: ignore[no-any-return]
 
 
+def lint_options(func: F) -> F:
+    """``--strict`` and ``--collision-threshold`` for the commands that lint schedules."""
+    func = click.option(
+        "--strict",
+        is_flag=True,
+        help="Treat schedule warnings as errors (exit 1).",
+    )(func)
+    func = click.option(
+        "--collision-threshold",
+        default=10,
+        show_default=True,
+        type=click.IntRange(1),
+        help="Warn when more than this many tasks of one owner start in the same minute.",
+    )(func)
+    return func
+
+
 def write_atomic(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file; a failure is a TaskformError."""
     tmp = path.with_name(f".{path.name}.tmp")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+from datetime import datetime, timezone
 from pathlib import Path
 
 import click
@@ -14,12 +16,14 @@ from taskform.cli.options import (
     config_option,
     data,
     format_option,
+    lint_options,
     out,
     portal_options,
     write_atomic,
 )
 from taskform.cli.targets import target_option
 from taskform.workflow.connect import PortalOptions
+from taskform.workflow.overlap import overlap_warnings
 
 
 @click.command()
@@ -34,6 +38,7 @@ from taskform.workflow.connect import PortalOptions
 @format_option("text", "json", "markdown")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 0 with no changes, 2 with changes.")
 @target_option
+@lint_options
 @common_options
 def plan(
     config_path: str,
@@ -41,10 +46,24 @@ def plan(
     fmt: str,
     detailed_exitcode: bool,
     targets: tuple[str, ...],
+    strict: bool,
+    collision_threshold: int,
     portal: PortalOptions,
 ) -> int:
-    """Show what apply would change (read-only)."""
-    snap, url, _ = common.take_snapshot(config_path, portal, targets)
+    """Show what apply would change (read-only).
+
+    Schedule warnings (as in validate, plus tasks on the same item whose runs overlap, from
+    the durations of their past runs) are listed with the plan; --strict makes them errors."""
+    snap, url, client = common.take_snapshot(config_path, portal, targets)
+    warnings = common.schedule_warnings(snap.config, collision_threshold=collision_threshold)
+    warnings += overlap_warnings(client, snap.config.tasks, snap.live, datetime.now(timezone.utc))
+    if strict and warnings:
+        raise common.strict_failure(warnings)
+    if warnings:
+        shown = tuple(f"schedule: {w}" for w in warnings)
+        snap = dataclasses.replace(
+            snap, plan=dataclasses.replace(snap.plan, warnings=snap.plan.warnings + shown)
+        )
     meta = common.plan_meta(snap, url, config_path)
     if out_file:
         write_atomic(

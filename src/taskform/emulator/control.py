@@ -6,9 +6,10 @@ POST   /__emulator/stats/reset     zero the counters; returns them
 GET    /__emulator/faults          the fault settings (see faults.py)
 POST   /__emulator/faults          merge the given keys (JSON object); returns all settings
 POST   /__emulator/runs            record a run: ``{"task_id", "owner"?, "status",
-                                   "result"?, "url"?, "created"?}`` -> the run object;
-                                   only active tasks run (409 otherwise); ``created``
-                                   (epoch ms) defaults to the emulator clock
+                                   "result"?, "url"?, "created"?, "duration_ms"?}`` -> the
+                                   run object; only active tasks run (409 otherwise);
+                                   ``created`` (epoch ms) defaults to the emulator clock;
+                                   ``modified`` is ``created`` + ``duration_ms`` (default 0)
 GET    /__emulator/clock           ``{"now": ms, "fixed": bool}``
 POST   /__emulator/clock           ``{"now": ms}`` fixes the clock; ``{"now": null}`` = real
                                    time; ``{"advance_ms": n}`` moves a fixed clock on
@@ -93,6 +94,9 @@ class Control:
             raise ControlError(400, "result and url must be strings")
         if created is not None and (isinstance(created, bool) or not isinstance(created, int)):
             raise ControlError(400, "created must be epoch milliseconds")
+        duration = body.get("duration_ms", 0)
+        if isinstance(duration, bool) or not isinstance(duration, int) or duration < 0:
+            raise ControlError(400, "duration_ms must be a whole number of milliseconds >= 0")
         with self.store.lock:
             record = self.store.tasks.get(task_id)
             owner = body.get("owner")
@@ -110,6 +114,7 @@ class Control:
                 )
             runs = self.store.runs.setdefault(task_id, [])
             run = tasks.record_run(record, runs, status, result, url, now, created)
+            run["modified"] = run["created"] + duration
             self.store.save()
             return run
 

@@ -1,0 +1,149 @@
+"""Plan-time lint: two declared tasks on the same item whose runs overlap.
+
+Offline, taskform knows when runs start but not how long they last; the portal's runs resource
+does (``created`` to ``modified`` of finished runs). So this check runs in ``plan`` only, and
+reads runs only for live tasks that share an item with another declared task (usually none or
+a few; the runs endpoint is per task, read with bounded concurrency). A task's typical duration
+is the median of its finished runs. Without any duration (tasks not yet created, or never run),
+runs overlap only when they start in the same minute. Runs are compared over the next 7 days.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta, timezone
+from itertools import combinations
+
+from taskform.errors import PortalError, Problem, ScheduleError
+from taskform.model import DesiredTask, LiveTask, Portal, Position, Run
+from taskform.schedule import runs as schedule_runs
+from taskform.workflow.snapshot import read_runs
+
+DAYS = 7
+_MINUTE_MS = 60_000
+_FINISHED = frozenset({"succeeded", "failed", "completed", "success"})
+
+
+def typical_duration(found: Sequence[Run]) -> int | None:
+    """Median duration (ms) of the finished runs that carry both times, or None."""
+    spans = [
+        r.modified - r.created
+        for r in found
+        if r.created is not None
+        and r.modified is not None
+        and r.modified > r.created
+        and r.status.lower() in _FINISHED
+    ]
+    return int(statistics.median(spans)) if spans else None
+
+
+def _when(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _minutes(ms: int) -> str:
+    minutes = max(1, round(ms / _MINUTE_MS))
+    return f"{minutes} min" if minutes < 120 else f"{minutes / 60:.1f} h"
+
+
+def find_overlaps(
+    tasks: Sequence[DesiredTask], durations: Mapping[tuple[str, str], int], now: datetime
+) -> list[Problem]:
+    """Pairs of active tasks on one item whose runs overlap in the next :data:`DAYS` days.
+    ``durations`` holds the typical run duration (ms) by task key where known."""
+    by_item: dict[str, list[DesiredTask]] = defaultdict(list)
+    for task in tasks:
+        if task.item_id and task.cron is not None and task.active and not task.absent:
+            by_item[task.item_id.lower()].append(task)
+    end = now + timedelta(days=DAYS)
+    out: list[Problem] = []
+    for item, group in by_item.items():
+        if len(group) < 2:
+            continue
+        starts: dict[tuple[str, str], list[int]] = {}
+        for task in group:
+            assert task.cron is not None
+            try:
+                starts[task.key] = schedule_runs.runs_between(task.cron, now, end)
+            except ScheduleError:
+                starts[task.key] = []
+        pairs: list[tuple[DesiredTask, DesiredTask, int, str]] = []
+        for a, b in combinations(group, 2):
+            hit = _first_overlap(starts[a.key], starts[b.key], durations, a.key, b.key)
+            if hit is not None:
+                pairs.append((a, b, *hit))
+        if not pairs:
+            continue
+        keys = {t.key for a, b, _, _ in pairs for t in (a, b)}
+        involved = [t for t in group if t.key in keys]
+        a, b, when, known = min(pairs, key=lambda p: p[2])
+        how = f"; {known}" if known else "; both start in the same minute"
+        names = ", ".join(f"{t.owner}/{t.title}" for t in involved[:4])
+        more = f" and {len(involved) - 4} more" if len(involved) > 4 else ""
+        where = involved[0].position or Position("(configuration)")
+        out.append(
+            Problem(
+                where.file,
+                where.line,
+                f"{len(involved)} tasks run item {item} with overlapping runs ({names}{more}):"
+                f" first {a.owner}/{a.title} and {b.owner}/{b.title} at {_when(when)}{how}",
+                "start one after the other's typical duration, or use H to spread them",
+            )
+        )
+    return out
+
+
+def _first_overlap(
+    a_runs: list[int],
+    b_runs: list[int],
+    durations: Mapping[tuple[str, str], int],
+    a_key: tuple[str, str],
+    b_key: tuple[str, str],
+) -> tuple[int, str] | None:
+    a_len = durations.get(a_key, _MINUTE_MS)
+    b_len = durations.get(b_key, _MINUTE_MS)
+    i = j = 0
+    while i < len(a_runs) and j < len(b_runs):
+        a0, b0 = a_runs[i], b_runs[j]
+        if a0 < b0 + b_len and b0 < a0 + a_len:
+            known = []
+            if a_key in durations:
+                known.append(f"{a_key[1]} typically runs {_minutes(a_len)}")
+            if b_key in durations:
+                known.append(f"{b_key[1]} typically runs {_minutes(b_len)}")
+            return max(a0, b0), ", ".join(known)
+        if a0 + a_len <= b0 + b_len:
+            i += 1
+        else:
+            j += 1
+    return None
+
+
+def overlap_warnings(
+    portal: Portal,
+    tasks: Sequence[DesiredTask],
+    live: Mapping[str, Sequence[LiveTask]],
+    now: datetime,
+) -> list[Problem]:
+    """:func:`find_overlaps` with durations from the runs of the live tasks concerned."""
+    items: dict[str, int] = defaultdict(int)
+    for task in tasks:
+        if task.item_id and task.active and not task.absent:
+            items[task.item_id.lower()] += 1
+    shared = {t.key for t in tasks if t.item_id and items[t.item_id.lower()] > 1}
+    if not shared:
+        return []
+    live_by_key = {t.key: t for owned in live.values() for t in owned}
+    wanted = [live_by_key[k] for k in sorted(shared) if k in live_by_key]
+    try:
+        found = read_runs(portal, wanted)
+    except PortalError:
+        found = {}
+    durations: dict[tuple[str, str], int] = {}
+    for live_task in wanted:
+        duration = typical_duration(found.get(live_task.id, ()))
+        if duration is not None:
+            durations[live_task.key] = duration
+    return find_overlaps(tasks, durations, now)
