@@ -6,7 +6,8 @@ raises PortalError. Routing, faults, statistics and encoding live in app.py.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import itertools
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -152,12 +153,14 @@ class SharingApi:
         num, start = _paging(ctx.values)
         with self.store.lock:
             now = self.store.now_ms()
-            mine = [r for r in self.store.tasks.values() if r["owner"] == owner.name]
-            chosen = _sorted([r for r in mine if filters(r, now)], ctx.values, now)
-            page = _page(chosen, num, start, now)
-            page["activeTasksAvailable"] = self._available(owner.name, now)
-            page["tasks"] = page.pop("tasks")
-            return page
+            chosen, total = _select(
+                self.store.tasks.of_owner(owner.name), filters, ctx.values, num, start, now
+            )
+            available = self._available(owner.name, now)
+        page = _page(chosen, total, num, start, now)  # rendered outside the store lock
+        page["activeTasksAvailable"] = available
+        page["tasks"] = page.pop("tasks")
+        return page
 
     def do_all_tasks(self, ctx: Ctx) -> dict[str, Any]:
         require_admin(ctx.user())
@@ -166,14 +169,11 @@ class SharingApi:
         who = ctx.values.get("userFilter") or None
         with self.store.lock:
             now = self.store.now_ms()
-            chosen = [
-                r
-                for r in self.store.tasks.values()
-                if (who is None or r["owner"] == who) and filters(r, now)
-            ]
-            page = _page(_sorted(chosen, ctx.values, now), num, start, now)
-            page["tasks"] = [self.quirks.org_item(t) for t in page["tasks"]]
-            return page
+            records = self.store.tasks if who is None else self.store.tasks.of_owner(who)
+            chosen, total = _select(records, filters, ctx.values, num, start, now)
+        page = _page(chosen, total, num, start, now)  # rendered outside the store lock
+        page["tasks"] = [self.quirks.org_item(t) for t in page["tasks"]]
+        return page
 
     def do_all_tasks_by_id(self, ctx: Ctx, portal_id: str) -> dict[str, Any]:
         self._check_portal(portal_id)
@@ -357,7 +357,11 @@ def _paging(values: Mapping[str, str]) -> tuple[int, int]:
     return num, start
 
 
-def _filters(values: Mapping[str, str], quirks: Quirks) -> Callable[[Mapping[str, Any], int], bool]:
+Filter = Callable[[Mapping[str, Any], int], bool]
+
+
+def _filters(values: Mapping[str, str], quirks: Quirks) -> Filter | None:
+    """The list filters asked for (``itemId``, ``active``, ``types``), or None for none."""
     item_id = values.get("itemId") or None
     active_text = values.get("active") or None
     if active_text not in (None, "true", "false"):
@@ -380,7 +384,7 @@ def _filters(values: Mapping[str, str], quirks: Quirks) -> Callable[[Mapping[str
             return False
         return active_text is None or tasks.is_active(record, now) == (active_text == "true")
 
-    return keep
+    return None if item_id is None and active_text is None and not wanted else keep
 
 
 #: ``sortField`` values (the documentation names type, title, created, updated, next run...).
@@ -412,9 +416,33 @@ def _sorted(
     return sorted(records, key=lambda r: key(r, now), reverse=order == "desc")
 
 
-def _page(records: list[dict[str, Any]], num: int, start: int, now: int) -> dict[str, Any]:
-    total = len(records)
-    chosen = records[start - 1 : start - 1 + num]
+def _select(
+    records: Mapping[str, dict[str, Any]],
+    keep: Filter | None,
+    values: Mapping[str, str],
+    num: int,
+    start: int,
+    now: int,
+) -> tuple[list[dict[str, Any]], int]:
+    """The page's records, filtered and sorted, and the total. Shallow copies, to render after
+    the store lock is released (a write replaces a record's nested values rather than
+    changing them). Without filters or sorting no task but the page's is touched."""
+    chosen: Iterator[dict[str, Any]]
+    unsorted = not values.get("sortField")
+    if keep is None and unsorted:
+        _sorted([], values, now)  # still refuse a bad sortOrder
+        total = len(records)
+        chosen = itertools.islice(records.values(), start - 1, start - 1 + num)
+    else:
+        kept = [r for r in records.values() if keep is None or keep(r, now)]
+        kept = _sorted(kept, values, now)
+        total, chosen = len(kept), iter(kept[start - 1 : start - 1 + num])
+    return [dict(r) for r in chosen], total
+
+
+def _page(
+    chosen: list[dict[str, Any]], total: int, num: int, start: int, now: int
+) -> dict[str, Any]:
     next_start = start + num if start - 1 + num < total else -1
     return {
         "total": total,

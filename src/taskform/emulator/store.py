@@ -25,6 +25,7 @@ import os
 import tempfile
 import threading
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -36,19 +37,94 @@ class StateFileError(Exception):
     """The state file exists but cannot be read or is not an emulator state file."""
 
 
+class TaskTable(dict[str, dict[str, Any]]):
+    """Task records by id in creation order, also indexed by owner (same order), so that
+    listing one owner's tasks does not scan everyone's. Every way of changing a dict keeps
+    the index in step; a record's ``owner`` must not be changed in place."""
+
+    def __init__(self, records: Mapping[str, dict[str, Any]] | None = None) -> None:
+        super().__init__()
+        self._by_owner: dict[str, dict[str, dict[str, Any]]] = {}
+        for key, record in (records or {}).items():
+            self[key] = record
+
+    def of_owner(self, owner: str) -> dict[str, dict[str, Any]]:
+        """The owner's records by id, in creation order (a live view: do not modify)."""
+        return self._by_owner.get(owner, {})
+
+    def __setitem__(self, key: str, record: dict[str, Any]) -> None:
+        old = self.get(key)
+        if old is not None and old["owner"] != record["owner"]:
+            self._unindex(key, old)
+        super().__setitem__(key, record)
+        self._by_owner.setdefault(record["owner"], {})[key] = record
+
+    def __delitem__(self, key: str) -> None:
+        record = self[key]
+        super().__delitem__(key)
+        self._unindex(key, record)
+
+    def _unindex(self, key: str, record: dict[str, Any]) -> None:
+        mine = self._by_owner.get(record["owner"], {})
+        mine.pop(key, None)
+        if not mine:
+            self._by_owner.pop(record["owner"], None)
+
+    _MISSING: Any = object()
+
+    def pop(self, key: str, default: Any = _MISSING) -> Any:
+        if key in self:
+            record = self[key]
+            del self[key]
+            return record
+        if default is TaskTable._MISSING:
+            raise KeyError(key)
+        return default
+
+    def popitem(self) -> tuple[str, dict[str, Any]]:
+        key = next(reversed(self))
+        return key, self.pop(key)
+
+    def clear(self) -> None:
+        super().clear()
+        self._by_owner.clear()
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+    def update(self, *args: Any, **kw: Any) -> None:
+        for key, record in dict(*args, **kw).items():
+            self[key] = record
+
+    def __ior__(self, other: Any) -> TaskTable:  # type: ignore[override,misc]
+        self.update(other)
+        return self
+
+
 class Store:
     """Tasks, runs, tokens and the emulator clock. Hold ``lock`` while touching any of them."""
 
     def __init__(self, path: Path | None = None) -> None:
         self.lock = threading.RLock()
         self.path = path
-        self.tasks: dict[str, dict[str, Any]] = {}
+        self._tasks = TaskTable()
         self.runs: dict[str, list[dict[str, Any]]] = {}
         self.tokens: dict[str, dict[str, Any]] = {}
         self.token_uses: dict[str, int] = {}  # not persisted: counts for token_ttl_requests
         self.clock_ms: int | None = None
         self._saved: bytes | None = None  # what the state file holds, for rollback()
         self.version = 0  # bumped by every save (and rollback): "the state may have changed"
+
+    @property
+    def tasks(self) -> TaskTable:
+        """Task records by id (creation order), indexed by owner (:meth:`TaskTable.of_owner`)."""
+        return self._tasks
+
+    @tasks.setter
+    def tasks(self, records: Mapping[str, dict[str, Any]]) -> None:
+        self._tasks = records if isinstance(records, TaskTable) else TaskTable(records)
 
     # -- time ---------------------------------------------------------------------------------
 
