@@ -103,7 +103,7 @@ def plan(config: Config, portal: PortalClient) -> Plan:
 
 
 def apply(
-    the_plan: Plan, portal: PortalClient, *, parallelism: int = 4, force: bool = False
+    the_plan: Plan, portal: PortalClient, *, parallelism: int = 10, force: bool = False
 ) -> ApplyReport:
     """Apply a plan made by :func:`plan`; ``report.ok`` says whether every change applied.
     The delete safety limit holds unless ``force``."""

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from taskform.model import DesiredTask, Outcome
 from taskform.plan.planner import make_plan
 from taskform.schedule.translate import to_portal
-from taskform.workflow.applier import apply_plan
+from taskform.workflow.applier import apply_plan, count_writes
 from tests.fakes import MemoryPortal, live_task
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
@@ -106,3 +106,43 @@ def test_progress_reports_each_change_once() -> None:
     seen: list[str] = []
     _, report = converge(portal, tasks, progress=lambda r: seen.append(r.change.title))
     assert sorted(seen) == sorted(r.change.title for r in report.results)
+
+
+def test_the_bar_advances_per_write_while_the_phase_is_still_running() -> None:
+    """The second update waits until the first one's write has been counted: if progress came
+    only at the end of the phase (as it once did), it would wait in vain and fail."""
+    cron = to_portal("0 2 * * *")
+    portal = MemoryPortal(tasks=[live_task(title=f"T{i}", cron=cron) for i in range(2)])
+    first_counted = threading.Event()
+    waited: list[bool] = []
+    original = portal.update_task
+
+    def update(task_id: str, task: DesiredTask, live: object) -> None:
+        if task.title == "T1":
+            waited.append(first_counted.wait(10))
+        original(task_id, task, live)  # type: ignore[arg-type]
+
+    portal.update_task = update  # type: ignore[method-assign]
+    steps: list[int] = []
+
+    def advance(n: int) -> None:
+        steps.append(n)
+        first_counted.set()
+
+    tasks = [desired(f"T{i}", "0 5 * * *") for i in range(2)]
+    the_plan, report = converge(portal, tasks, parallelism=2, advance=advance)
+    assert report.ok and waited == [True]
+    assert steps == [1, 1] and sum(steps) == count_writes(the_plan) == 2
+
+
+def test_two_thousand_changes_report_every_write_once() -> None:
+    portal = MemoryPortal()
+    tasks = [desired(f"New {i}", active=i % 2 == 0) for i in range(2000)]
+    steps: list[int] = []
+    seen: list[str] = []
+    the_plan, report = converge(
+        portal, tasks, parallelism=16, advance=steps.append, progress=lambda r: seen.append("x")
+    )
+    assert report.ok and len(portal.calls) == 3000  # 2000 creates + 1000 disables
+    assert sum(steps) == count_writes(the_plan) == 3000 and len(steps) == 2000
+    assert len(seen) == 2000

@@ -21,10 +21,10 @@ from taskform.cli.options import (
 )
 from taskform.cli.targets import check_known, only, target_option
 from taskform.errors import TaskformError
-from taskform.model import ApplyReport, Plan, Portal, TaskResult
+from taskform.model import ApplyReport, Plan, Portal
 from taskform.plan import planfile
 from taskform.plan.planner import check_safety
-from taskform.workflow.applier import apply_plan
+from taskform.workflow.applier import DEFAULT_PARALLELISM, apply_plan, count_writes
 from taskform.workflow.connect import PortalOptions
 
 
@@ -35,7 +35,7 @@ from taskform.workflow.connect import PortalOptions
 @click.option("--auto-approve", is_flag=True, help="Apply without asking.")
 @click.option(
     "--parallelism",
-    default=4,
+    default=DEFAULT_PARALLELISM,
     show_default=True,
     type=click.IntRange(1, 64),
     help="Writes at once.",
@@ -117,7 +117,6 @@ def _confirmed() -> bool:
 
 def _run_apply(the_plan: Plan, portal: Portal, parallelism: int) -> int:
     stop = threading.Event()
-    total = len(the_plan.changes)
 
     def known(so_far: Callable[[], ApplyReport]) -> None:
         # What a second Ctrl-C prints before it exits: the outcome of every change so far.
@@ -126,16 +125,14 @@ def _run_apply(the_plan: Plan, portal: Portal, parallelism: int) -> int:
     describe: list[Callable[[], str]] = []
     with interrupt.graceful(stop), interrupt.known(lambda: describe[0]() if describe else ""):
         if sys.stderr.isatty():
-            with click.progressbar(length=total, label="Applying", file=sys.stderr) as bar:
-
-                def tick(_: TaskResult) -> None:
-                    bar.update(1)
-
+            # One step per write, so the bar moves as each write completes.
+            length = count_writes(the_plan)
+            with click.progressbar(length=length, label="Applying", file=sys.stderr) as bar:
                 report = apply_plan(
                     the_plan,
                     portal,
                     parallelism=parallelism,
-                    progress=tick,
+                    advance=bar.update,
                     stop=stop,
                     known=known,
                 )
