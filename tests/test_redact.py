@@ -184,3 +184,65 @@ def test_concurrent_register_and_scrub(reg: Registry) -> None:
         t.join(30)
     assert not errors
     assert reg.scrub(" ".join(values)) == " ".join([MASK] * len(values))
+
+
+# --- secrets that are not plain ASCII, through every way a value travels ------------------------
+
+CORPUS = [
+    'quote"d',
+    "apos'trophe",
+    "both\"'quotes",
+    "back\\slash\\\\",
+    "per%cent%2Fsign",
+    "plus+and space",
+    "slash/and\\/",
+    "ünïcödé-pass",
+    "emoji-🔑-key",
+    "tab\there\nnewline",
+    "<html>&amp;</html>",
+    "\u202eright-to-left",
+]
+PLACEHOLDER = "Zq9Zq9Zq9Zq9"
+
+
+def _travels(secret: str) -> list[str]:
+    """The texts a portal can echo back: the form body taskform sends for a notebook task
+    whose notebookParameters hold the secret, and that body decoded as JSON, repr and HTML."""
+    from urllib.parse import parse_qsl
+
+    from taskform.model import CronFields, DesiredTask
+    from taskform.portal.codec import task_form
+
+    task = DesiredTask(
+        owner="jo",
+        title="t",
+        type="ExecuteNotebook",
+        item_id="029b61ca770e428d9468a2a55f40b9fb",
+        schedule="0 2 * * *",
+        cron=CronFields("0", "2", "*", "*", "?"),
+        parameters={"notebookParameters": {"key": secret, "deep": {"pw": [secret]}}},
+    )
+    body = urlencode(task_form(task))
+    decoded = dict(parse_qsl(body))
+    import html
+
+    return [
+        body,
+        json.dumps(decoded),
+        json.dumps(decoded, ensure_ascii=False),
+        repr(decoded),
+        html.escape(body),
+        f"<pre>{html.escape(json.dumps(decoded, ensure_ascii=False))}</pre>",
+        f"GET x?{urlencode({'parameters': decoded['parameters']})}",
+        json.dumps({"error": {"message": json.dumps(decoded)}}),
+    ]
+
+
+@pytest.mark.parametrize("secret", CORPUS)
+def test_every_way_a_secret_travels_is_scrubbed(reg: Registry, secret: str) -> None:
+    """Scrubbed, each echo reads the same as the echo of a plain placeholder: every occurrence
+    of the secret, in whatever encoding the journey gave it, became the mask."""
+    reg.register(secret, PLACEHOLDER)
+    for leaked, plain in zip(_travels(secret), _travels(PLACEHOLDER), strict=True):
+        assert reg.scrub(leaked) == reg.scrub(plain), leaked
+        assert MASK in reg.scrub(leaked)

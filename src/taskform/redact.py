@@ -9,13 +9,15 @@ planner). This module makes sure of it anyway. It is the one scrubbing mechanism
   scrubs stdout, stderr, log records (:class:`ScrubbingFormatter`), tracebacks (``--debug``) and
   written files (:func:`scrub_data` for structured ones).
 
-A registered value is caught as typed, URL-encoded (``quote``/``quote_plus``, as in a query
-string or a form body) and JSON-escaped (as inside a JSON string, ``\\/`` included), and replaced
-by :data:`MASK`.
+A registered value is caught in every form it takes on the wire and in output (:func:`forms`:
+as typed, JSON-escaped once and twice, URL-encoded over each, as Python repr, HTML-escaped), and
+replaced by :data:`MASK`.
 """
 
 from __future__ import annotations
 
+import functools
+import html
 import json
 import logging
 import re
@@ -28,18 +30,88 @@ MASK = "***"
 #: Values shorter than this are not registered: replacing "1" or "abc" everywhere would
 #: garble output without protecting anything worth protecting.
 MIN_LENGTH = 4
+#: How many times over a value may be escaped (JSON, Python repr) on its way (:func:`forms`).
+DEPTH = 4
 
 T = TypeVar("T")
 
 
+@functools.lru_cache(maxsize=1024)
 def forms(value: str) -> frozenset[str]:
-    """The ways ``value`` can appear in text taskform handles: as is, URL-encoded and
-    JSON-escaped."""
-    found = {value, quote(value, safe=""), quote(value), quote_plus(value), quote_plus(value, "/")}
+    """The ways ``value`` can appear in text taskform handles, derived from how values travel:
+
+    - as is, and as a Python ``repr`` shows it (either quote style);
+    - JSON-escaped once (a string in a JSON document), twice (``notebookParameters``, a JSON
+      string inside the JSON of ``parameters``) and three times (a portal echoing that form
+      field in its JSON error), with and without ``ensure_ascii`` and with ``/`` as ``\\/``
+      (how some servers escape it);
+    - each of those URL-encoded (``quote`` and ``quote_plus``, ``/`` kept or not, upper or
+      lower case hex): how ``parameters`` travels in a form body or a query string, and how a
+      portal may echo it back;
+    - each of those HTML-escaped (a portal's error page echoing the request).
+    """
+    base = {value}
+    level = {value}
+    for _ in range(DEPTH):
+        level = {form for text in level for form in _json_forms(text) | _python_forms(text)}
+        base |= level
+    encoded = {form for text in base for form in _url_forms(text)}
+    every = base | encoded
+    every |= {html.escape(form) for form in every}
+    return frozenset(form for form in every if form)
+
+
+def _python_forms(value: str) -> set[str]:
+    """``repr(value)`` without its quotes, in both quote styles (Python escapes the quote it
+    uses, and backslashes, control and non-printable characters)."""
+    plain = repr(value)[1:-1]
+    # With both quotes in the text, repr uses '...' and escapes ', whatever value holds.
+    single = repr(value + "\"'")[1:-1][: -len("\"\\'")]
+    return {plain, single}
+
+
+def _json_forms(value: str) -> set[str]:
+    found: set[str] = set()
     for ascii_only in (True, False):
         escaped = json.dumps(value, ensure_ascii=ascii_only)[1:-1]
         found.update((escaped, escaped.replace("/", "\\/")))
-    return frozenset(found)
+    return found
+
+
+def _url_forms(value: str) -> set[str]:
+    found = {quote(value, safe=""), quote(value), quote_plus(value), quote_plus(value, "/")}
+    found |= {_LOWER_HEX.sub(lambda m: m.group().lower(), form) for form in found}
+    return found - {value}
+
+
+_LOWER_HEX = re.compile(r"%[0-9A-F]{2}")
+
+
+def trie_pattern(words: set[str]) -> str:
+    """A regular expression matching any of ``words``, the longest one where several match at
+    a place (a value containing another is masked whole).
+
+    Written as a trie (``ab(?:c|d)``) rather than one alternative per word: a secret holding
+    quotes and backslashes has a few thousand forms, and Python's ``re`` tries alternatives
+    one by one at every position of the text, where a trie tries one character."""
+    root: dict[str, Any] = {}
+    for word in words:
+        node = root
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+    return _trie_regex(root)
+
+
+def _trie_regex(node: dict[str, Any]) -> str:
+    ends = "" in node
+    branches = [re.escape(ch) + _trie_regex(child) for ch, child in sorted(node.items()) if ch]
+    if not branches:
+        return ""
+    if len(branches) == 1 and not ends:
+        return branches[0]
+    group = "(?:" + "|".join(branches) + ")"
+    return group + "?" if ends else group
 
 
 class Registry:
@@ -53,6 +125,7 @@ class Registry:
         self._lock = threading.Lock()
         self._values: set[str] = set()
         self._pattern: re.Pattern[str] | None = None
+        self._stale = False
 
     def register(self, *values: str | None) -> None:
         """Remember values that must never be shown (``None``, empty and short ones are
@@ -62,15 +135,13 @@ class Registry:
             if new <= self._values:
                 return
             self._values |= new
-            every = {form for v in self._values for form in forms(v)}
-            # Longest first, so that a value containing another is masked whole.
-            alternatives = sorted(every, key=lambda f: (-len(f), f))
-            self._pattern = re.compile("|".join(map(re.escape, alternatives)))
+            self._stale = True  # compiled at the next scrub: many values, one compile
 
     def clear(self) -> None:
         with self._lock:
             self._values.clear()
             self._pattern = None
+            self._stale = False
 
     def scrub(self, text: str) -> str:
         """``text`` with every form of every registered value replaced by :data:`MASK`."""
@@ -87,6 +158,10 @@ class Registry:
 
     def _current(self) -> re.Pattern[str] | None:
         with self._lock:
+            if self._stale:
+                every = {form for v in self._values for form in forms(v)}
+                self._pattern = re.compile(trie_pattern(every)) if every else None
+                self._stale = False
             return self._pattern
 
 

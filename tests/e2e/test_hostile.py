@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.e2e.conftest import Cli
+from tests.e2e.conftest import ITEM, Cli
 from tests.e2e.test_plan_apply import write
 from tests.e2e.test_reliability import many
 from tests.support.hostile import HostilePortal
@@ -164,3 +164,49 @@ def test_an_oversized_answer_is_refused(cli: Cli, hostile: HostilePortal) -> Non
     assert result.returncode == 1, result.stdout + result.stderr
     assert "GET community/users/admin/tasks" in result.stderr
     assert "larger than 32 MiB" in result.stderr
+
+
+NASTY = "p\"a'ss\\w%2F+rd é🔑/x"
+
+
+@pytest.mark.parametrize("action", ["echo", "html", "header"])
+def test_a_portal_echoing_the_request_never_shows_a_secret(
+    cli: Cli, hostile: HostilePortal, action: str
+) -> None:
+    """The portal echoes createTask's form body back (JSON message and details, an HTML error
+    page, a response header): the secret, with quotes, a backslash, %, +, non-ASCII and an
+    emoji, travelled JSON-escaped twice and URL-encoded; no output at any verbosity shows it."""
+    from taskform.redact import forms
+
+    write(
+        cli,
+        f"""\
+version: 1
+tasks:
+  - title: Vendor sync
+    type: ExecuteNotebook
+    item_id: {ITEM}
+    schedule: "0 * * * *"
+    parameters:
+      notebookParameters:
+        api_key: ${{secret:VENDOR_KEY}}
+        nested: {{conn: "${{secret:VENDOR_KEY}}"}}
+""",
+    )
+    hostile.rule(action, "createTask")
+    env = dict(_env(cli, hostile), VENDOR_KEY=NASTY)
+    outputs = []
+    for flags in ([], ["-q"], ["-v"], ["--debug"], ["-v", "--debug"]):
+        result = cli("apply", "--auto-approve", "--retries", "1", *flags, env=env)
+        outputs.append(result.stdout + result.stderr)
+        if action == "header":
+            assert result.returncode == 0, result.stdout + result.stderr
+            break
+        assert result.returncode == 1, result.stdout + result.stderr
+    everything = "\n".join(outputs)
+    if action == "echo":
+        assert "Unable to process request" in everything and "***" in everything
+    leaked = [form for form in forms(NASTY) if form in everything]
+    assert not leaked, leaked
+    for piece in ("é🔑", "%C3%A9", "\\u00e9", "ss\\\\w"):
+        assert piece not in everything, piece
