@@ -23,6 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from taskform import render
+from taskform.cli.options import terminal_paint
 from taskform.model import (
     Action,
     ApplyReport,
@@ -339,12 +340,12 @@ def test_text_secret_with_equal_masks_says_changed() -> None:
 def test_color_only_when_asked() -> None:
     for plan in (mixed_plan(), empty_plan()):
         assert ESC not in render.render_text(plan)
-        assert ESC not in render.render_text(plan, color=False)
-    colored = render.render_text(mixed_plan(), color=True)
+        assert ESC not in render.render_text(plan)
+    colored = render.render_text(mixed_plan(), paint=terminal_paint)
     assert ESC in colored
     assert "\x1b[32m" in colored and "\x1b[33m" in colored and "\x1b[31m" in colored
     assert ESC not in render.render_apply_report(apply_report())
-    assert ESC in render.render_apply_report(apply_report(), color=True)
+    assert ESC in render.render_apply_report(apply_report(), paint=terminal_paint)
     assert ESC not in render.render_markdown(mixed_plan())
     assert ESC not in render.render_json(mixed_plan())
 
@@ -352,19 +353,19 @@ def test_color_only_when_asked() -> None:
 def test_color_changes_nothing_but_escape_codes() -> None:
     strip = re.compile(r"\x1b\[[0-9;]*m")
     plan = mixed_plan()
-    assert strip.sub("", render.render_text(plan, color=True)) == render.render_text(plan)
+    assert strip.sub("", render.render_text(plan, paint=terminal_paint)) == render.render_text(plan)
     report = apply_report()
-    assert strip.sub("", render.render_apply_report(report, color=True)) == (
+    assert strip.sub("", render.render_apply_report(report, paint=terminal_paint)) == (
         render.render_apply_report(report)
     )
 
 
 def test_renderers_print_nothing(capsys: pytest.CaptureFixture[str]) -> None:
     plan = mixed_plan()
-    render.render_text(plan, color=True)
+    render.render_text(plan, paint=terminal_paint)
     render.render_json(plan, meta=META)
     render.render_markdown(plan, limit=500)
-    render.render_apply_report(apply_report(), color=True)
+    render.render_apply_report(apply_report(), paint=terminal_paint)
     captured = capsys.readouterr()
     assert captured.out == "" and captured.err == ""
 
@@ -710,3 +711,41 @@ def test_public_api() -> None:
         "format_summary",
     }
     assert isinstance(render.plan_document(Plan(changes=())), Mapping)
+
+
+def test_the_view_registry_offers_each_commands_formats() -> None:
+    from taskform.render import views
+
+    assert views.formats("plan") == ("text", "json", "markdown")
+    assert views.formats("drift") == ("text", "json", "markdown")
+    assert views.formats("status") == ("text", "json")
+    assert views.formats("apply") == ("text",)
+    plan = mixed_plan()
+    context = views.Context(meta=META)
+    assert views.pick(views.PLAN, "json").render(plan, context) == render.render_json(
+        plan, meta=META
+    )
+    assert views.pick(views.PLAN, "text").render(plan, context) == render.render_text(plan)
+    assert not views.PLAN["text"].data and views.PLAN["json"].data and views.PLAN["markdown"].data
+    painted = views.PLAN["text"].render(plan, views.Context(paint=terminal_paint))
+    assert painted == render.render_text(plan, paint=terminal_paint) != render.render_text(plan)
+
+
+def test_no_module_outside_the_cli_imports_click() -> None:
+    import ast
+
+    root = Path(render.__file__).resolve().parent.parent
+    offenders = []
+    for path in root.rglob("*.py"):
+        rel = path.relative_to(root).as_posix()
+        if rel.startswith("cli/") or rel == "emulator/command.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            if any(n == "click" or n.startswith("click.") for n in names):
+                offenders.append(rel)
+    assert offenders == []

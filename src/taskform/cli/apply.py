@@ -12,9 +12,9 @@ from taskform import render
 from taskform.cli import common, interrupt
 from taskform.cli.options import (
     OUTPUT,
-    color,
     common_options,
     config_option,
+    emit,
     error,
     out,
     portal_options,
@@ -24,6 +24,7 @@ from taskform.errors import TaskformError
 from taskform.model import ApplyReport, Plan, Portal
 from taskform.plan import planfile
 from taskform.plan.planner import check_safety
+from taskform.render import views
 from taskform.workflow.applier import DEFAULT_PARALLELISM, apply_plan, count_writes
 from taskform.workflow.connect import PortalOptions
 
@@ -98,7 +99,7 @@ def _fresh(
 ) -> tuple[Plan, Portal]:
     """A plan made now, shown before it is applied."""
     snap, _, client = common.take_snapshot(config_path, portal, targets)
-    out(render.render_text(snap.plan, color=color()), nl=False)
+    emit(views.PLAN["text"], snap.plan)
     return snap.plan, client
 
 
@@ -120,7 +121,7 @@ def _run_apply(the_plan: Plan, portal: Portal, parallelism: int) -> int:
 
     def known(so_far: Callable[[], ApplyReport]) -> None:
         # What a second Ctrl-C prints before it exits: the outcome of every change so far.
-        describe.append(lambda: render.render_apply_report(so_far(), color=False))
+        describe.append(lambda: render.render_apply_report(so_far()))
 
     describe: list[Callable[[], str]] = []
     with interrupt.graceful(stop), interrupt.known(lambda: describe[0]() if describe else ""):
@@ -139,7 +140,7 @@ def _run_apply(the_plan: Plan, portal: Portal, parallelism: int) -> int:
         else:
             report = apply_plan(the_plan, portal, parallelism=parallelism, stop=stop, known=known)
     out("")
-    out(render.render_apply_report(report, color=color()), nl=False)
+    emit(views.APPLY["text"], report)
     if OUTPUT.quiet and not report.ok:
-        error(render.render_apply_report(report, color=False).rstrip("\n"))
+        error(views.APPLY["text"].render(report, views.Context()).rstrip("\n"))
     return report.exit_code

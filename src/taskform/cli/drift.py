@@ -10,15 +10,15 @@ from taskform.cli import common
 from taskform.cli.options import (
     common_options,
     config_option,
-    data,
+    emit,
     format_option,
-    out,
     portal_options,
     write_atomic,
 )
 from taskform.cli.targets import target_option, wanted
 from taskform.plan.drift import DriftKind, classify, exit_code
-from taskform.render.drift import render_drift_json, render_drift_markdown, render_drift_text
+from taskform.render import views
+from taskform.render.drift import render_drift_json
 from taskform.workflow.connect import PortalOptions
 
 KIND_NAMES = [kind.value for kind in DriftKind]
@@ -46,7 +46,7 @@ def _kinds(ctx: click.Context, param: click.Parameter, value: str | None) -> fro
 @click.command()
 @config_option
 @portal_options
-@format_option("text", "json", "markdown")
+@format_option(*views.formats("drift"))
 @click.option(
     "--out",
     "out_file",
@@ -82,6 +82,5 @@ def drift(
     items = [i for i in items if wanted(targets, i.owner, i.title)]
     if out_file:
         write_atomic(Path(out_file), render_drift_json(items))
-    renderers = {"json": render_drift_json, "markdown": render_drift_markdown}
-    (data if fmt != "text" else out)(renderers.get(fmt, render_drift_text)(items), nl=False)
+    emit(views.pick(views.DRIFT, fmt), items)
     return exit_code(items, fail_on)

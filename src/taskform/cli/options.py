@@ -21,8 +21,11 @@ from taskform import redact
 from taskform.cli import interrupt
 from taskform.errors import BUG_EXIT_CODE, TaskformError
 from taskform.render import escape
+from taskform.render.style import Paint, plain
+from taskform.render.views import Context, View
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 
 log = logging.getLogger("taskform")
 
@@ -253,3 +256,24 @@ def write_atomic(path: Path, text: str) -> None:
 
 def color() -> bool:
     return sys.stdout.isatty() and "NO_COLOR" not in os.environ and not OUTPUT.no_color
+
+
+def terminal_paint(text: str, *, fg: str | None = None, bold: bool = False) -> str:
+    """Styling for a terminal, with click (the views take it as a ``Paint``)."""
+    return click.style(text, fg=fg, bold=bold or None)
+
+
+def paint() -> Paint:
+    """Colour when the terminal wants it (:func:`color`), else none."""
+    return terminal_paint if color() else plain
+
+
+def emit(view: View[T], value: T, context: Context | None = None) -> None:
+    """Render ``value`` with the chosen ``view`` and write it: as data (also with ``-q``) or for
+    a person (:func:`out`), as the view says."""
+    context = context or Context(paint=paint())
+    text = view.render(value, context)
+    if view.data:
+        data(text, nl=False, scrubbed=view.cleans and context.clean is not None)
+    else:
+        out(text, nl=False)

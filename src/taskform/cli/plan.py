@@ -11,17 +11,18 @@ import click
 from taskform import redact, render
 from taskform.cli import common
 from taskform.cli.options import (
-    color,
     common_options,
     config_option,
-    data,
+    emit,
     format_option,
     lint_options,
     out,
+    paint,
     portal_options,
     write_atomic,
 )
 from taskform.cli.targets import target_option
+from taskform.render import views
 from taskform.workflow.connect import PortalOptions
 from taskform.workflow.overlap import overlap_warnings
 
@@ -35,7 +36,7 @@ from taskform.workflow.overlap import overlap_warnings
     type=click.Path(dir_okay=False),
     help="Save the plan (JSON) for 'apply PLANFILE'.",
 )
-@format_option("text", "json", "markdown")
+@format_option(*views.formats("plan"))
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 0 with no changes, 2 with changes.")
 @target_option
 @lint_options
@@ -69,16 +70,8 @@ def plan(
         write_atomic(
             Path(out_file), render.render_json(snap.plan, meta=meta, clean=redact.scrub_data)
         )
-    if fmt == "json":
-        data(
-            render.render_json(snap.plan, meta=meta, clean=redact.scrub_data),
-            nl=False,
-            scrubbed=True,
-        )
-    elif fmt == "markdown":
-        data(render.render_markdown(snap.plan, meta=meta), nl=False)
-    else:
-        out(render.render_text(snap.plan, color=color()), nl=False)
-        if out_file:
-            out(f"Saved the plan to {out_file}; apply it with: taskform apply {out_file}")
+    view = views.pick(views.PLAN, fmt)
+    emit(view, snap.plan, views.Context(paint=paint(), meta=meta, clean=redact.scrub_data))
+    if out_file and not view.data:
+        out(f"Saved the plan to {out_file}; apply it with: taskform apply {out_file}")
     return snap.plan.exit_code(detailed=detailed_exitcode)

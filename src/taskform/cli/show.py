@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import click
 
-from taskform import redact, render
-from taskform.cli.options import color, common_options, data, format_option, out
+from taskform import redact
+from taskform.cli.options import common_options, emit, format_option, out, paint
 from taskform.plan import planfile
+from taskform.render import views
 from taskform.render.common import human_iso
 
 
 @click.command()
 @click.argument("plan_file", type=click.Path(dir_okay=False))
-@format_option("text", "json", "markdown")
+@format_option(*views.formats("show"))
 @common_options
 def show(plan_file: str, fmt: str) -> int:
     """Show a saved plan (from plan --out) as text, JSON or Markdown; offline.
@@ -23,18 +24,10 @@ def show(plan_file: str, fmt: str) -> int:
     saved = planfile.read_plan(plan_file)
     the_plan = planfile.as_plan(saved)
     meta = dict(saved.meta)
-    if fmt == "json":
-        data(
-            render.render_json(the_plan, meta=meta, clean=redact.scrub_data),
-            nl=False,
-            scrubbed=True,
-        )
-    elif fmt == "markdown":
-        data(render.render_markdown(the_plan, meta=meta), nl=False)
-    else:
-        when, portal = meta.get("created_at"), meta.get("portal")
-        if when or portal:
-            made = human_iso(str(when)) if when else "?"
-            out(f"Saved plan {plan_file}: made {made} against {portal or '?'}.\n")
-        out(render.render_text(the_plan, color=color()), nl=False)
+    view = views.pick(views.PLAN, fmt)
+    when, portal = meta.get("created_at"), meta.get("portal")
+    if not view.data and (when or portal):
+        made = human_iso(str(when)) if when else "?"
+        out(f"Saved plan {plan_file}: made {made} against {portal or '?'}.\n")
+    emit(view, the_plan, views.Context(paint=paint(), meta=meta, clean=redact.scrub_data))
     return 0

@@ -8,13 +8,13 @@ from taskform.cli import common
 from taskform.cli.options import (
     common_options,
     config_option,
-    data,
+    emit,
     format_option,
-    out,
     portal_options,
 )
 from taskform.cli.targets import target_option, wanted
-from taskform.render.drift import render_status_json, render_status_text, status_rows
+from taskform.render import views
+from taskform.render.drift import status_rows
 from taskform.workflow.connect import PortalOptions
 from taskform.workflow.snapshot import read_runs
 
@@ -22,7 +22,7 @@ from taskform.workflow.snapshot import read_runs
 @click.command()
 @config_option
 @portal_options
-@format_option("text", "json")
+@format_option(*views.formats("status"))
 @click.option(
     "--runs",
     "last",
@@ -42,8 +42,5 @@ def status(
     tasks = [t for ts in snap.live.values() for t in ts if t.key in declared]
     tasks = [t for t in tasks if wanted(targets, t.owner, t.title)]
     rows = status_rows(tasks, read_runs(client, tasks), last=last)
-    if fmt == "json":
-        data(render_status_json(rows), nl=False)
-    else:
-        out(render_status_text(rows), nl=False)
+    emit(views.pick(views.STATUS, fmt), rows)
     return 0

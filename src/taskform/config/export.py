@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from taskform.epoch import iso_utc
 from taskform.model import LiveTask
 from taskform.plan import normalize
 from taskform.schedule import translate as schedule
@@ -73,9 +74,9 @@ def task_entry(
     if not task.active:
         entry["active"] = False
     if task.start_date is not None:
-        entry["start_date"] = normalize.iso_ms(task.start_date)
+        entry["start_date"] = iso_utc(task.start_date)
     if task.end_date is not None:
-        entry["end_date"] = normalize.iso_ms(task.end_date)
+        entry["end_date"] = iso_utc(task.end_date)
     if task.task_url:
         entry["task_url"] = _escape(task.task_url)
     params = normalize.parameters(task.type, task.parameters)

@@ -31,6 +31,7 @@ from taskform.config.yamlpos import (
     find_files,
     read_file,
 )
+from taskform.epoch import epoch_ms
 from taskform.errors import ConfigError, Problem, ScheduleError
 from taskform.model import (
     LIFECYCLE_CHOICES,
@@ -50,7 +51,6 @@ _DATE = re.compile(
     r"(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?"
     r" ?(Z|z|[+-]\d{2}(?::?\d{2})?)?"
 )
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _DATE_EXAMPLE = "e.g. 2026-12-01T00:00:00Z or 2026-12-01T02:00:00+02:00"
 
 
@@ -530,7 +530,7 @@ class _TaskChecker:
         except ValueError:
             self.add((key,), f"{key}: {shown} is not a valid date and time", _DATE_EXAMPLE)
             return None
-        return (moment - _EPOCH) // timedelta(milliseconds=1)
+        return epoch_ms(moment)
 
 
 def _a(word: str) -> str:

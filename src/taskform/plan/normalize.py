@@ -12,10 +12,10 @@ then compares plain values. Two forms, each a mapping of config field name to va
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timezone
 from typing import Any
 
 from taskform import tasktypes
+from taskform.epoch import iso_utc
 from taskform.model import DesiredTask, LiveTask
 from taskform.schedule import translate as schedule
 from taskform.schedule.hashing import uses_hash
@@ -32,15 +32,6 @@ FIELDS: tuple[str, ...] = (
     "task_url",
     "parameters",
 )
-
-
-def iso_ms(ms: int | None) -> str | None:
-    """Epoch milliseconds as an ISO 8601 UTC string (``2026-12-01T00:00:00Z``)."""
-    if ms is None:
-        return None
-    moment = datetime.fromtimestamp(ms / 1000, tz=timezone.utc)
-    text = moment.isoformat(timespec="milliseconds" if ms % 1000 else "seconds")
-    return text.replace("+00:00", "Z")
 
 
 def parameters(task_type: str | None, params: Mapping[str, Any]) -> dict[str, Any]:
@@ -109,8 +100,8 @@ def shown_schedule(task: DesiredTask) -> str | None:
 def display_desired(task: DesiredTask) -> dict[str, Any]:
     values = compare_desired(task)
     values["schedule"] = shown_schedule(task)
-    values["start_date"] = iso_ms(task.start_date)
-    values["end_date"] = iso_ms(task.end_date)
+    values["start_date"] = iso_utc(task.start_date)
+    values["end_date"] = iso_utc(task.end_date)
     return values
 
 
@@ -120,6 +111,6 @@ def display_live(task: LiveTask, desired: DesiredTask | None = None) -> dict[str
         values["schedule"] = schedule.to_unix(task.cron)
     except ValueError:
         values["schedule"] = " ".join(task.cron.as_portal().values())
-    values["start_date"] = iso_ms(values["start_date"])
-    values["end_date"] = iso_ms(values["end_date"])
+    values["start_date"] = iso_utc(values["start_date"])
+    values["end_date"] = iso_utc(values["end_date"])
     return values

@@ -26,9 +26,10 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from taskform.epoch import iso_utc
 from taskform.model import Change, Plan
 from taskform.render import schedule as schedule_view
-from taskform.render.common import format_summary, iso_utc, jsonable
+from taskform.render.common import format_summary, jsonable
 from taskform.render.markdown import render_markdown
 from taskform.render.text import format_apply_summary, render_apply_report, render_text
 

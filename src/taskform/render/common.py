@@ -17,9 +17,10 @@ from __future__ import annotations
 import enum
 import json
 from collections.abc import Mapping
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 from typing import Any
 
+from taskform.epoch import epoch_ms, moment
 from taskform.model import Action, Change, FieldChange, Plan
 from taskform.render import escape
 
@@ -38,8 +39,6 @@ SECRET_CHANGED = "(secret value changed)"
 #: The one escaping helper's functions, as the plan views call them.
 printable = escape.text
 one_line = escape.one_line
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 def format_summary(plan: Plan) -> str:
@@ -143,18 +142,6 @@ def shows_next_runs(change: Change) -> bool:
     return bool(SCHEDULE_FIELDS & set(change.fields))
 
 
-def moment(epoch_ms: int) -> datetime:
-    """Epoch milliseconds (the portal's and the model's unit) as an aware UTC datetime."""
-    return _EPOCH + timedelta(milliseconds=epoch_ms)
-
-
-def iso_utc(epoch_ms: int) -> str:
-    """``2026-12-01T02:00:00Z`` (milliseconds only when there are some)."""
-    when = moment(epoch_ms)
-    spec = "milliseconds" if when.microsecond else "seconds"
-    return when.isoformat(timespec=spec).replace("+00:00", "Z")
-
-
 def human_utc(epoch_ms: int) -> str:
     """``2026-12-01 02:00 UTC`` (seconds only when there are some)."""
     when = moment(epoch_ms)
@@ -172,7 +159,7 @@ def human_iso(text: str | None) -> str | None:
         return text
     if when.tzinfo is None:
         return text
-    return human_utc((when - _EPOCH) // timedelta(milliseconds=1))
+    return human_utc(epoch_ms(when))
 
 
 def next_runs_text(change: Change) -> str:

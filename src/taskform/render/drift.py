@@ -6,9 +6,9 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from taskform.epoch import iso_utc
 from taskform.model import LiveTask, Run
 from taskform.plan.drift import DriftItem
-from taskform.plan.normalize import iso_ms
 from taskform.render import escape
 from taskform.render.common import human_iso
 
@@ -93,10 +93,10 @@ def status_rows(
                 "state": task.task_state or ("active" if task.active else "inactive"),
                 "active": task.active,
                 "failing": failing,
-                "next_run": iso_ms(task.next_start),
-                "last_run": iso_ms(task.last_start),
+                "next_run": iso_utc(task.next_start),
+                "last_run": iso_utc(task.last_start),
                 "runs": [
-                    {"status": r.status, "time": iso_ms(r.created), "result": r.result}
+                    {"status": r.status, "time": iso_utc(r.created), "result": r.result}
                     for r in recent
                 ],
             }

@@ -1,7 +1,7 @@
 """Plain-text (terminal) rendering of plans and apply reports. Pure; no printing.
 
-Colour is added with :func:`click.style` only when asked for (``color=True``); the CLI decides
-whether the terminal wants it. Layout of a plan::
+Colour is added only by a :class:`~taskform.render.style.Paint` passed in (``paint=``); the CLI
+decides whether the terminal wants it. Layout of a plan::
 
     Symbols: + create  ~ update  - delete
 
@@ -22,8 +22,6 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 
-import click
-
 from taskform.model import Action, ApplyReport, Change, Outcome, Plan
 from taskform.render import schedule as schedule_view
 from taskform.render.common import (
@@ -39,6 +37,7 @@ from taskform.render.common import (
     sorted_changes,
     task_label,
 )
+from taskform.render.style import Paint, plain
 
 _ACTION_COLORS = {Action.CREATE: "green", Action.UPDATE: "yellow", Action.DELETE: "red"}
 _OUTCOME_COLORS = {Outcome.APPLIED: "green", Outcome.FAILED: "red", Outcome.SKIPPED: "yellow"}
@@ -46,23 +45,21 @@ _INDENT = "    "
 
 
 class _Style:
-    """click.style when colour is on, the identity otherwise."""
+    """The given paint, never applied to empty text."""
 
-    def __init__(self, color: bool) -> None:
-        self.color = color
+    def __init__(self, paint: Paint) -> None:
+        self.paint = paint
 
     def __call__(self, text: str, fg: str | None = None, bold: bool = False) -> str:
-        if not self.color or not text:
-            return text
-        return click.style(text, fg=fg, bold=bold or None)
+        return self.paint(text, fg=fg, bold=bold) if text else text
 
     def symbol(self, action: Action) -> str:
         return self(action.symbol, fg=_ACTION_COLORS[action], bold=True)
 
 
-def render_text(plan: Plan, *, color: bool = False) -> str:
+def render_text(plan: Plan, *, paint: Paint = plain) -> str:
     """The plan for a terminal, Terraform-style. Never truncates; ends with a newline."""
-    style = _Style(color)
+    style = _Style(paint)
     lines: list[str] = []
     changes = sorted_changes(plan)
     if changes:
@@ -135,9 +132,9 @@ def _result_action(change: Change) -> str:
     return change.action.value
 
 
-def render_apply_report(report: ApplyReport, *, color: bool = False) -> str:
+def render_apply_report(report: ApplyReport, *, paint: Paint = plain) -> str:
     """A result table, one row per change in plan order, then the counts line."""
-    style = _Style(color)
+    style = _Style(paint)
     rows = [
         (
             result.outcome,

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta, timezone
 
 from croniter import CroniterError, croniter
 
+from taskform.epoch import EPOCH
 from taskform.model import CronFields
 from taskform.schedule.cron import (
     HOUR,
@@ -31,7 +32,6 @@ from taskform.schedule.cron import (
 )
 
 _UTC = timezone.utc
-_EPOCH = datetime(1970, 1, 1, tzinfo=_UTC)
 _ONE_MS = timedelta(milliseconds=1)
 #: How far :func:`next_runs` looks ahead for a schedule that fires rarely (as croniter does).
 _HORIZON_YEARS = 50
@@ -69,7 +69,7 @@ def special_day(token: str, year: int, month: int) -> int | None:
 
 
 def _as_ms(moment: datetime) -> int:
-    return (moment - _EPOCH) // _ONE_MS
+    return (moment - EPOCH) // _ONE_MS
 
 
 def _croniter_expr(sched: Sched) -> str:
@@ -159,7 +159,7 @@ def next_runs(
         return runs
     try:
         if start_ms is not None:
-            base = max(base, _EPOCH + timedelta(milliseconds=start_ms) - _ONE_MS)
+            base = max(base, EPOCH + timedelta(milliseconds=start_ms) - _ONE_MS)
         special = isinstance(sched.dom, str)
         moments = _special_runs(sched, base) if special else _croniter_runs(sched, base)
         for moment in moments:
