@@ -119,3 +119,60 @@ def mask_named(params: Any, name: Callable[[str], str]) -> tuple[Any, dict[str, 
         return DESCEND
 
     return walk(params, visit), found
+
+
+# --- credentials recognised by value (export) ---------------------------------------------------
+
+#: ``scheme://user:PASSWORD@host``: the password of a URL's userinfo.
+_URL_PASSWORD = re.compile(
+    r"(?P<head>\b[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@?#]*:)(?P<value>[^@\s/?#]+)@"
+)
+#: ``?name=VALUE`` / ``&name=VALUE`` in a URL or a query string.
+_QUERY_PARAM = re.compile(r"(?P<head>[?&;](?P<name>[^=&;#\s]+)=)(?P<value>[^&;#\s]+)")
+#: Query parameter names that carry credentials: the whole name, or its last ``-``/``_`` part
+#: (``token``, ``access_token``, ``api-key``, ``sig`` of an Azure SAS, ``X-Amz-Signature``).
+CREDENTIAL_PARAM = re.compile(
+    r"(?:.*[-_.])?(token|key|apikey|sig|signature|password|passwd|pwd|pass|secret|credential"
+    r"|credentials|auth|authorization|session|sas)",
+    re.I,
+)
+#: A reference-shaped live string, as export has escaped it (``$${secret:NAME}``).
+_ESCAPED_REFERENCE = re.compile(r"\$\$\{secret:(?P<name>[A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def withhold_values(params: Any, name: Callable[[str], str]) -> tuple[Any, dict[str, str]]:
+    """``params`` (already escaped for the configuration: ``${`` as ``$${``) with credentials
+    recognised by their value replaced by ``${secret:NAME}`` references, in place inside the
+    string: the password of a URL's userinfo (``postgres://app:PW@db``), the value of a
+    credential-like query parameter (``?token=...``, ``&sig=...``), and strings shaped like a
+    secret reference (``${secret:X}`` held live, which keeps its name). ``name(what)`` names
+    the variable for ``what`` (``PATH_password``, ``PATH_token``); also a description of each
+    one replaced -> NAME."""
+    found: dict[str, str] = {}
+
+    def visit(path: str, node: Any) -> Any:
+        if not isinstance(node, str):
+            return DESCEND
+        text = node
+
+        def url_password(match: re.Match[str]) -> str:
+            variable = name(f"{path}_password")
+            found[f"{path} (password in a URL)"] = variable
+            return match["head"] + reference(variable) + "@"
+
+        def query(match: re.Match[str]) -> str:
+            if not CREDENTIAL_PARAM.fullmatch(match["name"]) or match["value"].startswith("${"):
+                return match[0]
+            variable = name(f"{path}_{match['name']}")
+            found[f"{path} (query parameter {match['name']})"] = variable
+            return match["head"] + reference(variable)
+
+        def shaped(match: re.Match[str]) -> str:
+            found[f"{path} (a secret reference)"] = match["name"]
+            return reference(match["name"])
+
+        text = _URL_PASSWORD.sub(url_password, text)
+        text = _QUERY_PARAM.sub(query, text)
+        return _ESCAPED_REFERENCE.sub(shaped, text)
+
+    return walk(params, visit), found

@@ -52,3 +52,43 @@ def test_text_with_dollar_brace_and_uppercase_item_ids_round_trip(tmp_path: Path
     assert declared.parameters["notebookParameters"] == {"template": "${x}"}
     plan = make_plan(config.tasks, {"admin": [task]}, now=NOW)
     assert plan.empty, plan.changes
+
+
+def test_credentials_recognised_by_value_are_withheld_and_round_trip(tmp_path: Path) -> None:
+    """Names that do not look like credentials: a password inside a connection URL, a token in
+    a webhook's query string, a SAS signature, a reference-shaped live string. Each is written
+    as a ${secret:NAME}; with those set, the export plans to no changes."""
+    import json
+
+    values = {
+        "dsn": "postgres://app:Pw%40rd-9911@db.internal:5432/gis",
+        "webhook": "https://hooks.example/notify?channel=ops&token=tk-5566-abcd",
+        "blob": "https://acct.blob.example/c/x.csv?sv=2024&sig=S1gnature%3D",
+        "template": "${secret:OLD_KEY}",
+        "plain_url": "https://example.com/x?monkey=banana&page=2",
+    }
+    task = live_task(title="Nightly load", parameters={"notebookParameters": json.dumps(values)})
+    found: dict[str, str] = {}
+    text = export_yaml({"admin": [task]}, default_owner="admin", secrets=found)
+    for secret in ("Pw%40rd-9911", "tk-5566-abcd", "S1gnature%3D"):
+        assert secret not in text
+    assert "postgres://app:${secret:NIGHTLY_LOAD_DSN_PASSWORD}@db" in text
+    assert "monkey=banana&page=2" in text  # not credential-like: kept
+    where = "admin/Nightly load: notebookParameters"
+    assert found == {
+        f"{where}.dsn (password in a URL)": "NIGHTLY_LOAD_DSN_PASSWORD",
+        f"{where}.webhook (query parameter token)": "NIGHTLY_LOAD_WEBHOOK_TOKEN",
+        f"{where}.blob (query parameter sig)": "NIGHTLY_LOAD_BLOB_SIG",
+        f"{where}.template (a secret reference)": "OLD_KEY",
+    }
+    path = tmp_path / "exported.yaml"
+    path.write_text(text)
+    env = {
+        "NIGHTLY_LOAD_DSN_PASSWORD": "Pw%40rd-9911",
+        "NIGHTLY_LOAD_WEBHOOK_TOKEN": "tk-5566-abcd",
+        "NIGHTLY_LOAD_BLOB_SIG": "S1gnature%3D",
+        "OLD_KEY": "${secret:OLD_KEY}",
+    }
+    config = load_config(path, env=env)
+    plan = make_plan(config.tasks, {"admin": [task]}, now=NOW)
+    assert plan.empty, plan.changes

@@ -59,6 +59,9 @@ def export(owners: tuple[str, ...], output: str | None, force: bool, portal: Por
             f"Set {name} in the environment before planning.",
             err=True,
         )
+    if secrets:
+        names = ", ".join(sorted(set(secrets.values())))
+        out(f"Set these variables before planning: {names}", err=True)
     if output:
         write_atomic(Path(output), text)
         count = sum(len(t) for t in live.values())

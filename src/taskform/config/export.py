@@ -17,7 +17,7 @@ from taskform.epoch import iso_utc
 from taskform.model import LiveTask
 from taskform.plan import normalize
 from taskform.schedule import translate as schedule
-from taskform.secrets import mask_named
+from taskform.secrets import mask_named, withhold_values
 
 HEADER = (
     "# yaml-language-server: $schema=https://raw.githubusercontent.com/taskform/taskform/main/"
@@ -59,7 +59,8 @@ def task_entry(
     task: LiveTask, *, default_owner: str | None, secrets: dict[str, str] | None = None
 ) -> dict[str, Any]:
     """One task as a config mapping (keys in the order people read them). Parameters whose
-    names look like credentials become ``${secret:NAME}``; ``secrets`` collects path -> NAME."""
+    names look like credentials become ``${secret:NAME}``, and so do credentials recognised by
+    their value (:func:`taskform.secrets.withhold_values`); ``secrets`` collects where -> NAME."""
     entry: dict[str, Any] = {"title": _escape(task.title), "type": task.type}
     if task.owner != default_owner:
         entry["owner"] = task.owner
@@ -84,8 +85,12 @@ def task_entry(
         entry["parameters"], found = mask_named(
             _escape(params), lambda path: secret_reference(task, path)
         )
+        entry["parameters"], by_value = withhold_values(
+            entry["parameters"], lambda path: secret_reference(task, path)
+        )
         if secrets is not None:
             secrets.update(found)
+            secrets.update(by_value)
     return entry
 
 
