@@ -26,6 +26,8 @@ COMMANDS = {
     "drift": "taskform.cli.drift:drift",
     "export": "taskform.cli.export:export",
     "status": "taskform.cli.status:status",
+    "run": "taskform.cli.run:run",
+    "runs": "taskform.cli.runs:runs",
     "schema": "taskform.cli.schema:schema",
     "emulator": "taskform.emulator.command:emulator",
 }
@@ -39,6 +41,8 @@ SUMMARIES = {
     "drift": "Report how the portal differs from the configuration, each difference classified.",
     "export": "Write the live tasks as a configuration that plan then finds equal.",
     "status": "Show every managed task's state, next run and latest runs; failing tasks first.",
+    "run": "Run a declared task now (ExecuteNotebook, GPService) and follow its job.",
+    "runs": "Show a task's run history, newest first, with the messages of failed runs.",
     "schema": "Print the JSON Schema of the configuration.",
     "emulator": "Run the local portal emulator (a stand-in for a real portal).",
 }

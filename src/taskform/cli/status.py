@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
 import click
 
 from taskform.cli import common
@@ -12,11 +16,45 @@ from taskform.cli.options import (
     format_option,
     portal_options,
 )
+from taskform.cli.runs import failed_run_row
 from taskform.cli.targets import target_option, wanted
+from taskform.model import LiveTask, Run
+from taskform.portal.jobs import JobsClient
 from taskform.render import views
-from taskform.render.drift import status_rows
+from taskform.render.drift import FAILING, status_rows
+from taskform.render.jobs import first_error
 from taskform.workflow.connect import PortalOptions
 from taskform.workflow.snapshot import read_runs
+
+
+def add_last_errors(
+    rows: list[dict[str, Any]],
+    tasks: Sequence[LiveTask],
+    runs: Mapping[str, Sequence[Run]],
+    jobs: JobsClient,
+) -> None:
+    """``last_error`` on each row whose task has a failed run: the first error message of its
+    newest failed run (its job's, where the run's result links one; else the result text).
+    One job read per such task, at most ``MAX_ERROR_READS`` in parallel."""
+    latest: dict[str, tuple[LiveTask, Run]] = {}
+    for task in tasks:
+        failed = [r for r in runs.get(task.id, ()) if r.status in FAILING]
+        if failed:
+            latest[task.id] = (task, max(failed, key=lambda r: r.created or 0))
+    found: dict[str, str | None] = {}
+    with ThreadPoolExecutor(max_workers=MAX_ERROR_READS, thread_name_prefix="errors") as pool:
+        found = dict(
+            zip(
+                latest,
+                pool.map(lambda pair: first_error(failed_run_row(jobs, *pair)), latest.values()),
+                strict=True,
+            )
+        )
+    for row in rows:
+        row["last_error"] = found.get(str(row["task_id"]))
+
+
+MAX_ERROR_READS = 4
 
 
 @click.command()
@@ -41,6 +79,8 @@ def status(
     declared = {t.key for t in snap.config.tasks if not t.absent}
     tasks = [t for ts in snap.live.values() for t in ts if t.key in declared]
     tasks = [t for t in tasks if wanted(targets, t.owner, t.title)]
-    rows = status_rows(tasks, read_runs(client, tasks), last=last)
+    runs = read_runs(client, tasks)
+    rows = status_rows(tasks, runs, last=last)
+    add_last_errors(rows, tasks, runs, JobsClient(client))
     emit(views.pick(views.STATUS, fmt), rows)
     return 0

@@ -64,6 +64,8 @@ class SharingApi:
         self.active_task_limit = active_task_limit
         self.quirks = quirks or Quirks()
         self.started = store.now_ms()
+        #: Where the notebook server is, if not the emulator itself (set by the app).
+        self.notebook_server: Callable[[], str | None] = lambda: None
 
     def handler(self, endpoint: str) -> Handler:
         method: Handler = getattr(self, "do_" + endpoint)
@@ -130,7 +132,7 @@ class SharingApi:
     def do_servers(self, ctx: Ctx) -> dict[str, Any]:
         """The servers federated with the portal: the emulator itself (notebook/server.py)."""
         ctx.user()
-        return notebook_servers(ctx.base_url)
+        return notebook_servers(ctx.base_url, self.notebook_server())
 
     def do_servers_by_id(self, ctx: Ctx, portal_id: str) -> dict[str, Any]:
         self._check_portal(portal_id)

@@ -12,7 +12,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, quote, unquote, urljoin, urlsplit
 
@@ -251,6 +251,36 @@ class PortalClient:
         root = self.url.rest + "/"
         shown = unquote(bare[len(root) :] if bare.startswith(root) else parts.path)
         return self._http.call_url("GET", bare, name=f"GET {shown}", params=query)
+
+    def call_service(
+        self,
+        method: str,
+        url: str,
+        *,
+        trusted: Collection[tuple[str, str]] = (),
+        params: Mapping[str, str] | None = None,
+        data: Mapping[str, str] | None = None,
+        idempotent: bool = True,
+    ) -> dict[str, Any]:
+        """JSON from a server the portal trusts (its own host, or one of ``trusted``: the
+        (scheme, netloc) of servers the portal lists as federated), with the portal's token,
+        the same retries and errors. Named by the URL's path in logs and errors."""
+        parts = urlsplit(url)
+        origin = (parts.scheme.lower(), parts.netloc.lower())
+        if not self.url.same_origin(url) and origin not in set(trusted):
+            raise ForeignHostError(parts.netloc or url, self.url.netloc)
+        query = {"f": "json", **(params or {})}
+        form = {"f": "json", **data} if data is not None else None
+        name = f"{method} {unquote(parts.path.lstrip('/'))}"
+        bare = url.split("?", 1)[0].split("#", 1)[0]
+        return self._http.call_url(
+            method,
+            bare,
+            name=name,
+            params=query if form is None else params,
+            data=form,
+            idempotent=idempotent,
+        )
 
     # -- writes --------------------------------------------------------------------------
 

@@ -122,6 +122,8 @@ def render_status_text(rows: Sequence[Mapping[str, Any]]) -> str:
             lines.append(f"    {when}  {status}{' - ' + result if result else ''}")
         if not row["runs"]:
             lines.append("    no runs yet")
+        if row.get("last_error"):
+            lines.append(f"    last error: {escape.text(escape.one_line(str(row['last_error'])))}")
     failing = sum(1 for r in rows if r["failing"])
     lines.append("")
     lines.append(f"Status: {len(rows)} task(s), {failing} failing.")

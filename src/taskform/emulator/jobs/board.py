@@ -151,6 +151,8 @@ class JobBoard:
         self._lock = threading.Lock()
         self._jobs: OrderedDict[str, Job] = OrderedDict()
         self._outcomes: dict[str, Outcome] = {}
+        #: POST /__emulator/servers: where portals/self/servers says the notebook server is
+        self.notebook_server: str | None = None
 
     def set_outcome(self, key: str, outcome: Outcome) -> None:
         with self._lock:
@@ -164,6 +166,7 @@ class JobBoard:
         with self._lock:
             self._jobs.clear()
             self._outcomes.clear()
+            self.notebook_server = None
 
     def start(
         self,

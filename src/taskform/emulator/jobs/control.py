@@ -6,6 +6,9 @@ POST   /__emulator/outcomes    ``{"item_id"|"task_url": ..., "status": "succeede
                                that notebook item or GP task end (scheduled runs and
                                ``taskform run`` alike); messages are strings or ``{"type":
                                "informative"|"warning"|"error", "description"}``
+POST   /__emulator/servers     ``{"notebook_server": URL | null}``: list the notebook server
+                               at URL in ``portals/self/servers`` (null: the emulator itself),
+                               e.g. to test a notebook server that cannot be reached
 GET    /__emulator/jobs        ``{"jobs": [{"jobId", "kind", "key", "phase", "submitted",
                                "end", "cancelled"}]}``, oldest first
 =====  ======================  ==============================================================
@@ -23,7 +26,7 @@ from werkzeug.wrappers import Request, Response
 from ..store import Store
 from .board import JobBoard, OutcomeError, parse_outcome
 
-PATHS = ("/__emulator/outcomes", "/__emulator/jobs")
+PATHS = ("/__emulator/outcomes", "/__emulator/jobs", "/__emulator/servers")
 
 
 def dispatch(request: Request, path: str, board: JobBoard, store: Store) -> Response:
@@ -47,6 +50,18 @@ def dispatch(request: Request, path: str, board: JobBoard, store: Store) -> Resp
                 else [{"type": t, "description": d} for t, d in outcome.messages],
             },
         )
+    if path == "/__emulator/servers" and request.method == "POST":
+        try:
+            body = json.loads(request.get_data(as_text=True) or "{}")
+        except json.JSONDecodeError as exc:
+            return _json(400, {"error": f"body is not JSON: {exc.msg}"})
+        url = body.get("notebook_server") if isinstance(body, dict) else 0
+        if url is not None and not (
+            isinstance(url, str) and url.startswith(("http://", "https://"))
+        ):
+            return _json(400, {"error": "notebook_server must be an http(s) URL or null"})
+        board.notebook_server = url.rstrip("/") if url else None
+        return _json(200, {"notebook_server": board.notebook_server})
     if path == "/__emulator/jobs" and request.method == "GET":
         with store.lock:
             now = store.now_ms()

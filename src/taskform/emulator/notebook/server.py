@@ -54,8 +54,10 @@ def is_path(path: str) -> bool:
     return path == PREFIX or path.startswith(PREFIX + "/")
 
 
-def servers(base_url: str) -> dict[str, Any]:
-    """``portals/self/servers``: the emulator as hosting server and as notebook server."""
+def servers(base_url: str, notebook_server: str | None = None) -> dict[str, Any]:
+    """``portals/self/servers``: the emulator as hosting server and as notebook server (or
+    the notebook server at ``notebook_server``, set with ``POST /__emulator/servers``)."""
+    notebook = notebook_server or f"{base_url}{PREFIX}"
     return {
         "servers": [
             {
@@ -71,8 +73,8 @@ def servers(base_url: str) -> dict[str, Any]:
             {
                 "id": "emulatorNotebookServer",
                 "name": base_url.split("://", 1)[-1],
-                "url": f"{base_url}{PREFIX}",
-                "adminUrl": f"{base_url}{PREFIX}",
+                "url": notebook,
+                "adminUrl": notebook,
                 "isHosted": False,
                 "serverType": "ArcGIS",
                 "serverRole": "FEDERATED_SERVER",
