@@ -10,11 +10,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from taskform.epoch import iso_utc
 from taskform.jobs.model import JobRef, JobStatus, Message
 from taskform.jobs.progress import clock_text
 from taskform.jobs.wait import Ending, WaitResult
 from taskform.model import LiveTask, Run
-from taskform.render.common import iso_utc
 from taskform.render.escape import text as esc
 
 FORMAT_VERSION = "1"
