@@ -94,7 +94,7 @@ def load(path: str | os.PathLike[str] = "taskform.yaml", *, resolve: bool = True
 
 
 def _snapshot(config: Config, portal: PortalClient) -> Snapshot:
-    return snapshot(config, portal, describe=portal.get_json)
+    return snapshot(config, portal, describe=portal.get_json, items=portal.search_items)
 
 
 def plan(config: Config, portal: PortalClient) -> Plan:

@@ -48,7 +48,7 @@ def take_snapshot(
     those tasks."""
     config = load(config_path)
     client, url = connect(portal, config)
-    snap = snapshot(config, client, describe=client.get_json)
+    snap = snapshot(config, client, describe=client.get_json, items=client.search_items)
     if targets:
         keys = [t.key for t in snap.config.tasks]
         keys += [t.key for tasks in snap.live.values() for t in tasks]

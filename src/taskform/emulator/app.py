@@ -36,6 +36,8 @@ from .errors import PortalError, encode
 from .faults import Faults, Stats
 from .gp import jobs as gp_jobs
 from .gpserver import CONTROL_PATH, GPServer, is_task_path
+from .items import CONTROL_PATH as ITEMS_CONTROL_PATH
+from .items import Items
 from .jobs import control as jobs_control
 from .jobs.board import JobBoard
 from .jobs.scheduler import Scheduler
@@ -71,10 +73,13 @@ SHARING_ROUTES = {
     _RUN: "run",
     _RUN + "/update": "update_run",
     _RUN + "/delete": "delete_run",
+    "/content/items/<item_id>": "item",
+    "/search": "search",
+    "/content/users/<user>/items/<item_id>/reassign": "reassign_item",
 }
 WRITE_ENDPOINTS = frozenset(
     {"create_task", "update_task", "enable_task", "disable_task", "delete_task"}
-    | {"update_run", "delete_run"}
+    | {"update_run", "delete_run", "reassign_item"}
 )
 POST_ONLY = WRITE_ENDPOINTS | {"generate_token"}
 SHARING_PREFIX = "/sharing/rest"
@@ -97,12 +102,14 @@ class EmulatorApp:
         faults: Faults,
         active_task_limit: int,
         quirks: Quirks | None = None,
+        items: Items | None = None,
     ) -> None:
         self.store = store
         self.accounts = accounts
         self.faults = faults
         self.stats = Stats()
-        self.api = SharingApi(store, accounts, active_task_limit, quirks)
+        self.items = items or Items()
+        self.api = SharingApi(store, accounts, active_task_limit, quirks, self.items)
         self.control = Control(store, faults, self.stats)
         self.gp = GPServer(store, accounts, faults)
         self.board = JobBoard()
@@ -117,6 +124,8 @@ class EmulatorApp:
         self.scheduler.tick(request.host_url.rstrip("/"))
         if path == CONTROL_PATH:
             response = self.gp.control(request)
+        elif path == ITEMS_CONTROL_PATH:
+            response = self.items.control(request)
         elif path in jobs_control.PATHS:
             response = jobs_control.dispatch(request, path, self.board, self.store)
         elif path == "/__emulator/reset" and request.method == "POST":

@@ -19,6 +19,7 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from .app import EmulatorApp
 from .auth import DEFAULT_EXPIRATION_MAX_MINUTES, Account, Accounts
 from .faults import Faults
+from .items import Items
 from .quirks import QUIRKS, Quirks
 from .store import StateFileError, Store
 
@@ -150,6 +151,17 @@ def _api_keys(specs: tuple[str, ...], users: dict[str, Account]) -> dict[str, st
     type=click.Choice(list(QUIRKS)),
     help="Behave the other way where the portal's docs are silent (repeatable; FIDELITY.md).",
 )
+@click.option(
+    "--items",
+    "items_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Register the items in this JSON file (a list of {id, owner, type, title, access}).",
+)
+@click.option(
+    "--strict-items",
+    is_flag=True,
+    help="Refuse tasks for item ids not registered with POST /__emulator/items.",
+)
 @click.option("--debug", is_flag=True, help="Also log the emulator's internal errors in full.")
 @click.option("-q", "--quiet", is_flag=True, help="Log errors only (the URL line still prints).")
 @click.option("--no-color", is_flag=True, help="No colour (the emulator prints none anyway).")
@@ -167,6 +179,8 @@ def emulator(
     tls_key: Path | None,
     log_requests: bool,
     quirk_names: tuple[str, ...],
+    items_file: Path | None,
+    strict_items: bool,
     debug: bool,
     quiet: bool,
     no_color: bool,
@@ -201,7 +215,13 @@ def emulator(
         format="taskform emulator: %(message)s",
     )
     quirks = Quirks(frozenset(quirk_names))
-    app = EmulatorApp(store, accounts, Faults(seed), active_task_limit, quirks)
+    items = Items(strict=strict_items)
+    if items_file is not None:
+        try:
+            items.load(items_file.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError, TypeError) as exc:
+            raise click.ClickException(f"cannot read items from {items_file}: {exc}") from None
+    app = EmulatorApp(store, accounts, Faults(seed), active_task_limit, quirks, items)
     handler = type("RequestHandler", (_RequestHandler,), {"log_requests": log_requests})
     try:
         with contextlib.redirect_stderr(io.StringIO()):  # werkzeug prints its own advice

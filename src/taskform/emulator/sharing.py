@@ -23,6 +23,7 @@ from .errors import (
     token_required,
     user_not_found,
 )
+from .items import Items
 from .notebook.server import servers as notebook_servers
 from .quirks import Quirks
 from .store import Store
@@ -58,11 +59,13 @@ class SharingApi:
         accounts: Accounts,
         active_task_limit: int,
         quirks: Quirks | None = None,
+        items: Items | None = None,
     ) -> None:
         self.store = store
         self.accounts = accounts
         self.active_task_limit = active_task_limit
         self.quirks = quirks or Quirks()
+        self.items = items or Items()
         self.started = store.now_ms()
         #: Where the notebook server is, if not the emulator itself (set by the app).
         self.notebook_server: Callable[[], str | None] = lambda: None
@@ -191,6 +194,7 @@ class SharingApi:
     def do_create_task(self, ctx: Ctx, user: str) -> dict[str, Any]:
         owner = self._owner(ctx, user)
         spec = self._parse(ctx, current_type=None)
+        self._check_item(spec, owner)
         with self.store.lock:
             now = self.store.now_ms()
             self.quirks.fill_create(spec, ctx.values, now)
@@ -205,6 +209,8 @@ class SharingApi:
         with self.store.lock:
             record = self._task(ctx, user, task_id)
             spec = self._parse(ctx, current_type=record["type"])
+            owner = self.accounts.get(record["owner"])
+            self._check_item(spec, owner or Account(record["owner"], ""))
             now = self.store.now_ms()
             self.quirks.fill_update(spec, ctx.values, record, now)
             if self.quirks.reactivates(tasks.effective_state(record, now)):
@@ -278,7 +284,40 @@ class SharingApi:
             self._commit(ctx)
             return {"success": True, "taskId": task_id, "runId": run_id}
 
+    # -- items (emulator/items) -----------------------------------------------------------------
+
+    def do_item(self, ctx: Ctx, item_id: str) -> dict[str, Any]:
+        caller = ctx.account
+        name = caller.name if caller else None
+        return self.items.get(item_id, name, bool(caller and caller.admin))
+
+    def do_search(self, ctx: Ctx) -> dict[str, Any]:
+        caller = ctx.account
+        name = caller.name if caller else None
+        return self.items.search(ctx.values, name, bool(caller and caller.admin))
+
+    def do_reassign_item(self, ctx: Ctx, user: str, item_id: str) -> dict[str, Any]:
+        require_admin(ctx.user())
+        target = self.accounts.get(ctx.values.get("targetUsername") or "")
+        if target is None:
+            raise user_not_found(ctx.values.get("targetUsername") or "")
+        with self.store.lock:
+            item = self.items.reassign(item_id, user, target.name)
+            for record in self.store.tasks.values():
+                if record.get("itemId") == item.id and record["owner"] == user:
+                    record["owner"] = target.name
+                    if record["state"] == "active":
+                        record["state"] = "paused"  # "deactivated and reassigned"
+            self._commit(ctx)
+        return {"success": True, "itemId": item.id, "owner": target.name, "folder": ""}
+
     # -- helpers ---------------------------------------------------------------------------------
+
+    def _check_item(self, spec: Mapping[str, Any], owner: Account) -> None:
+        try:
+            self.items.check(spec["type"], spec.get("itemId"), owner.name, owner.admin)
+        except PortalError as exc:
+            raise self.quirks.validation_error(exc) from None
 
     def _parse(self, ctx: Ctx, current_type: str | None) -> dict[str, Any]:
         try:

@@ -57,6 +57,8 @@ ORG_REFUSED = frozenset({400, 403, 404})
 #: ``id`` and ``userId`` of the org-wide list's items, so a portal may list partial objects
 #: there; then the owners' own lists (full objects) are read instead.
 FULL_TASK_KEYS = ("id", "type", "cronSchedule")
+#: Item ids per ``search`` request (the portal's page maximum).
+ITEM_BATCH = 100
 #: Listing order: the documentation's default sort field is unknown, so ask for creation
 #: order, which a task keeps while it is read (pages stay stable while tasks are updated).
 LIST_ORDER = {"sortField": "created", "sortOrder": "asc"}
@@ -236,6 +238,53 @@ class PortalClient:
             raise BadResponse("the answer has no 'runs' list", request=f"GET {shown}")
         runs = self._decode(run_from_json, raw, f"GET {shown}")
         return sorted(runs, key=lambda r: r.created if r.created is not None else -1, reverse=True)
+
+    def search_items(self, ids: Sequence[str]) -> dict[str, Mapping[str, Any]]:
+        """The items the portal (and the signed-in user) knows among ``ids``, by lower-case id:
+        one ``search`` per 100 ids (``q=id:(a OR b ...)``), in parallel; an id the search
+        does not return is confirmed with ``content/items/<id>`` (the search index may lag
+        behind a new item), so those reads are bounded by the problems found, never one per
+        task."""
+        unique = sorted({i.lower() for i in ids})
+        batches = [unique[i : i + ITEM_BATCH] for i in range(0, len(unique), ITEM_BATCH)]
+        if not batches:
+            return {}
+        workers = min(self.read_concurrency, len(batches))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="taskform-items") as pool:
+            found: dict[str, Mapping[str, Any]] = {}
+            for part in pool.map(self._search_batch, batches):
+                found.update(part)
+            missing = [i for i in unique if i not in found]
+            for item_id, item in zip(missing, pool.map(self._item, missing), strict=True):
+                if item is not None:
+                    found[item_id] = item
+        return found
+
+    def _search_batch(self, ids: list[str]) -> dict[str, Mapping[str, Any]]:
+        query = "id:(" + " OR ".join(ids) + ")"
+        found: dict[str, Mapping[str, Any]] = {}
+        start = 1
+        while start > 0 and len(found) < len(ids):
+            params = {"f": "json", "q": query, "num": str(ITEM_BATCH), "start": str(start)}
+            body = self._http.call("GET", "search", params=params)
+            results = body.get("results")
+            if not isinstance(results, list):
+                raise BadResponse("the answer has no 'results' list", request="GET search")
+            for item in results:
+                if isinstance(item, Mapping) and isinstance(item.get("id"), str):
+                    found[item["id"].lower()] = item
+            next_start = body.get("nextStart", -1)
+            start = next_start if isinstance(next_start, int) and next_start > start else -1
+        return {k: v for k, v in found.items() if k in ids}
+
+    def _item(self, item_id: str) -> Mapping[str, Any] | None:
+        try:
+            body = self._http.call("GET", f"content/items/{_q(item_id)}", params={"f": "json"})
+        except PortalError as exc:
+            if exc.code in (400, 403, 404):  # "Item does not exist or is inaccessible."
+                return None
+            raise
+        return body if isinstance(body.get("id"), str) else None
 
     def get_json(self, url: str, params: Mapping[str, str] | None = None) -> dict[str, Any]:
         """JSON from any URL on the portal's host (scheme, host and port), with the same auth."""

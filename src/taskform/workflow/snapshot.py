@@ -19,6 +19,7 @@ from taskform.plan import lifecycle
 from taskform.plan.planner import make_plan
 from taskform.portal.pool import reading_pool
 from taskform.tasktypes.gpservice import gp_problems, gp_task_urls
+from taskform.workflow.items import ItemLookup, check_items, moved_tasks, without_moved
 
 #: Reads a GP task's description: ``GET <task url>?f=json`` (the portal client's ``get_json``).
 Describe = Callable[[str], Mapping[str, Any]]
@@ -59,14 +60,24 @@ def snapshot(
     *,
     now: datetime | None = None,
     describe: Describe | None = None,
+    items: ItemLookup | None = None,
 ) -> Snapshot:
     """Owners resolved, live tasks read, plan made. With ``describe``, the parameters of
-    GPService tasks are first checked against their GP tasks (:func:`check_gp_services`)."""
+    GPService tasks are first checked against their GP tasks (:func:`check_gp_services`);
+    with ``items``, every declared item through the portal's item API
+    (:mod:`~taskform.workflow.items`): unknown, wrong-type and unusable items are problems,
+    and a task that moved to another owner with its item is reported, not created again."""
     user = portal.signed_in_user()
     resolved = config.resolve_owner(config.owner or user)
+    item_check = check_items(resolved.tasks, items) if items is not None else None
     warnings = check_gp_services(resolved.tasks, describe) if describe is not None else ()
     owners = managed_owners(resolved, user)
     live = portal.list_tasks(owners)
+    moved: dict[tuple[str, str], LiveTask] = {}
+    if item_check is not None:
+        moved, problems = moved_tasks(portal, resolved.tasks, item_check, live)
+        if item_check.problems or problems:
+            raise ConfigError([*item_check.problems, *problems])
     now = now or datetime.now(timezone.utc)
     states = lifecycle_states(portal, resolved.tasks, live, now)
     plan = make_plan(
@@ -74,6 +85,7 @@ def snapshot(
     )
     if warnings:
         plan = dataclasses.replace(plan, warnings=plan.warnings + warnings)
+    plan = without_moved(plan, moved)
     return Snapshot(config=resolved, live=live, plan=plan, states=states)
 
 
