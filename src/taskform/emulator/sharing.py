@@ -303,11 +303,14 @@ class SharingApi:
             raise user_not_found(ctx.values.get("targetUsername") or "")
         with self.store.lock:
             item = self.items.reassign(item_id, user, target.name)
-            for record in self.store.tasks.values():
-                if record.get("itemId") == item.id and record["owner"] == user:
-                    record["owner"] = target.name
-                    if record["state"] == "active":
-                        record["state"] = "paused"  # "deactivated and reassigned"
+            moving = [
+                r
+                for r in self.store.tasks.values()
+                if r.get("itemId") == item.id and r["owner"] == user
+            ]
+            for record in moving:  # a new record: the store indexes tasks by owner
+                state = "paused" if record["state"] == "active" else record["state"]
+                self.store.tasks[record["id"]] = {**record, "owner": target.name, "state": state}
             self._commit(ctx)
         return {"success": True, "itemId": item.id, "owner": target.name, "folder": ""}
 

@@ -250,7 +250,7 @@ class PortalClient:
         if not batches:
             return {}
         workers = min(self.read_concurrency, len(batches))
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="taskform-items") as pool:
+        with reading_pool(workers, "taskform-items") as pool:
             found: dict[str, Mapping[str, Any]] = {}
             for part in pool.map(self._search_batch, batches):
                 found.update(part)
