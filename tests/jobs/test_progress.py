@@ -34,6 +34,8 @@ def test_terminal_bar_with_percent_and_spinner_without() -> None:
     line = progress.line(JobStatus(State.RUNNING, "esriJobExecuting"), 3)
     assert line.startswith("[*") and "esriJobExecuting  0:03" in line
     assert progress.line(JobStatus(State.RUNNING, "esriJobExecuting"), 4).startswith("[ *")
+    done = progress.line(JobStatus(State.SUCCEEDED, "esriJobSucceeded"), 9)
+    assert done.startswith("[" + "=" * 30 + "]")
     progress.close()
     assert stream.getvalue().endswith("\n")
 

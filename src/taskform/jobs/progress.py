@@ -53,7 +53,9 @@ class Progress:
 
     def line(self, status: JobStatus, elapsed: float) -> str:
         """The terminal line for ``status`` (without the carriage return)."""
-        if status.percent is not None:
+        if status.percent is None and status.state.final:
+            bar, pct = "=" * BAR, "    "  # ended; the server never said how far it was
+        elif status.percent is not None:
             filled = BAR * max(0, min(status.percent, 100)) // 100
             bar = "#" * filled + "-" * (BAR - filled)
             pct = f"{status.percent:3d}%"
