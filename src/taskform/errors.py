@@ -123,6 +123,22 @@ class ForeignHostError(PortalError):
         )
 
 
+class UnknownOwnersError(PortalError):
+    """Owners the portal has no user for. The snapshot turns this into a configuration
+    problem at the lines that name them."""
+
+    def __init__(self, owners: Sequence[str], *, request: str = "") -> None:
+        self.owners = tuple(owners)
+        names = ", ".join(repr(o) for o in self.owners)
+        super().__init__(f"the portal has no user {names}", request=request)
+
+
+def user_not_found(exc: PortalError) -> bool:
+    """Whether the portal said a user does not exist: 400 "User not found." (the portal's
+    envelope for an unknown user; emulator FIDELITY.md)."""
+    return exc.code == 400 and "user not found" in exc.message.lower()
+
+
 class BadResponse(PortalError):
     """The portal answered with something that is not the JSON it should be."""
 

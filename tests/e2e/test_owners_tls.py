@@ -67,7 +67,18 @@ def test_plan_over_25_owners_reads_the_org_list_once(tmp_path: Path) -> None:
             "POST generateToken": 1,
             "GET portals/self": 1,
             "GET portals/self/allScheduledTasks": 1,
+            # 20 owners have no task yet: one page of the org's users says they exist
+            "GET portals/self/users": 1,
         }
+        (cli.cwd / "config" / "ghost.yaml").write_text(
+            f"version: 1\ntasks:\n  - title: Boo\n    owner: ghost\n    type: ExecuteNotebook\n"
+            f"    item_id: {ITEM}\n    schedule: '0 3 * * *'\n"
+        )
+        unknown = cli("plan", "-c", "config")
+        assert unknown.returncode == 1
+        assert "config/ghost.yaml:3: owner 'ghost' of task 'Boo' is not a user of the portal" in (
+            unknown.stderr
+        )
 
 
 def test_a_permission_error_names_the_owner(cli: Cli) -> None:
@@ -166,3 +177,21 @@ def test_a_refused_password_reads_as_one_sentence(cli: Cli) -> None:
     assert result.returncode == 1
     assert ".;" not in result.stderr
     assert "Unable to generate token; check ARCGIS_USERNAME and ARCGIS_PASSWORD" in result.stderr
+
+
+def test_an_owner_that_does_not_exist_is_a_plan_error_at_its_line(cli: Cli) -> None:
+    write(cli, ONE_TASK.replace("tasks:", "owner: nobody_here\ntasks:"))
+    one = cli("plan")  # one owner: read through the owner's own task list
+    assert one.returncode == 1
+    assert "taskform.yaml:4: owner 'nobody_here' of task 'Nightly' is not a user" in one.stderr
+    two = ONE_TASK + (
+        f"  - {{title: Other, owner: ghost, type: ExecuteNotebook, item_id: {ITEM},"
+        " schedule: '0 3 * * *'}\n"
+    )
+    write(cli, two)
+    cli.create("Existing", owner="admin")  # admin has tasks, ghost none: the org-wide list
+    both = cli("plan", "-v")
+    assert both.returncode == 1
+    assert "GET portals/self/allScheduledTasks" in both.stderr
+    assert "owner 'ghost' of task 'Other' is not a user of the portal" in both.stderr
+    assert not [t for t in cli.emu.all_tasks() if t["userId"] == "ghost"]

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from taskform.errors import AuthError, PermissionDenied, PortalError
+from taskform.errors import AuthError, PermissionDenied, PortalError, UnknownOwnersError
 from taskform.model import CronFields, DesiredTask
 from taskform.portal import PortalClient, RetryPolicy
 
@@ -193,8 +193,10 @@ def test_gateway_errors_are_retried(portal: Any) -> None:
 
 
 def test_unknown_user(portal: Any) -> None:
-    with client_for(portal) as client, pytest.raises(PortalError, match="User not found"):
+    with client_for(portal) as client, pytest.raises(UnknownOwnersError) as caught:
         client.list_tasks(["nobody"])
+    assert caught.value.owners == ("nobody",)
+    assert "the portal has no user 'nobody'" in str(caught.value)
 
 
 def test_get_json_on_the_portal_host(portal: Any) -> None:

@@ -229,7 +229,7 @@ def test_wrong_password_is_an_auth_error_without_the_password(
     with pytest.raises(AuthError) as info:
         client.signed_in_user()
     text = str(info.value)
-    assert "signing in as 'jo' failed: Unable to generate token." in text
+    assert "signing in as 'jo' failed: Unable to generate token; check" in text
     assert "Invalid username or password." in text and "pw-Wrong-77" not in text
 
 
@@ -245,8 +245,9 @@ def test_refused_sign_in_names_the_credentials(
     with pytest.raises(AuthError) as info:
         client.signed_in_user()
     text = str(info.value)
-    assert text.startswith(f"POST generateToken: signing in as 'jo' failed: {message}")
+    assert text.startswith(f"POST generateToken: signing in as 'jo' failed: {message.rstrip('.')};")
     assert "check ARCGIS_USERNAME and ARCGIS_PASSWORD" in text and "pw-Refused-31" not in text
+    assert ".;" not in text
     assert len(stub.calls("POST", "generateToken")) == 1
 
 

@@ -10,7 +10,13 @@ from typing import Any
 import pytest
 from werkzeug.wrappers import Request, Response
 
-from taskform.errors import AmbiguousWriteError, NotFound, PortalError, TransientError
+from taskform.errors import (
+    AmbiguousWriteError,
+    NotFound,
+    PortalError,
+    TransientError,
+    UnknownOwnersError,
+)
 from taskform.model import CronFields, DesiredTask
 from taskform.portal import PortalClient, RetryPolicy, task_from_json
 from tests.portal.conftest import MakeClient
@@ -162,11 +168,30 @@ def test_an_admin_reads_several_owners_from_the_org_list_pages_in_parallel(
         return tasks.listing(request)
 
     stub.route("GET", ORG, listing)
+    stub.route("GET", "community/users/nobody", {"username": "nobody"})
     client.signed_in_user()  # as plan does first: the admin check costs nothing more
     live = client.list_tasks(["jo", "al", "nobody"])  # 3 org pages <= 3 owners
     assert {owner: len(found) for owner, found in live.items()} == {"jo": 84, "al": 83, "nobody": 0}
     assert sorted(int(c.args["start"]) for c in stub.calls("GET", ORG)) == [1, 101, 201]
-    assert [c.path for c in stub.calls() if c.path != ORG] == ["portals/self"]
+    # an owner the org list shows no task of may not exist: asked about, alone
+    others = [c.path for c in stub.calls() if c.path != ORG]
+    assert others == ["portals/self", "community/users/nobody"]
+
+
+def test_an_owner_missing_from_the_org_list_that_is_no_user_is_an_error(
+    stub: StubPortal, client: PortalClient
+) -> None:
+    stub.route("GET", "portals/self", ADMIN)
+    stub.route("GET", ORG, org_tasks(150).listing)
+    stub.route(
+        "GET",
+        "community/users/ghost",
+        json_error(400, "User not found.", ["User 'ghost' does not exist or is inaccessible."]),
+    )
+    client.signed_in_user()
+    with pytest.raises(UnknownOwnersError) as caught:
+        client.list_tasks(["jo", "al", "ghost"])
+    assert caught.value.owners == ("ghost",)
 
 
 def test_an_org_list_that_changes_while_paging_is_read_again(
@@ -227,6 +252,7 @@ def test_an_admin_check_that_costs_a_request_is_counted(
     stub.route("GET", ORG, task_list([]))
     stub.route("GET", "community/users/jo/tasks", task_list([]))
     stub.route("GET", "community/users/al/tasks", task_list([]))
+    stub.route("GET", "community/users/al", {"username": "al"})  # no tasks: is it a user?
     assert client.list_tasks(["jo", "al"]) == {"jo": [], "al": []}
     assert stub.calls("GET", ORG) == []
     assert client.list_tasks(["jo", "al"]) == {"jo": [], "al": []}

@@ -59,6 +59,8 @@ SHARING_ROUTES = {
     "/portals/<portal_id>": "portal_by_id",
     "/portals/<portal_id>/allScheduledTasks": "all_tasks_by_id",
     "/portals/self/servers": "servers",
+    "/portals/self/users": "org_users",
+    "/portals/<portal_id>/users": "org_users_by_id",
     "/portals/<portal_id>/servers": "servers_by_id",
     "/community/self": "community_self",
     "/community/users/<user>": "user",

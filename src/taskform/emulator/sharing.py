@@ -181,6 +181,25 @@ class SharingApi:
         page["tasks"] = [self.quirks.org_item(t) for t in page["tasks"]]
         return page
 
+    def do_org_users(self, ctx: Ctx) -> dict[str, Any]:
+        """The organization's users, by username, in pages (``start``/``num``, at most 100),
+        as the portal's "Users" operation answers an administrator."""
+        require_admin(ctx.user())
+        num, start = _paging(ctx.values)
+        names = sorted(self.accounts.users, key=str.casefold)
+        chosen = names[start - 1 : start - 1 + num]
+        return {
+            "total": len(names),
+            "start": start,
+            "num": len(chosen),
+            "nextStart": start + num if start - 1 + num < len(names) else -1,
+            "users": [user_record(self.accounts.users[n], created=self.started) for n in chosen],
+        }
+
+    def do_org_users_by_id(self, ctx: Ctx, portal_id: str) -> dict[str, Any]:
+        self._check_portal(portal_id)
+        return self.do_org_users(ctx)
+
     def do_all_tasks_by_id(self, ctx: Ctx, portal_id: str) -> dict[str, Any]:
         self._check_portal(portal_id)
         return self.do_all_tasks(ctx)

@@ -24,6 +24,8 @@ from taskform.errors import (
     NotFound,
     PortalError,
     TransientError,
+    UnknownOwnersError,
+    user_not_found,
 )
 from taskform.model import DesiredTask, LiveTask, Run
 from taskform.portal.auth import NO_CREDENTIALS, PasswordSignIn, make_credentials
@@ -225,6 +227,9 @@ class PortalClient:
         tasks = self._read_org(unique)
         if tasks is None:
             tasks = self._read_per_owner(unique)
+        else:  # the org list cannot tell an owner with no tasks from one that does not exist
+            me = (self._user or "").casefold()
+            self._check_users([o for o in unique if not tasks[o] and o.casefold() != me])
         with self._lock:
             for owner, found in tasks.items():
                 self._known.setdefault(owner, set()).update(t.id for t in found)
@@ -554,9 +559,75 @@ class PortalClient:
             return None
         return spent
 
+    def _check_users(self, owners: list[str]) -> None:
+        """UnknownOwnersError naming every one of ``owners`` that the portal has no user for
+        (``community/users/NAME``, concurrently; only owners the org-wide list showed no task
+        of, so usually none)."""
+        if not owners:
+            return
+        known = self._org_usernames(max_pages=len(owners) - 1) if len(owners) > 1 else None
+        if known is not None:
+            unknown = [owner for owner in owners if owner.casefold() not in known]
+            if unknown:
+                raise UnknownOwnersError(unknown, request="GET portals/self/users")
+            return
+
+        def missing(owner: str) -> bool:
+            try:
+                self.user_info(owner)
+            except NotFound:
+                return True
+            except PortalError as exc:
+                if user_not_found(exc):
+                    return True
+                raise
+            return False
+
+        with reading_pool(min(8, len(owners)), "users") as pool:
+            found = list(pool.map(missing, owners))
+        unknown = [owner for owner, gone in zip(owners, found, strict=True) if gone]
+        if unknown:
+            raise UnknownOwnersError(unknown, request="GET community/users")
+
+    def _org_usernames(self, *, max_pages: int) -> set[str] | None:
+        """Every username of the organization (casefolded) from ``portals/self/users``, in
+        pages of 100, when that takes at most ``max_pages`` requests (else None: asking about
+        each owner is cheaper); None too when the portal refuses the list."""
+        names: set[str] = set()
+        start = 1
+        for _ in range(max(0, max_pages)):
+            try:
+                body = self._http.call(
+                    "GET",
+                    "portals/self/users",
+                    params={"f": "json", "start": str(start), "num": "100"},
+                )
+            except PortalError as exc:
+                if exc.code not in ORG_REFUSED:
+                    raise
+                return None
+            users = body.get("users")
+            if not isinstance(users, list):
+                return None
+            names.update(
+                str(u["username"]).casefold()
+                for u in users
+                if isinstance(u, Mapping) and u.get("username")
+            )
+            following = body.get("nextStart")
+            if not isinstance(following, int) or following <= start:
+                return names
+            start = following
+        return None
+
     def _read_per_owner(self, owners: list[str]) -> dict[str, list[LiveTask]]:
         listings = [_owner_tasks(owner) for owner in owners]
-        tasks = self._read_consistent(listings)
+        try:
+            tasks = self._read_consistent(listings)
+        except PortalError as exc:
+            if exc.owner is None or not user_not_found(exc):
+                raise
+            raise UnknownOwnersError([exc.owner], request=exc.request) from None
         return {owner: tasks[listing] for owner, listing in zip(owners, listings, strict=True)}
 
     def _read_consistent(

@@ -352,7 +352,7 @@ class Transport:
             raise _Expired(AuthError(message, code=code, details=details, request=name))
         if code == 499 or (code == 401):
             raise AuthError(
-                f"{message}; the portal wants a valid token",
+                f"{message.rstrip('. ')}; the portal wants a valid token",
                 code=code,
                 details=details,
                 request=name,

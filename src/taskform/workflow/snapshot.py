@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from taskform.config.loader import Config
-from taskform.errors import ConfigError, PortalError, TransientError
+from taskform.errors import ConfigError, PortalError, Problem, TransientError, UnknownOwnersError
 from taskform.model import DesiredTask, LifecycleState, LiveTask, Plan, Portal, Run
 from taskform.plan import lifecycle
 from taskform.plan.planner import make_plan
@@ -72,7 +72,10 @@ def snapshot(
     item_check = check_items(resolved.tasks, items) if items is not None else None
     warnings = check_gp_services(resolved.tasks, describe) if describe is not None else ()
     owners = managed_owners(resolved, user)
-    live = portal.list_tasks(owners)
+    try:
+        live = portal.list_tasks(owners)
+    except UnknownOwnersError as exc:
+        raise ConfigError(unknown_owner_problems(resolved, exc.owners)) from None
     moved: dict[tuple[str, str], LiveTask] = {}
     if item_check is not None:
         moved, problems = moved_tasks(portal, resolved.tasks, item_check, live)
@@ -87,6 +90,30 @@ def snapshot(
         plan = dataclasses.replace(plan, warnings=plan.warnings + warnings)
     plan = without_moved(plan, moved)
     return Snapshot(config=resolved, live=live, plan=plan, states=states)
+
+
+def unknown_owner_problems(config: Config, owners: Sequence[str]) -> list[Problem]:
+    """A problem at every declared task whose owner the portal has no user for (or at the
+    file, for an owner a file names without tasks)."""
+    wanted = {o.casefold(): o for o in owners}
+    hint = "check the spelling of owner:, or create the user in the portal first"
+    problems = []
+    seen: set[str] = set()
+    for task in config.tasks:
+        if task.owner.casefold() in wanted:
+            seen.add(task.owner.casefold())
+            where = task.position
+            message = f"owner '{task.owner}' of task '{task.title}' is not a user of the portal"
+            problems.append(
+                Problem(where.file if where else "?", where.line if where else None, message, hint)
+            )
+    for folded, owner in wanted.items():
+        if folded not in seen:
+            files = ", ".join(config.files) or "the configuration"
+            problems.append(
+                Problem(files, None, f"owner '{owner}' is not a user of the portal", hint)
+            )
+    return problems
 
 
 def lifecycle_states(
