@@ -10,9 +10,14 @@ not know about. Every question about secrets is answered here over one tree walk
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
-from collections.abc import Callable, Collection, Mapping
-from typing import Any
+from collections.abc import Callable, Collection, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from taskform.model import DesiredTask
 
 #: What a secret value is shown as (plan, plan file).
 MASK = "(secret)"
@@ -176,3 +181,31 @@ def withhold_values(params: Any, name: Callable[[str], str]) -> tuple[Any, dict[
         return _ESCAPED_REFERENCE.sub(shaped, text)
 
     return walk(params, visit), found
+
+
+# --- secret values in saved plans ---------------------------------------------------------------
+
+#: PBKDF2 rounds for a secret's digest in a saved plan: enough that a guess costs something,
+#: few enough that a plan of many secrets is written and checked in well under a second.
+DIGEST_ROUNDS = 20_000
+
+
+def value_digests(tasks: Iterable[DesiredTask], salt: str) -> dict[str, str]:
+    """``owner/title parameters.PATH`` -> a salted PBKDF2-SHA256 digest of each declared secret
+    value: stored in a saved plan so that a secret rotated between plan and apply makes the
+    plan stale, without the plan holding the value (nor an unsalted hash of it)."""
+    cache: dict[str, str] = {}
+    result: dict[str, str] = {}
+    for task in tasks:
+        paths = set(task.secrets)
+        for path, node in leaves(task.parameters).items():
+            if not any(path == s or path.startswith(s + ".") for s in paths):
+                continue
+            text = node if isinstance(node, str) else json.dumps(node, sort_keys=True)
+            if text not in cache:
+                raw = hashlib.pbkdf2_hmac(
+                    "sha256", text.encode("utf-8"), salt.encode("utf-8"), DIGEST_ROUNDS
+                )
+                cache[text] = raw.hex()
+            result[f"{task.owner}/{task.title} parameters.{path}"] = cache[text]
+    return result

@@ -210,3 +210,25 @@ tasks:
     assert not leaked, leaked
     for piece in ("é🔑", "%C3%A9", "\\u00e9", "ss\\\\w"):
         assert piece not in everything, piece
+
+
+def test_an_edited_saved_plan_is_refused_and_an_empty_one_notices_drift(cli: Cli) -> None:
+    import json
+
+    write(cli, many(2))
+    assert cli("plan", "--out", "plan.json").returncode == 0
+    document = json.loads((cli.cwd / "plan.json").read_text())
+    document["changes"].pop()  # apply "the rest"
+    (cli.cwd / "edited.json").write_text(json.dumps(document, indent=2))
+    refused = cli("apply", "edited.json")
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    assert "edited.json was edited after it was written" in refused.stderr
+    assert cli.tasks() == []
+    assert cli("apply", "--auto-approve").returncode == 0
+    assert cli("plan", "--out", "empty.json").returncode == 0
+    cli.create("Made by hand")  # unmanaged: still no change
+    cli.post(f"community/users/admin/tasks/{cli.tasks()[0]['id']}/delete")
+    drifted = cli("apply", "empty.json")
+    assert drifted.returncode == 1, drifted.stdout + drifted.stderr
+    assert "empty.json has no changes, but the portal drifted since it was made" in drifted.stderr
+    assert "1 to create" in drifted.stderr

@@ -81,7 +81,14 @@ def _saved(
     if explicit is click.core.ParameterSource.DEFAULT and saved.config:
         source = saved.config  # the configuration the plan was made from (absolute)
     snap, url, client = common.take_snapshot(source, portal)
-    the_plan = planfile.select(saved, snap.plan, portal=url, config_digest=snap.config.digest())
+    the_plan = planfile.select(
+        saved,
+        snap.plan,
+        portal=url,
+        config_digest=snap.config.digest(),
+        owners=list(snap.live),
+        tasks=snap.config.tasks,
+    )
     if targets:
         keys = [t.key for t in snap.config.tasks]
         check_known(targets, keys + [t.key for ts in snap.live.values() for t in ts])

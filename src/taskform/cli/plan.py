@@ -22,6 +22,7 @@ from taskform.cli.options import (
     write_atomic,
 )
 from taskform.cli.targets import target_option
+from taskform.plan import planfile
 from taskform.render import views
 from taskform.workflow.connect import PortalOptions
 from taskform.workflow.overlap import overlap_warnings
@@ -67,9 +68,9 @@ def plan(
         )
     meta = common.plan_meta(snap, url, config_path)
     if out_file:
-        write_atomic(
-            Path(out_file), render.render_json(snap.plan, meta=meta, clean=redact.scrub_data)
-        )
+        text = render.render_json(snap.plan, meta=meta, clean=redact.scrub_data)
+        extra = planfile.file_meta(snap.config.tasks, list(snap.live))
+        write_atomic(Path(out_file), planfile.seal(text, extra))
     view = views.pick(views.PLAN, fmt)
     emit(view, snap.plan, views.Context(paint=paint(), meta=meta, clean=redact.scrub_data))
     if out_file and not view.data:

@@ -12,25 +12,29 @@ configuration changed, nothing is applied.
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Mapping
+import secrets as secrets_module
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from taskform import secrets
 from taskform.errors import StalePlanError, TaskformError
 from taskform.model import (
     Action,
     Change,
     CronFields,
+    DesiredTask,
     FieldChange,
     LiveTask,
     Op,
     Plan,
     ScheduleSummary,
 )
-from taskform.render import FORMAT_VERSION
+from taskform.render import FORMAT_VERSION, format_summary
 from taskform.render.schedule import from_document
 
 
@@ -98,21 +102,94 @@ def read_plan(path: str | Path) -> SavedPlan:
     return SavedPlan(path=name, meta=meta, changes=tuple(changes), document=data)
 
 
-def select(saved: SavedPlan, fresh: Plan, *, portal: str, config_digest: str) -> Plan:
+#: The key in ``meta`` of the digest over the whole plan file (:func:`seal`).
+SEAL = "plan_digest"
+
+
+def file_meta(tasks: Sequence[DesiredTask], owners: Sequence[str]) -> dict[str, Any]:
+    """What a saved plan's ``meta`` adds to the plan's: the owners it read, and a salted digest
+    of every secret value (:func:`taskform.secrets.value_digests`) under a fresh random salt."""
+    salt = secrets_module.token_hex(16)
+    return {
+        "owners": sorted(owners),
+        "secret_salt": salt,
+        "secret_digests": secrets.value_digests(tasks, salt),
+    }
+
+
+def seal(text: str, extra: Mapping[str, Any]) -> str:
+    """The plan JSON ``text`` as a plan file: ``extra`` (:func:`file_meta`) added to its meta,
+    then ``meta.plan_digest``, a sha256 over everything else in it (changes, summary, meta:
+    portal, owners, configuration digest, format version, ...), so that an edited file is
+    refused. It guards against edits, not against someone who writes a new digest: ``apply``
+    still checks the plan against live and the configuration."""
+    data = json.loads(text)
+    data["meta"].update(extra)
+    data["meta"][SEAL] = _digest(data)
+    return json.dumps(data, indent=2, sort_keys=False) + "\n"
+
+
+def _digest(data: Mapping[str, Any]) -> str:
+    meta = {k: v for k, v in dict(data.get("meta") or {}).items() if k != SEAL}
+    canonical = json.dumps(
+        {**data, "meta": meta}, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    )
+    return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def select(
+    saved: SavedPlan,
+    fresh: Plan,
+    *,
+    portal: str,
+    config_digest: str,
+    owners: Sequence[str] | None = None,
+    tasks: Sequence[DesiredTask] | None = None,
+) -> Plan:
     """The changes of ``saved``, taken from the ``fresh`` plan, or StalePlanError.
 
-    ``fresh`` is a plan made just now from the same configuration against live.
+    ``fresh`` is a plan made just now from the same configuration against live (``owners``
+    the owners read, ``tasks`` the configuration's tasks, their secrets resolved).
     """
     problems: list[str] = []
-    if saved.meta.get("portal") and saved.meta.get("portal") != portal:
+    if saved.meta.get(SEAL) != _digest(saved.document):
         raise StalePlanError(
-            f"{saved.path} was made for {saved.meta.get('portal')}, not {portal}; "
-            "plan again against this portal"
+            f"{saved.path} was edited after it was written (its digest does not match its "
+            "content); nothing was applied. Run 'taskform plan --out' again and review it"
+        )
+    if saved.meta.get("portal") != portal:
+        raise StalePlanError(
+            f"{saved.path} was made for {saved.meta.get('portal') or 'no portal'}, not "
+            f"{portal}; plan again against this portal"
         )
     if saved.meta.get("config_digest") != config_digest:
         raise StalePlanError(
             f"{saved.path} is stale: the configuration changed since the plan was made. "
             "Nothing was applied; run 'taskform plan --out' again and review it"
+        )
+    if owners is not None and saved.meta.get("owners") != sorted(owners):
+        raise StalePlanError(
+            f"{saved.path} is stale: it was made for the tasks of "
+            f"{', '.join(saved.meta.get('owners') or ()) or 'nobody'}, not of "
+            f"{', '.join(sorted(owners))}. Nothing was applied; plan again"
+        )
+    if tasks is not None:
+        salt = str(saved.meta.get("secret_salt") or "")
+        now = secrets.value_digests(tasks, salt)
+        rotated = sorted(
+            k
+            for k in set(now) | set(saved.meta.get("secret_digests") or {})
+            if now.get(k) != (saved.meta.get("secret_digests") or {}).get(k)
+        )
+        if rotated:
+            raise StalePlanError(
+                f"{saved.path} is stale: a secret changed since the plan was made "
+                f"({'; '.join(rotated)}). Nothing was applied; plan again and review it"
+            )
+    if not saved.changes and not fresh.empty:
+        raise StalePlanError(
+            f"{saved.path} has no changes, but the portal drifted since it was made: "
+            f"{format_summary(fresh)} Nothing was applied; run 'taskform plan' again"
         )
     by_key: dict[tuple[str, str, str | None], Change] = {}
     for change in fresh.changes:
