@@ -41,6 +41,7 @@ from .items import Items
 from .jobs import control as jobs_control
 from .jobs.board import JobBoard
 from .jobs.scheduler import Scheduler
+from .limits import Limits
 from .notebook import server as notebook
 from .quirks import Quirks
 from .sharing import Ctx, SharingApi
@@ -85,6 +86,7 @@ WRITE_ENDPOINTS = frozenset(
 )
 POST_ONLY = WRITE_ENDPOINTS | {"generate_token"}
 SHARING_PREFIX = "/sharing/rest"
+ADMIN_LIMITS_PATH = "/portaladmin/system/limits"
 _MAP = Map(
     [Rule(SHARING_PREFIX + path or "/", endpoint=name) for path, name in SHARING_ROUTES.items()]
 )
@@ -102,7 +104,7 @@ class EmulatorApp:
         store: Store,
         accounts: auth.Accounts,
         faults: Faults,
-        active_task_limit: int,
+        active_task_limit: int | Limits,
         quirks: Quirks | None = None,
         items: Items | None = None,
     ) -> None:
@@ -128,6 +130,8 @@ class EmulatorApp:
             response = self.gp.control(request)
         elif path == ITEMS_CONTROL_PATH:
             response = self.items.control(request)
+        elif path == ADMIN_LIMITS_PATH:
+            response = self._admin_limits(request)
         elif path in jobs_control.PATHS:
             response = jobs_control.dispatch(request, path, self.board, self.store)
         elif path == "/__emulator/reset" and request.method == "POST":
@@ -182,6 +186,19 @@ class EmulatorApp:
             self.stats.count_commit()
             if self.faults.draw_drop():
                 _drop_connection(environ)
+        return encode(body, request.values.get("f") or "")
+
+    def _admin_limits(self, request: Request) -> Response:
+        """The portal admin API's limits resource (another root than /sharing/rest; its
+        errors use the same envelope here, which is what taskform reads)."""
+        ctx = Ctx(values=request.values, base_url=request.host_url.rstrip("/"))
+        try:
+            token = auth.bearer(request.headers, request.values)
+            if token is not None:
+                ctx.account = auth.resolve(self.store, self.accounts, token, 0)
+            body = self.api.do_admin_limits(ctx)
+        except PortalError as exc:
+            body = exc.envelope()
         return encode(body, request.values.get("f") or "")
 
     def _handle(

@@ -20,10 +20,9 @@ from .app import EmulatorApp
 from .auth import DEFAULT_EXPIRATION_MAX_MINUTES, Account, Accounts
 from .faults import Faults
 from .items import Items
+from .limits import Limits, parse_setting
 from .quirks import QUIRKS, Quirks
 from .store import StateFileError, Store
-
-DEFAULT_ACTIVE_TASK_LIMIT = 20  # ExecuteNotebooksUserLimit default (reference §7.4)
 
 
 class _RequestHandler(WSGIRequestHandler):
@@ -58,6 +57,16 @@ def _users(specs: tuple[str, ...], admins: tuple[str, ...]) -> dict[str, Account
             raise click.BadParameter(f"{name!r} is not a --user", param_hint="--admin")
         users[name] = Account(name, users[name].password, admin=True)
     return users
+
+
+def _limits(per_user: int | None, settings: tuple[str, ...]) -> Limits:
+    try:
+        base = Limits.uniform(per_user) if per_user is not None else Limits()
+        values = dict(base.values)
+        values.update(parse_setting(text) for text in settings)
+        return Limits(values)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--limit") from None
 
 
 def _api_keys(specs: tuple[str, ...], users: dict[str, Account]) -> dict[str, str]:
@@ -113,10 +122,17 @@ def _api_keys(specs: tuple[str, ...], users: dict[str, Account]) -> dict[str, st
 @click.option("--seed", type=int, default=None, help="Seed for injected faults (repeatable runs).")
 @click.option(
     "--active-task-limit",
-    default=DEFAULT_ACTIVE_TASK_LIMIT,
-    show_default=True,
+    default=None,
     type=click.IntRange(0),
-    help="Active tasks allowed per user; 0 = unlimited.",
+    help="Active tasks allowed per user and task type (every *UserLimit); 0 = no limits at "
+    "all. Default: the Enterprise defaults (20 per user, 200 per organization).",
+)
+@click.option(
+    "--limit",
+    "limit_settings",
+    multiple=True,
+    metavar="NAME=N",
+    help="One ScheduleTask limit, e.g. ExecuteNotebooksOrgLimit=50 (repeatable; 0 = unlimited).",
 )
 @click.option(
     "--token-expiration-max",
@@ -173,7 +189,8 @@ def emulator(
     admins: tuple[str, ...],
     api_keys: tuple[str, ...],
     seed: int | None,
-    active_task_limit: int,
+    active_task_limit: int | None,
+    limit_settings: tuple[str, ...],
     token_expiration_max: int,
     tls_cert: Path | None,
     tls_key: Path | None,
@@ -221,7 +238,9 @@ def emulator(
             items.load(items_file.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, ValueError, TypeError) as exc:
             raise click.ClickException(f"cannot read items from {items_file}: {exc}") from None
-    app = EmulatorApp(store, accounts, Faults(seed), active_task_limit, quirks, items)
+    app = EmulatorApp(
+        store, accounts, Faults(seed), _limits(active_task_limit, limit_settings), quirks, items
+    )
     handler = type("RequestHandler", (_RequestHandler,), {"log_requests": log_requests})
     try:
         with contextlib.redirect_stderr(io.StringIO()):  # werkzeug prints its own advice

@@ -24,6 +24,7 @@ from .errors import (
     user_not_found,
 )
 from .items import Items
+from .limits import DEFAULT_TYPE, Limits
 from .notebook.server import servers as notebook_servers
 from .quirks import Quirks
 from .store import Store
@@ -31,7 +32,6 @@ from .store import Store
 CURRENT_VERSION = "2024.1"  # ArcGIS Enterprise 11.3 (GPService tasks need 11.2 = 2023.2)
 PORTAL_ID = "0123456789ABCDEF"
 PAGE_DEFAULT, PAGE_MAX = 10, 100
-UNLIMITED_AVAILABLE = 999_999  # activeTasksAvailable when --active-task-limit 0
 
 
 @dataclass
@@ -57,13 +57,16 @@ class SharingApi:
         self,
         store: Store,
         accounts: Accounts,
-        active_task_limit: int,
+        active_task_limit: int | Limits,
         quirks: Quirks | None = None,
         items: Items | None = None,
     ) -> None:
         self.store = store
         self.accounts = accounts
-        self.active_task_limit = active_task_limit
+        if isinstance(active_task_limit, Limits):
+            self.limits = active_task_limit
+        else:
+            self.limits = Limits.uniform(active_task_limit)
         self.quirks = quirks or Quirks()
         self.items = items or Items()
         self.started = store.now_ms()
@@ -162,7 +165,9 @@ class SharingApi:
             chosen, total = _select(
                 self.store.tasks.of_owner(owner.name), filters, ctx.values, num, start, now
             )
-            available = self._available(owner.name, now)
+            kinds = (ctx.values.get("types") or "").split(",")
+            kind = kinds[0].strip() if len(kinds) == 1 and kinds[0] else DEFAULT_TYPE
+            available = self.limits.available(self.store.tasks.values(), owner.name, kind, now)
         page = _page(chosen, total, num, start, now)  # rendered outside the store lock
         page["activeTasksAvailable"] = available
         page["tasks"] = page.pop("tasks")
@@ -219,7 +224,7 @@ class SharingApi:
             self.quirks.fill_create(spec, ctx.values, now)
             record = tasks.new_record(spec, owner.name, now)
             if tasks.is_active(record, now):
-                self._check_limit(owner.name, now, "Unable to create task")
+                self._check_limit(owner.name, record["type"], now, "Unable to create task")
             self.store.tasks[record["id"]] = record
             self._commit(ctx)
             return {"success": True, "taskId": record["id"]}
@@ -246,7 +251,7 @@ class SharingApi:
                 problem = tasks.enable_problem(record, now)
                 if problem is not None:
                     raise bad_request([problem])
-                self._check_limit(record["owner"], now, "Unable to enable task")
+                self._check_limit(record["owner"], record["type"], now, "Unable to enable task")
                 record.update(state="active", consecutiveFailures=0, enabled=now)
                 if self.quirks.bumps_updated():
                     record["updated"] = now
@@ -375,25 +380,13 @@ class SharingApi:
                 return run
         raise run_not_found(run_id)
 
-    def _active_count(self, owner: str, now: int) -> int:
-        return sum(
-            1 for r in self.store.tasks.values() if r["owner"] == owner and tasks.is_active(r, now)
-        )
+    def _check_limit(self, owner: str, kind: str, now: int, what: str) -> None:
+        self.limits.check(self.store.tasks.values(), owner, kind, now, what)
 
-    def _available(self, owner: str, now: int) -> int:
-        if not self.active_task_limit:
-            return UNLIMITED_AVAILABLE
-        return max(0, self.active_task_limit - self._active_count(owner, now))
-
-    def _check_limit(self, owner: str, now: int, what: str) -> None:
-        limit = self.active_task_limit
-        if limit and self._active_count(owner, now) >= limit:
-            raise bad_request(
-                [
-                    f"{what}: user '{owner}' has reached the limit of {limit} active scheduled "
-                    "tasks. Disable or delete an active task first."
-                ]
-            )
+    def do_admin_limits(self, ctx: Ctx) -> dict[str, Any]:
+        """``GET portaladmin/system/limits`` (Enterprise 11.2+; reference §7.4)."""
+        require_admin(ctx.user())
+        return self.limits.admin_resource()
 
     def _commit(self, ctx: Ctx) -> None:
         """Persist the change before answering; if that fails, undo it and say so."""
