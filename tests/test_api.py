@@ -67,7 +67,7 @@ def test_load_reports_problems_and_can_stay_offline(tmp_path: Path) -> None:
 
 def test_unknown_attribute() -> None:
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
-        _ = taskform.nope  # type: ignore[attr-defined]
+        _ = taskform.nope
 
 
 def test_the_plan_function_wins_over_the_subpackage_name() -> None:

@@ -108,7 +108,7 @@ def test_no_color_flag_and_variable() -> None:
 
     saved = sys.stdout
     try:
-        sys.stdout = Tty()  # type: ignore[assignment]
+        sys.stdout = Tty()
         options.OUTPUT.no_color = False
         env = os.environ.pop("NO_COLOR", None)
         assert options.color()

@@ -11,7 +11,7 @@ from taskform.config.export import export_yaml
 from taskform.config.loader import load_config
 from taskform.model import CronFields
 from taskform.plan.planner import make_plan
-from tests.fakes import live_task
+from tests.support.fakes import live_task
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
 

@@ -8,7 +8,7 @@ import pytest
 
 from taskform.model import Run
 from taskform.plan.lifecycle import classify, needs_runs
-from tests.fakes import live_task
+from tests.support.fakes import live_task
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
 NOW_MS = int(NOW.timestamp() * 1000)

@@ -17,7 +17,7 @@ from taskform.plan.planfile import SavedPlan
 from taskform.plan.planner import make_plan
 from taskform.render import render_json
 from taskform.schedule.translate import to_portal
-from tests.fakes import live_task
+from tests.support.fakes import live_task
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
 ITEM = "029b61ca770e428d9468a2a55f40b9fb"

@@ -11,7 +11,7 @@ from taskform.errors import PlanError, UnsafePlanError
 from taskform.model import Action, CronFields, DesiredTask, LifecycleState, Op, Plan, Reason
 from taskform.plan.planner import check_safety, fingerprint, make_plan
 from taskform.schedule.translate import to_portal
-from tests.fakes import live_task
+from tests.support.fakes import live_task
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
 ITEM = "029b61ca770e428d9468a2a55f40b9fb"

@@ -26,12 +26,13 @@ import pytest
 from taskform.config.loader import load_config
 from taskform.errors import Problem, TaskformError
 from taskform.model import DesiredTask, LiveTask
-from taskform.plan.planner import make_plan
 from taskform.portal.codec import run_from_json, task_from_json
 from taskform.render import render_json, render_text
 from taskform.schedule.lint import lint
 from taskform.workflow.overlap import find_overlaps, typical_duration
-from taskform.workflow.snapshot import managed_owners
+from taskform.workflow.snapshot import snapshot
+from tests.conftest import check_golden
+from tests.support.fakes import MemoryPortal
 
 ROOT = Path(__file__).resolve().parent.parent / "scenarios"
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
@@ -39,37 +40,24 @@ USER = "admin"
 CASES = sorted(p.name for p in ROOT.iterdir() if p.is_dir())
 
 
-def _check(path: Path, actual: str) -> None:
-    if os.environ.get("UPDATE_GOLDEN"):
-        path.write_text(actual, encoding="utf-8")
-    assert path.exists(), f"missing {path}; run with UPDATE_GOLDEN=1 to create it"
-    assert actual == path.read_text(encoding="utf-8")
-
-
 def _plan_outputs(case: Path) -> tuple[str, str]:
     env_file = case / "env.json"
     env = json.loads(env_file.read_text()) if env_file.exists() else {}
     source = Path("config") if (case / "config").is_dir() else Path("taskform.yaml")
-    config = load_config(source, env=env, now=NOW)
-    config = config.resolve_owner(config.owner or USER)
+    tasks = [task_from_json(raw) for raw in json.loads((case / "live.json").read_text())]
+    # The real workflow (sign-in, owners, live, lifecycle states, plan) over an in-memory
+    # portal holding exactly the live tasks.
+    snap = snapshot(load_config(source, env=env, now=NOW), MemoryPortal(USER, tasks), now=NOW)
+    config, plan = snap.config, snap.plan
     live: dict[str, list[LiveTask]] = defaultdict(list)
-    for raw in json.loads((case / "live.json").read_text()):
-        task = task_from_json(raw)
+    for task in tasks:
         live[task.owner].append(task)
-    owners = managed_owners(config, USER)
-    plan = make_plan(
-        config.tasks,
-        {o: live.get(o, []) for o in owners},
-        prune=config.prune,
-        managed_owners=owners,
-        now=NOW,
-    )
     warnings = _lint(case, config.tasks, live)
     if warnings:
         shown = tuple(f"schedule: {w}" for w in warnings)
         plan = dataclasses.replace(plan, warnings=plan.warnings + shown)
     if warnings or (case / "warnings.txt").exists():
-        _check(case / "warnings.txt", "".join(f"{w}\n" for w in warnings))
+        check_golden(case / "warnings.txt", "".join(f"{w}\n" for w in warnings))
     return render_text(plan), render_json(plan)
 
 
@@ -109,8 +97,8 @@ def test_scenario(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
             error_file.write_text(str(exc) + "\n", encoding="utf-8")
             return
         raise
-    _check(case / "expected.txt", text)
-    _check(case / "expected.json", document)
+    check_golden(case / "expected.txt", text)
+    check_golden(case / "expected.json", document)
     for secret in (
         json.loads((case / "env.json").read_text()).values() if (case / "env.json").exists() else ()
     ):

@@ -10,7 +10,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from taskform.portal import PortalClient
-from tests.portal.stub import FAST, TOKEN, StubPortal
+from tests.support.stub import FAST, TOKEN, StubPortal
 
 
 @pytest.fixture

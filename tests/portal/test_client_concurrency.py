@@ -11,7 +11,7 @@ from werkzeug.wrappers import Request, Response
 from taskform.portal import PortalClient
 from taskform.portal.throttle import Gate
 from tests.portal.conftest import MakeClient
-from tests.portal.stub import FakeTasks, StubPortal, task_json
+from tests.support.stub import FakeTasks, StubPortal, task_json
 
 LIST = "community/users/jo/tasks"
 LIMITED = Response("<h1>Too Many Requests</h1>", status=429, headers={"Retry-After": "0"})

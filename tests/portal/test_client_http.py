@@ -23,7 +23,7 @@ from taskform.errors import (
 )
 from taskform.portal import PortalClient, RetryPolicy
 from tests.portal.conftest import MakeClient
-from tests.portal.stub import DROP, TOKEN, StubPortal, json_error, task_json, task_list
+from tests.support.stub import DROP, TOKEN, StubPortal, json_error, task_json, task_list
 
 LIST = "community/users/jo/tasks"
 HTML = Response(

@@ -20,7 +20,7 @@ from taskform.errors import (
 from taskform.model import CronFields, DesiredTask
 from taskform.portal import PortalClient, RetryPolicy, task_from_json
 from tests.portal.conftest import MakeClient
-from tests.portal.stub import DROP, FakeTasks, StubPortal, json_error, task_json, task_list
+from tests.support.stub import DROP, FakeTasks, StubPortal, json_error, task_json, task_list
 
 LIST = "community/users/jo/tasks"
 CREATE = "community/users/jo/tasks/createTask"

@@ -9,7 +9,6 @@ regenerate them and review the diff::
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Mapping
 from datetime import datetime, timezone
@@ -38,6 +37,7 @@ from taskform.model import (
     Reason,
     TaskResult,
 )
+from tests import conftest as golden
 
 GOLDEN = Path(__file__).resolve().parent.parent / "fixtures" / "render"
 ESC = "\x1b["
@@ -185,15 +185,7 @@ def apply_report(interrupted: bool = False) -> ApplyReport:
 
 
 def check_golden(name: str, actual: str) -> None:
-    path = GOLDEN / name
-    if os.environ.get("UPDATE_GOLDEN"):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(actual, encoding="utf-8", newline="\n")
-        return
-    assert path.exists(), f"{path} is missing; create it with UPDATE_GOLDEN=1"
-    assert actual == path.read_text(encoding="utf-8"), (
-        f"output differs from {path}; if intended, regenerate with UPDATE_GOLDEN=1"
-    )
+    golden.check_golden(GOLDEN / name, actual)
 
 
 def fences_balanced(text: str) -> bool:

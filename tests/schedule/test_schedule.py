@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timezone
+from typing import cast
 
 import pytest
 
@@ -698,7 +700,7 @@ def test_next_runs_of_a_schedule_that_never_fires(portal: CronFields) -> None:
 
 def test_next_runs_accepts_any_portal_spelling() -> None:
     expected = next_runs(to_portal("0 2 * * 1-5"), after=AFTER, count=10)
-    for spelling in EQUIVALENT[1].values[0]:
+    for spelling in cast(Sequence[CronFields], EQUIVALENT[1].values[0]):
         assert next_runs(spelling, after=AFTER, count=10) == expected
 
 

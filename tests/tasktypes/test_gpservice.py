@@ -21,7 +21,7 @@ from taskform.tasktypes.gpservice import (
     gp_task_urls,
 )
 from taskform.workflow.snapshot import check_gp_services, snapshot
-from tests.fakes import MemoryPortal
+from tests.support.fakes import MemoryPortal
 
 URL = "https://gis.example.com/server/rest/services/Utilities/Trace/GPServer/Trace"
 ITEM = "9a8b7c6d5e4f40312a1b2c3d4e5f6a7b"

@@ -9,7 +9,7 @@ from taskform.model import DesiredTask, Outcome
 from taskform.plan.planner import make_plan
 from taskform.schedule.translate import to_portal
 from taskform.workflow.applier import apply_plan, count_writes
-from tests.fakes import MemoryPortal, live_task
+from tests.support.fakes import MemoryPortal, live_task
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
 ITEM = "029b61ca770e428d9468a2a55f40b9fb"
@@ -48,7 +48,7 @@ def scenario() -> tuple[MemoryPortal, list[DesiredTask]]:
     return portal, tasks
 
 
-def converge(portal: MemoryPortal, tasks: list[DesiredTask], **kw: object):  # type: ignore[no-untyped-def]
+def converge(portal: MemoryPortal, tasks: list[DesiredTask], **kw: object):
     the_plan = make_plan(tasks, portal.list_tasks(["admin"]), now=NOW)
     return the_plan, apply_plan(the_plan, portal, **kw)  # type: ignore[arg-type]
 

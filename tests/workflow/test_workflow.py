@@ -6,7 +6,7 @@ from pathlib import Path
 
 from taskform.config.loader import load_config
 from taskform.workflow.snapshot import managed_owners, snapshot
-from tests.fakes import MemoryPortal, live_task
+from tests.support.fakes import MemoryPortal, live_task
 
 
 def write(path: Path, text: str) -> None:
