@@ -158,3 +158,30 @@ def test_emulator_port_in_use_is_one_clear_sentence(tmp_path: Path) -> None:
         f"Error: cannot listen on 127.0.0.1:{port}: the port is in use by another program; "
         "choose another --port, or --port 0 for a free one"
     )
+
+
+@pytest.mark.parametrize("name", ["plan", "apply", "drift", "status", "export"])
+def test_help_lists_own_options_first_and_names_the_credentials(name: str) -> None:
+    result = CliRunner().invoke(cli, [name, "--help"], terminal_width=200)
+    assert result.exit_code == 0
+    text = result.output
+    options = [p for p in all_commands()[name].params if isinstance(p, click.Option)]
+    names = [p.name for p in options]
+    assert names.index("portal_url") > max(
+        i
+        for i, n in enumerate(names)
+        if n
+        not in {
+            "portal_url",
+            "ca_bundle",
+            "request_timeout",
+            "retries",
+            "retry_max_time",
+            "quiet",
+            "no_color",
+            "verbose",
+            "debug",
+        }
+    )
+    assert names[-4:] == ["quiet", "no_color", "verbose", "debug"]
+    assert "ARCGIS_TOKEN, or ARCGIS_API_KEY, or ARCGIS_USERNAME and ARCGIS_PASSWORD" in text

@@ -62,6 +62,7 @@ class LazyGroup(click.Group):
         command = getattr(importlib.import_module(module), attr)
         assert isinstance(command, click.Command)
         add_environment_names(cmd_name, command)
+        arrange_help(command)
         return command
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
@@ -89,6 +90,36 @@ def add_environment_names(cmd_name: str, command: click.Command) -> None:
         elif param.envvar:
             names.extend(n for n in param.envvar if n not in names)
         param.envvar = list(dict.fromkeys(names))
+
+
+#: Options every portal command shares, in the order help lists them: after the command's own.
+PORTAL_OPTIONS = ("portal_url", "ca_bundle", "request_timeout", "retries", "retry_max_time")
+#: Options every command shares, listed last.
+COMMON_OPTIONS = ("quiet", "no_color", "verbose", "debug", "help")
+
+CREDENTIALS_EPILOG = (
+    "Credentials come from the environment only: ARCGIS_TOKEN, or ARCGIS_API_KEY, or "
+    "ARCGIS_USERNAME and ARCGIS_PASSWORD. The portal: --portal, else ARCGIS_URL, else the "
+    "config's portal:. Every option can also be set as TASKFORM_<OPTION>."
+)
+
+
+def arrange_help(command: click.Command) -> None:
+    """Help lists the command's own options first, then the portal options, then the ones
+    every command has; a command that talks to a portal names the credential variables."""
+    if getattr(command, "_taskform_arranged", False):
+        return
+    shared = {*PORTAL_OPTIONS, *COMMON_OPTIONS}
+    own = [p for p in command.params if p.name not in shared]
+    portal = sorted(
+        (p for p in command.params if p.name in PORTAL_OPTIONS),
+        key=lambda p: PORTAL_OPTIONS.index(p.name or ""),
+    )
+    common = [p for p in command.params if p.name in COMMON_OPTIONS]
+    command.params[:] = [*own, *portal, *common]
+    if portal and not command.epilog:
+        command.epilog = CREDENTIALS_EPILOG
+    command._taskform_arranged = True  # type: ignore[attr-defined]
 
 
 def all_commands() -> dict[str, click.Command]:
