@@ -122,6 +122,7 @@ def test_format_json_lists_the_problems(tmp_path: Path) -> None:
         "tasks": 1,
         "files": 1,
         "problems": [],
+        "warnings": [],
     }
 
 
