@@ -215,3 +215,22 @@ def test_without_f_json_the_answer_is_html(emu: EmulatorProcess) -> None:
 
 def test_unknown_resource(alice: Api) -> None:
     assert error_of(alice.get("community/groups/whatever"))[0] == 400
+
+
+def test_generate_token_compares_non_ascii_passwords_as_bytes() -> None:
+    """A non-ASCII password, given or expected, is refused or accepted, never an HTTP 500."""
+    with EmulatorProcess().start("--user", "admin:admin", "--user", "zoë:pässwörd-🔑") as emu:
+        wrong = requests.post(
+            emu.rest("generateToken"),
+            data={"username": "admin", "password": "pässwörd", "f": "json"},
+            timeout=10,
+        )
+        assert wrong.status_code == 200 and "token" not in wrong.json(), wrong.text
+        assert error_of(wrong.json())[0] == 400
+        assert emu.token("zoë", "pässwörd-🔑")
+        refused = requests.post(
+            emu.rest("generateToken"),
+            data={"username": "zoë", "password": "passworde", "f": "json"},
+            timeout=10,
+        )
+        assert refused.status_code == 200 and "token" not in refused.json()

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import codecs
 import os
+import stat
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -203,6 +204,9 @@ def find_files(given: str) -> tuple[list[str], list[tuple[str, Issue]]]:
         what = "broken symbolic link" if path.is_symlink() else "no such file or directory"
         return [], [(given, Issue(what, None, "pass -c with a YAML file or a directory of them"))]
     if not path.is_dir():
+        kind = _not_regular(path)
+        if kind:
+            return [], [(given, Issue(f"not a regular file but {kind}", None, _REGULAR_HINT))]
         return [given], []
     root = path.resolve()
     found: list[tuple[tuple[str, ...], str]] = []
@@ -218,12 +222,39 @@ def find_files(given: str) -> tuple[list[str], list[tuple[str, Issue]]]:
             if name.startswith(".") or not name.endswith((".yaml", ".yml")):
                 continue
             target = _link_target(full, root, issues) if full.is_symlink() else full.resolve()
+            kind = _not_regular(full) if target is not None else None
+            if kind:
+                issues.append(
+                    (str(full), Issue(f"not a regular file but {kind}", None, _REGULAR_HINT))
+                )
+                continue
             if target is not None and target not in seen:
                 seen.add(target)
                 found.append((full.relative_to(path).parts, str(full)))
     if not found and not issues:
         issues.append((given, Issue("no YAML files (*.yaml, *.yml) in this directory")))
     return [name for _, name in sorted(found)], issues
+
+
+_REGULAR_HINT = "a configuration file must be a regular file; remove it or rename it"
+
+
+def _not_regular(path: Path) -> str | None:
+    """What ``path`` is when it is not a regular file (a FIFO would block reading forever,
+    a device never ends), or None."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return None  # reported when it is read
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a file"
 
 
 def _link_target(link: Path, root: Path, issues: list[tuple[str, Issue]]) -> Path | None:
@@ -268,7 +299,12 @@ def decode(raw: bytes) -> str:
 def read_file(path: str) -> Document:
     """Read, decode and parse one YAML file; every failure is a :class:`YamlError`."""
     try:
-        with open(path, "rb") as handle:
+        # Non-blocking open, then a check of what was opened: a FIFO put in place after the
+        # directory walk must not block the read forever.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with open(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise YamlError("not a regular file", None, _REGULAR_HINT)
             raw = handle.read(MAX_BYTES + 1)
     except OSError as exc:
         raise YamlError(f"cannot read the file: {exc.strerror or exc}") from None

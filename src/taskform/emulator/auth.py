@@ -66,7 +66,10 @@ class Accounts:
 
     def check_password(self, name: str, password: str) -> Account | None:
         account = self.users.get(name)
-        if account is None or not secrets.compare_digest(account.password, password):
+        # compare_digest takes str only when both are ASCII: compare the UTF-8 bytes, so a
+        # non-ASCII password is refused or accepted like any other, never an HTTP 500.
+        given, expected = password.encode("utf-8"), (account.password if account else "")
+        if account is None or not secrets.compare_digest(expected.encode("utf-8"), given):
             return None
         return account
 

@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
 from typing import Any
+from urllib.parse import urlsplit
 
 from jsonschema import ValidationError
 from jsonschema.protocols import Validator
@@ -310,7 +310,26 @@ def _num(value: Any) -> str:
     return str(value)
 
 
-_GP_TASK = re.compile(r"/GPServer/[^/?#\s]+")
+def is_gp_task_url(url: str) -> bool:
+    """Whether ``url`` is the URL of a GP task: http(s), a host, and a path ending in
+    ``.../<service>/GPServer/<task name>``. Parsed, not matched: ``/GPServer/`` in the query
+    or the fragment does not count."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return False
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return False
+    segments = parts.path.rstrip("/").split("/")
+    return (
+        len(segments) >= 4
+        and segments[-2] == "GPServer"
+        and bool(segments[-1])
+        and bool(segments[-3])
+        and not any(ch.isspace() for ch in parts.path)
+    )
+
+
 _GP_EXAMPLE = "https://server.example.com/server/rest/services/Tools/Clip/GPServer/Clip"
 
 
@@ -321,7 +340,7 @@ def check(task: Mapping[str, Any], checks: ParameterChecks) -> None:
     if checks.missing("task_url"):
         message = "missing 'task_url': a GPService task needs the URL of its GP task"
         checks.add((), message, "e.g. " + _GP_EXAMPLE)
-    elif isinstance(url, str) and not _GP_TASK.search(url):
+    elif isinstance(url, str) and not is_gp_task_url(url):
         message = "task_url must be the URL of a GP task: .../GPServer/<task name>"
         checks.add(("task_url",), message, "e.g. " + _GP_EXAMPLE)
 
