@@ -253,6 +253,50 @@ def planner_cpu(n: int) -> float:
     return round(spent, 3)
 
 
+CALENDAR_SCHEDULES = ("H 2 * * *", "H H * * 1-5", "0 * * * *", "H/15 * * * *", "30 6 * * 1")
+
+
+def calendar_cpu(n: int = 1000, days: int = 30, *, with_ics: bool = False) -> dict[str, float]:
+    """CPU seconds of ``taskform calendar``'s work for n tasks over ``days`` days, in this
+    process (one core): building the runs, then each view. Schedules mix daily, weekday,
+    hourly, quarter-hourly and weekly tasks, with H."""
+    from taskform.model import DesiredTask
+    from taskform.render.calendar_html import render_html
+    from taskform.render.calendar_text import render_ics, render_markdown
+    from taskform.schedule.calendar import build
+    from taskform.schedule.zones import compile_schedule
+
+    tasks = []
+    for i in range(n):
+        expr = CALENDAR_SCHEDULES[i % len(CALENDAR_SCHEDULES)]
+        title = f"Task {i:05d}"
+        cron = compile_schedule(expr, owner=USER, title=title).fields
+        tasks.append(
+            DesiredTask(
+                owner=USER,
+                title=title,
+                type="ExecuteNotebook",
+                item_id=ITEM,
+                schedule=expr,
+                cron=cron,
+            )
+        )
+    now = datetime.now(timezone.utc)
+    result: dict[str, float] = {}
+    start = time.process_time()
+    cal = build(tasks, now, days)
+    result["build"] = time.process_time() - start
+    views = [("html", render_html), ("markdown", render_markdown)]
+    if with_ics:
+        views.append(("ics", render_ics))
+    for name, view in views:
+        start = time.process_time()
+        view(cal)
+        result[name] = time.process_time() - start
+    result["runs"] = cal.total_runs
+    return {k: round(v, 3) for k, v in result.items()}
+
+
 def bench(n: int, latency_ms: int, parallelisms: list[int]) -> tuple[list[Row], float]:
     rows: list[Row] = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -318,7 +362,13 @@ def main() -> None:
     parser.add_argument("--latency-ms", type=int, default=20)
     parser.add_argument("--parallelism", default="1,4,16")
     parser.add_argument("--json", type=Path, help="also write the results as JSON")
+    parser.add_argument(
+        "--calendar-only", action="store_true", help="only the calendar row (no emulator)"
+    )
     args = parser.parse_args()
+    if args.calendar_only:
+        print(f"Calendar, 1000 tasks, 30 days (CPU s, one core): {calendar_cpu()}")
+        return
     sizes = [int(s) for s in args.sizes.split(",")]
     parallelisms = [int(p) for p in args.parallelism.split(",")]
     rows: list[Row] = []
@@ -334,6 +384,8 @@ def main() -> None:
         "Planner CPU time (make_plan, 10% changed): "
         + ", ".join(f"N={n}: {s:.3f} s" for n, s in cpu.items())
     )
+    calendar = calendar_cpu()
+    print(f"Calendar, 1000 tasks, 30 days (CPU s, one core): {calendar}")
     if args.json:
         args.json.write_text(
             json.dumps(

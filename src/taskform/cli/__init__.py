@@ -29,6 +29,7 @@ COMMANDS = {
     "run": "taskform.cli.run:run",
     "runs": "taskform.cli.runs:runs",
     "schema": "taskform.cli.schema:schema",
+    "calendar": "taskform.cli.calendar:calendar",
     "emulator": "taskform.emulator.command:emulator",
 }
 
@@ -44,6 +45,7 @@ SUMMARIES = {
     "run": "Run a declared task now (ExecuteNotebook, GPService) and follow its job.",
     "runs": "Show a task's run history, newest first, with the messages of failed runs.",
     "schema": "Print the JSON Schema of the configuration.",
+    "calendar": "Show every run of every declared task in the next N days (HTML, ICS, Markdown).",
     "emulator": "Run the local portal emulator (a stand-in for a real portal).",
 }
 

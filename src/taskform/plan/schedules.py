@@ -14,32 +14,13 @@ from datetime import datetime, timedelta
 from taskform.errors import ScheduleError
 from taskform.model import Action, Change, CronFields, DesiredTask, ScheduleSummary
 from taskform.schedule import runs, words, zones
-from taskform.schedule.hashing import expand
-from taskform.schedule.translate import schedule_key, to_portal
+from taskform.schedule.translate import schedule_key
+from taskform.schedule.words import description, local_fields
 
 #: How far ahead the runs a reschedule adds and removes are listed.
 DIFF_DAYS = 14
 #: How many of those runs are named (the counts are always complete).
 SHOWN_RUNS = 3
-
-
-def local_fields(task: DesiredTask) -> CronFields | None:
-    """The task's schedule as wall-time fields in its own zone (UTC fields without one)."""
-    if task.schedule is None:
-        return None
-    if task.timezone is None:
-        return task.cron
-    try:
-        return to_portal(expand(task.schedule, task.owner, task.title))
-    except ScheduleError:
-        return None
-
-
-def description(task: DesiredTask) -> str | None:
-    local = local_fields(task)
-    if local is None:
-        return None
-    return words.describe(local, task.timezone or "UTC")
 
 
 def offset_note(task: DesiredTask, live: CronFields | None, now: datetime) -> str | None:

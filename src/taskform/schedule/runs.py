@@ -71,13 +71,14 @@ def runs_between(fields: CronFields, start: datetime, end: datetime) -> list[int
     out: list[int] = []
     day = start.astimezone(_UTC).date()
     last = end.astimezone(_UTC).date()
+    offsets = [minute * 60_000 for minute in parsed.times]
     while day <= last:
         if day_matches(parsed.sched, day):
             base = calendar.timegm(day.timetuple()) * 1000
-            for minute in parsed.times:
-                ms = base + minute * 60_000
-                if start_ms <= ms < end_ms:
-                    out.append(ms)
+            if start_ms <= base and base + _DAY_MS <= end_ms:
+                out.extend([base + offset for offset in offsets])
+            else:  # the first or last day: only the times inside the span
+                out.extend([base + o for o in offsets if start_ms <= base + o < end_ms])
         day += timedelta(days=1)
     return out
 

@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import calendar
 
-from taskform.model import CronFields
+from taskform.errors import ScheduleError
+from taskform.model import CronFields, DesiredTask
 from taskform.schedule.cron import HOUR, MINUTE, MONTH, Spec, all_values, parse_portal
+from taskform.schedule.hashing import expand
+from taskform.schedule.translate import to_portal
 
 _DAYS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
 _NTH = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth"}
@@ -116,3 +119,22 @@ def describe(fields: CronFields, zone: str = "UTC") -> str:
         months = sorted(sched.month.values)
         parts.append("in " + _names(months, list(calendar.month_name)))
     return ", ".join(parts)
+
+
+def local_fields(task: DesiredTask) -> CronFields | None:
+    """The task's schedule as wall-time fields in its own zone (UTC fields without one)."""
+    if task.schedule is None:
+        return None
+    if task.timezone is None:
+        return task.cron
+    try:
+        return to_portal(expand(task.schedule, task.owner, task.title))
+    except ScheduleError:
+        return None
+
+
+def description(task: DesiredTask) -> str | None:
+    local = local_fields(task)
+    if local is None:
+        return None
+    return describe(local, task.timezone or "UTC")

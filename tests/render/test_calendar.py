@@ -1,0 +1,71 @@
+"""``taskform calendar``'s views: golden ICS and Markdown for a fixed week, the ICS read back by
+a second, independent parser (vobject), stable UIDs, and escaping."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import vobject
+
+from taskform.config.loader import load_config
+from taskform.render.calendar_html import render_html
+from taskform.render.calendar_text import render_ics, render_markdown
+from taskform.schedule.calendar import Calendar, build
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "calendar"
+NOW = datetime(2026, 11, 23, 0, 0, tzinfo=timezone.utc)  # a Monday
+
+
+def calendar(days: int = 7, now: datetime = NOW) -> Calendar:
+    config = load_config(FIXTURES / "taskform.yaml", now=now)
+    return build(config.tasks, now, days, threshold=1)
+
+
+def check(name: str, actual: str) -> None:
+    path = FIXTURES / name
+    if os.environ.get("UPDATE_GOLDEN"):
+        path.write_bytes(actual.encode("utf-8"))
+    assert actual == path.read_bytes().decode("utf-8")
+
+
+def test_golden_ics_and_markdown() -> None:
+    cal = calendar()
+    check("calendar.ics", render_ics(cal))
+    check("calendar.md", render_markdown(cal))
+
+
+def test_ics_reads_back_with_vobject() -> None:
+    cal = calendar()
+    parsed = vobject.readOne(render_ics(cal))
+    events = parsed.vevent_list
+    assert len(events) == cal.total_runs
+    # 5 weekday nightlies + 7 cooks + 5 Oslo mornings + 28 six-hourly; the inactive one: none
+    assert cal.total_runs == 5 + 7 + 5 + 28
+    uids = [e.uid.value for e in events]
+    assert len(set(uids)) == len(uids)
+    oslo = [e for e in events if e.summary.value == "Morning report (Oslo)"]
+    # 07:00 in Oslo in November is 06:00 UTC
+    assert {e.dtstart.value.astimezone(timezone.utc).hour for e in oslo} == {6}
+    assert all(e.dtend.value - e.dtstart.value == timedelta(minutes=15) for e in events)
+    roads = next(e for e in events if "Roads" in e.summary.value)
+    assert roads.summary.value == 'Roads <b>& "bridges"</b> | cook'
+
+
+def test_uids_are_stable_across_runs_of_the_command() -> None:
+    first = vobject.readOne(render_ics(calendar()))
+    later = vobject.readOne(render_ics(calendar(now=NOW + timedelta(days=1))))
+    by_start = {(e.summary.value, e.dtstart.value): e.uid.value for e in first.vevent_list}
+    shared = [e for e in later.vevent_list if (e.summary.value, e.dtstart.value) in by_start]
+    assert len(shared) > 30
+    assert all(by_start[(e.summary.value, e.dtstart.value)] == e.uid.value for e in shared)
+
+
+def test_html_is_self_contained_and_escaped() -> None:
+    page = render_html(calendar())
+    lowered = page.lower()
+    for fetch in ("src=", "href=", "url(", "@import", "<script", "<link"):
+        assert fetch not in lowered
+    assert "Roads &lt;b&gt;&amp; &quot;bridges&quot;&lt;/b&gt; | cook" in page
+    assert "<b>" not in page
