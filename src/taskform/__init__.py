@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+#: The one place the version is written (pyproject.toml reads it from here).
 __version__ = "0.1.0"
 
 _API = ("Portal", "apply", "drift", "load", "plan", "render_json", "render_markdown", "render_text")

@@ -1,4 +1,4 @@
-"""CLI conventions (contract section 9): -q, --no-color, TASKFORM_* variables, one -c,
+"""CLI conventions (docs/design.md §9): -q, --no-color, TASKFORM_* variables, one -c,
 shell completion."""
 
 from __future__ import annotations

@@ -81,7 +81,7 @@ def environment_names(cmd_name: str, option: click.Option) -> list[str]:
 
 
 def add_environment_names(cmd_name: str, command: click.Command) -> None:
-    """Every option of ``command`` can also be set in the environment (contract section 9).
+    """Every option of ``command`` can also be set in the environment (docs/design.md §9).
     Names an option already reads (``ARCGIS_CA_BUNDLE``) come after taskform's own."""
     for param in command.params:
         if not isinstance(param, click.Option) or param.hidden:

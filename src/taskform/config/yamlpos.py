@@ -79,13 +79,12 @@ class Document:
 
     Paths are tuples of mapping keys and sequence indexes from the root, e.g.
     ``("tasks", 0, "schedule")``. ``key_lines`` has the line of a mapping key (or of a
-    sequence item), ``value_lines`` the line where the value itself starts.
+    sequence item).
     """
 
     file: str
     data: Any
     key_lines: Mapping[YamlPath, int]
-    value_lines: Mapping[YamlPath, int]
 
     def line(self, path: YamlPath) -> int | None:
         """The line of ``path``'s key, or of its nearest ancestor that was written down."""
@@ -94,10 +93,6 @@ class Document:
             if line is not None:
                 return line
         return None
-
-    def value_line(self, path: YamlPath) -> int | None:
-        """The line where ``path``'s value starts (falls back to :meth:`line`)."""
-        return self.value_lines.get(path) or self.line(path)
 
 
 class _Loader(Composer, SafeConstructor, Resolver):
@@ -358,7 +353,7 @@ def parse(text: str, file: str) -> Document:
             raise YamlError.of(builder.issues)
         if data is None:
             raise YamlError("the file is empty", None, "start it with 'version: 1'")
-        return Document(file, data, builder.key_lines, builder.value_lines)
+        return Document(file, data, builder.key_lines)
     finally:
         if loader is not None:
             loader.dispose()
@@ -447,7 +442,6 @@ class _Builder:
         self.nodes = 0
         self.issues: list[Issue] = []
         self.key_lines: dict[YamlPath, int] = {}
-        self.value_lines: dict[YamlPath, int] = {}
 
     def count(self, nodes: int, path: YamlPath, line: int) -> None:
         self.nodes += nodes
@@ -462,7 +456,6 @@ class _Builder:
     def build(self, node: Node, path: YamlPath, depth: int, stack: frozenset[int]) -> Any:
         line = node.start_mark.line + 1
         self.count(1, path, line)
-        self.value_lines.setdefault(path, line)
         if not path:
             self.key_lines[path] = line
         if isinstance(node, ScalarNode):

@@ -2,7 +2,7 @@
 
 A request may carry its token (a generated token or an API key) in, first found wins:
 ``X-Esri-Authorization: Bearer <t>``, ``Authorization: Bearer <t>``, or the legacy ``token``
-query/form parameter (reference §9). No token on a protected resource is error 499; an unknown
+query/form parameter (docs/design.md §A9). No token on a protected resource is error 499; an unknown
 or expired one is 498 on every resource (the portal rejects a bad token even where anonymous
 access would do). Generated tokens expire in wall time, never on the emulator clock; API keys
 never expire.

@@ -1,7 +1,7 @@
 """The portal's error envelope, and how a response body is encoded.
 
 The Sharing API answers almost every failure with HTTP 200 and a body
-``{"error": {"code": N, "message": "...", "details": [...]}}`` (reference §8).
+``{"error": {"code": N, "message": "...", "details": [...]}}`` (docs/design.md §A8).
 Handlers raise :class:`PortalError`; the WSGI layer turns it into that body.
 """
 

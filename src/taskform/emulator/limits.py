@@ -1,7 +1,7 @@
 """Active-task limits per task type, per user and per organisation, as ArcGIS Enterprise has them.
 
 ArcGIS Enterprise 11.2+ keeps them in the portal admin API's ``system/limits`` resource,
-category ``ScheduleTask`` (reference §7.4, §15): ``ExecuteNotebooksUserLimit`` (default 20
+category ``ScheduleTask`` (docs/design.md §A7.4, §A15): ``ExecuteNotebooksUserLimit`` (default 20
 active notebook tasks per user), ``ExecuteNotebooksOrgLimit`` (200 per organisation), and the
 same pair for Insights workbooks, Workflow Manager and GP services. A slot is taken by every
 task in the Active state and freed when it leaves it (completed, failed, paused). Only the

@@ -1,6 +1,7 @@
 """Quartz cron fields as the portal stores them: validation and next fire times.
 
-The portal keeps a task's schedule as five Quartz ``CronExpression`` fields (reference §7.1-7.2):
+The portal keeps a task's schedule as five Quartz ``CronExpression`` fields
+(docs/design.md §A7.1-7.2):
 
 ============  ==========  =====================================  ==========================
 field         range       characters                             names / specials
@@ -14,7 +15,7 @@ dayOfWeek     1-7 (1=SUN) ``, - * ? / L C #``                    ``SUN``-``SAT``
                                                                  ``xL``, ``x#k``, ``xC``
 ============  ==========  =====================================  ==========================
 
-Rules enforced (Quartz's own, the stricter reading of reference §14 question 3):
+Rules enforced (Quartz's own, the stricter reading of docs/design.md §A14 question 3):
 
 * exactly one of dayOfMonth / dayOfWeek is ``?`` (Quartz: "Support for specifying both a
   day-of-week AND a day-of-month parameter is not implemented");
@@ -25,7 +26,7 @@ Rules enforced (Quartz's own, the stricter reading of reference §14 question 3)
   a trigger that will never fire.
 
 ``C`` ("calendar") has no calendar to consult in the emulator, so ``5C`` fires like ``5``.
-All times are UTC (reference §14 question 2: the evaluation zone is undocumented).
+All times are UTC (docs/design.md §A14 question 2: the evaluation zone is undocumented).
 
 Next fire times are computed with croniter after translating the fields to croniter syntax
 (explicit value lists, weekdays shifted to 0-6). croniter has no ``LW`` or ``L-n``; those two

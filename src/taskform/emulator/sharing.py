@@ -384,7 +384,7 @@ class SharingApi:
         self.limits.check(self.store.tasks.values(), owner, kind, now, what)
 
     def do_admin_limits(self, ctx: Ctx) -> dict[str, Any]:
-        """``GET portaladmin/system/limits`` (Enterprise 11.2+; reference §7.4)."""
+        """``GET portaladmin/system/limits`` (Enterprise 11.2+; docs/design.md §A7.4)."""
         require_admin(ctx.user())
         return self.limits.admin_resource()
 

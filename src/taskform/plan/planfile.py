@@ -1,6 +1,6 @@
 """Saved plans: written by ``plan --out``, applied by ``apply PLANFILE``.
 
-A saved plan is the plan JSON (contract §6) plus, for every change, a fingerprint of the task
+A saved plan is the plan JSON (docs/design.md §6) plus, for every change, a fingerprint of the task
 as it was live, and in ``meta`` the portal URL and a digest of the configuration. It never holds
 a secret value or a credential: the values to write are taken from the configuration again at
 apply time, and the digest proves it is the configuration the plan was made from.

@@ -36,7 +36,7 @@ from taskform.schedule import translate as schedule
 #: Live fields that change by themselves as a task runs; they never make a plan stale.
 VOLATILE_FIELDS = frozenset({"nextStart", "lastStart", "runIntervalSeconds"})
 
-#: Prune safety rail (contract §5): refuse to delete more than this share of an owner's live
+#: Prune safety rail (docs/design.md §5): refuse to delete more than this share of an owner's live
 #: tasks, once the owner has at least MIN_EXISTING of them, unless forced.
 MAX_DELETE_SHARE = 0.3
 MIN_EXISTING = 10
@@ -123,7 +123,7 @@ def make_plan(
 
 
 def check_safety(plan: Plan) -> None:
-    """Refuse plans that delete too much of an owner's tasks (contract §5)."""
+    """Refuse plans that delete too much of an owner's tasks (docs/design.md §5)."""
     deletes: dict[str, int] = defaultdict(int)
     for change in plan.changes:
         if change.action is Action.DELETE:

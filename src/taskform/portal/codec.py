@@ -16,7 +16,7 @@ from taskform.model import CronFields, DesiredTask, LiveTask, Run
 
 
 def task_from_json(raw: Mapping[str, Any], owner: str | None = None) -> LiveTask:
-    """A task object (§4 of the API reference) as a :class:`LiveTask`.
+    """A task object (docs/design.md §A4) as a :class:`LiveTask`.
 
     ``owner`` is used when the object has no ``userId``.
     """
@@ -58,7 +58,7 @@ def task_from_json(raw: Mapping[str, Any], owner: str | None = None) -> LiveTask
 
 
 def run_from_json(raw: Mapping[str, Any]) -> Run:
-    """A run object (§5) as a :class:`Run`."""
+    """A run object (docs/design.md §A5) as a :class:`Run`."""
     if not isinstance(raw, Mapping):
         raise ValueError(f"a run should be a JSON object, not {type(raw).__name__}")
     run_id = raw.get("runId", raw.get("id"))

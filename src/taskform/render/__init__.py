@@ -6,7 +6,7 @@ a string or a JSON-ready dict. Nothing prints, reads or writes files; the CLI do
 Formats:
 
 - :func:`render_text` — Terraform-style plan for a terminal (colour on request);
-- :func:`render_json` / :func:`plan_document` — the plan JSON of contract section 6 (also the
+- :func:`render_json` / :func:`plan_document` — the plan JSON of docs/design.md §6 (also the
   file ``plan --out`` writes), with a few additive extensions listed in :func:`plan_document`;
 - :func:`render_markdown` — a pull-request comment that always fits GitHub's size limit;
 - :func:`render_apply_report` — the per-task result table after ``apply``;
@@ -44,12 +44,12 @@ __all__ = [
     "render_text",
 ]
 
-#: ``format_version`` of the plan JSON (contract section 6).
+#: ``format_version`` of the plan JSON (docs/design.md §6).
 FORMAT_VERSION = "1"
 
 
 def plan_document(plan: Plan, *, meta: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """The plan as the JSON object of contract section 6.
+    """The plan as the JSON object of docs/design.md §6.
 
     Fixed keys: ``format_version`` (``"1"``), ``summary`` ``{create, update, delete,
     unchanged}`` and ``changes``, each ``{action, owner, title, task_id, fields}`` with
@@ -59,7 +59,7 @@ def plan_document(plan: Plan, *, meta: Mapping[str, Any] | None = None) -> dict[
     Extensions (additive): per change ``fingerprint`` (string or null: the live task as
     planned, for the stale-plan check), ``next_runs`` (ISO 8601 UTC strings), ``note`` (string
     or null) and ``ops`` (the portal writes, in order: ``disable``, ``delete``, ``create``,
-    ``update``, ``enable``); ``schedule`` on creates and reschedules (contract section 10:
+    ``update``, ``enable``); ``schedule`` on creates and reschedules (docs/design.md §10:
     ``description``, ``runs_per_week_before`` (null for a create), ``runs_per_week_after``; and
     ``description_before``, ``next_14_days`` ``{added, removed, added_runs, removed_runs}``,
     ``timezone``, ``offset_note``); top-level ``unmanaged`` ``[{owner, title, task_id}]`` and

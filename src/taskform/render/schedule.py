@@ -68,7 +68,7 @@ def lines(change: Change) -> list[str]:
 
 
 def document(summary: ScheduleSummary) -> dict[str, Any]:
-    """The ``"schedule"`` object of a change in plan JSON (contract section 10)."""
+    """The ``"schedule"`` object of a change in plan JSON (docs/design.md §10)."""
 
     def rate(value: float | None) -> float | None:
         return None if value is None else round(value, 2)

@@ -1,4 +1,4 @@
-"""``UpdateInsightsWorkbook``: refreshes an ArcGIS Insights workbook (API reference §6)."""
+"""``UpdateInsightsWorkbook``: refreshes an ArcGIS Insights workbook (docs/design.md §A6)."""
 
 from __future__ import annotations
 

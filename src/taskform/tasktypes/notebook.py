@@ -1,6 +1,6 @@
 """``ExecuteNotebook``: runs an ArcGIS Notebook item.
 
-Parameters (API reference §6): ``updatePortalItem`` and ``saveInjectedParameters`` (booleans)
+Parameters (docs/design.md §A6): ``updatePortalItem`` and ``saveInjectedParameters`` (booleans)
 and ``notebookParameters``, a mapping of names to values injected into the notebook's
 ``injected-parameters`` cell, which the portal stores as a JSON string. The portal fills in the
 three when they are not sent (see the emulator's FIDELITY.md).

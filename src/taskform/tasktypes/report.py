@@ -1,4 +1,4 @@
-"""``ExecuteReport``: an organisation report (API reference §6).
+"""``ExecuteReport``: an organisation report (docs/design.md §A6).
 
 The one type whose ``itemId`` is optional; ``parameters`` are required, but their keys are not
 documented, so only their presence is checked. Which item types fit is not documented either,

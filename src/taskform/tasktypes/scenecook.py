@@ -1,4 +1,4 @@
-"""``ExecuteSceneCook``: cooks (rebuilds the caches of) a scene layer (API reference §6).
+"""``ExecuteSceneCook``: cooks (rebuilds the caches of) a scene layer (docs/design.md §A6).
 
 ``parameters`` are required: ``service_url`` (the scene service), ``num_of_caching_service_
 instances`` (the docs say 2 are required), ``layer`` (``"{}"`` = all layers) and

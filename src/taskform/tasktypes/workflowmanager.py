@@ -1,4 +1,4 @@
-"""``ExecuteWorkflowManager``: Workflow Manager recurring jobs (API reference §6).
+"""``ExecuteWorkflowManager``: Workflow Manager recurring jobs (docs/design.md §A6).
 
 The item is the Workflow Manager's workflow item (portal item type ``Workflow``); the docs
 describe no parameters, so none are checked.
