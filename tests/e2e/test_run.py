@@ -12,6 +12,7 @@ import sys
 import time
 from typing import Any
 
+import pytest
 import requests
 
 from tests.e2e.conftest import ITEM, Cli
@@ -141,7 +142,8 @@ def test_timeout_cancels_the_job_and_exits_1(cli: Cli) -> None:
     assert job["cancelled"] is not None and job["phase"] in ("cancelling", "cancelled")
 
 
-def test_ctrl_c_cancels_the_job_and_exits_130(cli: Cli) -> None:
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_ctrl_c_or_sigterm_cancels_the_job_and_exits_130(cli: Cli, sig: int) -> None:
     setup(cli)
     cli.emu.set_outcome(item_id=ITEM, status="succeeded", duration_s=60)
     proc = subprocess.Popen(
@@ -157,7 +159,7 @@ def test_ctrl_c_cancels_the_job_and_exits_130(cli: Cli) -> None:
     deadline = time.monotonic() + 30
     while "running (PROCESSING)" not in seen and time.monotonic() < deadline:
         seen += proc.stderr.readline()
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(sig)
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 130, seen + err
     assert "interrupted" in out and "The job was cancelled." in out
@@ -216,6 +218,35 @@ def test_an_unreachable_notebook_server_is_one_clear_error(cli: Cli) -> None:
     assert result.returncode == 1
     assert f"the notebook server at {dead}/admin/notebooks/executeNotebook" in result.stderr
     assert "could not connect" in result.stderr and len(result.stderr.splitlines()) == 1
+
+
+def test_an_unreachable_gp_service_is_one_clear_error(cli: Cli) -> None:
+    setup(cli)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        server = f"http://127.0.0.1:{sock.getsockname()[1]}/server"
+    requests.post(
+        f"{cli.emu.url}/__emulator/servers", json={"federated": [server]}, timeout=10
+    ).raise_for_status()
+    gp = cli.cwd / "gp"
+    gp.mkdir()
+    (gp / "taskform.yaml").write_text(
+        f"""\
+version: 1
+tasks:
+  - title: Remote trace
+    type: GPService
+    item_id: 9a8b7c6d5e4f40312a1b2c3d4e5f6a7b
+    task_url: {server}/rest/services/Net/GPServer/Trace
+    schedule: "0 1 * * *"
+"""
+    )
+    applied = cli("apply", "-c", "gp", "--auto-approve")
+    assert applied.returncode == 0, applied.stderr
+    result = cli("run", "Remote trace", "-c", "gp", "--retries", "1")
+    assert result.returncode == 1
+    assert f"the GP service at {server}/rest/services/Net/GPServer/Trace/submitJob" in result.stderr
+    assert "could not connect" in result.stderr
 
 
 def test_runs_shows_what_the_emulator_ran_by_itself(cli: Cli) -> None:

@@ -118,7 +118,7 @@ class EmulatorApp:
         self.gp = GPServer(store, accounts, faults)
         self.board = JobBoard()
         self.scheduler = Scheduler(store, self.board)
-        self.api.notebook_server = lambda: self.board.notebook_server
+        self.api.servers = lambda: (self.board.notebook_server, self.board.federated)
         self.notebook = notebook.NotebookServer(store, accounts, faults, self.board)
         self.gp_jobs = gp_jobs.GPJobs(store, accounts, faults, self.board, self.gp)
 

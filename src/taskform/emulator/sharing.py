@@ -71,7 +71,7 @@ class SharingApi:
         self.items = items or Items()
         self.started = store.now_ms()
         #: Where the notebook server is, if not the emulator itself (set by the app).
-        self.notebook_server: Callable[[], str | None] = lambda: None
+        self.servers: Callable[[], tuple[str | None, tuple[str, ...]]] = lambda: (None, ())
 
     def handler(self, endpoint: str) -> Handler:
         method: Handler = getattr(self, "do_" + endpoint)
@@ -138,7 +138,8 @@ class SharingApi:
     def do_servers(self, ctx: Ctx) -> dict[str, Any]:
         """The servers federated with the portal: the emulator itself (notebook/server.py)."""
         ctx.user()
-        return notebook_servers(ctx.base_url, self.notebook_server())
+        notebook, federated = self.servers()
+        return notebook_servers(ctx.base_url, notebook, federated)
 
     def do_servers_by_id(self, ctx: Ctx, portal_id: str) -> dict[str, Any]:
         self._check_portal(portal_id)

@@ -153,6 +153,8 @@ class JobBoard:
         self._outcomes: dict[str, Outcome] = {}
         #: POST /__emulator/servers: where portals/self/servers says the notebook server is
         self.notebook_server: str | None = None
+        #: ... and which other servers it lists as federated (GP servers elsewhere)
+        self.federated: tuple[str, ...] = ()
 
     def set_outcome(self, key: str, outcome: Outcome) -> None:
         with self._lock:
@@ -167,6 +169,7 @@ class JobBoard:
             self._jobs.clear()
             self._outcomes.clear()
             self.notebook_server = None
+            self.federated = ()
 
     def start(
         self,

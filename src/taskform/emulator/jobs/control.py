@@ -6,9 +6,10 @@ POST   /__emulator/outcomes    ``{"item_id"|"task_url": ..., "status": "succeede
                                that notebook item or GP task end (scheduled runs and
                                ``taskform run`` alike); messages are strings or ``{"type":
                                "informative"|"warning"|"error", "description"}``
-POST   /__emulator/servers     ``{"notebook_server": URL | null}``: list the notebook server
-                               at URL in ``portals/self/servers`` (null: the emulator itself),
-                               e.g. to test a notebook server that cannot be reached
+POST   /__emulator/servers     ``{"notebook_server": URL | null, "federated"?: [URL, ...]}``:
+                               list the notebook server at URL in ``portals/self/servers``
+                               (null: the emulator itself) and the given URLs as further
+                               federated servers, e.g. to try servers that cannot be reached
 GET    /__emulator/jobs        ``{"jobs": [{"jobId", "kind", "key", "phase", "submitted",
                                "end", "cancelled"}]}``, oldest first
 =====  ======================  ==============================================================
@@ -55,13 +56,18 @@ def dispatch(request: Request, path: str, board: JobBoard, store: Store) -> Resp
             body = json.loads(request.get_data(as_text=True) or "{}")
         except json.JSONDecodeError as exc:
             return _json(400, {"error": f"body is not JSON: {exc.msg}"})
-        url = body.get("notebook_server") if isinstance(body, dict) else 0
-        if url is not None and not (
-            isinstance(url, str) and url.startswith(("http://", "https://"))
-        ):
+        if not isinstance(body, dict):
+            return _json(400, {"error": "body must be a JSON object"})
+        url, federated = body.get("notebook_server"), body.get("federated", [])
+        if url is not None and not _http_url(url):
             return _json(400, {"error": "notebook_server must be an http(s) URL or null"})
+        if not isinstance(federated, list) or not all(_http_url(u) for u in federated):
+            return _json(400, {"error": "federated must be a list of http(s) URLs"})
         board.notebook_server = url.rstrip("/") if url else None
-        return _json(200, {"notebook_server": board.notebook_server})
+        board.federated = tuple(u.rstrip("/") for u in federated)
+        return _json(
+            200, {"notebook_server": board.notebook_server, "federated": list(board.federated)}
+        )
     if path == "/__emulator/jobs" and request.method == "GET":
         with store.lock:
             now = store.now_ms()
@@ -79,6 +85,10 @@ def dispatch(request: Request, path: str, board: JobBoard, store: Store) -> Resp
         ]
         return _json(200, {"jobs": jobs})
     return _json(405, {"error": f"no control endpoint {request.method} {path}"})
+
+
+def _http_url(value: Any) -> bool:
+    return isinstance(value, str) and value.startswith(("http://", "https://"))
 
 
 def _json(status: int, body: Any) -> Response:

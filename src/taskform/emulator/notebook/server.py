@@ -54,7 +54,9 @@ def is_path(path: str) -> bool:
     return path == PREFIX or path.startswith(PREFIX + "/")
 
 
-def servers(base_url: str, notebook_server: str | None = None) -> dict[str, Any]:
+def servers(
+    base_url: str, notebook_server: str | None = None, federated: tuple[str, ...] = ()
+) -> dict[str, Any]:
     """``portals/self/servers``: the emulator as hosting server and as notebook server (or
     the notebook server at ``notebook_server``, set with ``POST /__emulator/servers``)."""
     notebook = notebook_server or f"{base_url}{PREFIX}"
@@ -80,6 +82,19 @@ def servers(base_url: str, notebook_server: str | None = None) -> dict[str, Any]
                 "serverRole": "FEDERATED_SERVER",
                 "serverFunction": "NotebookServer",
             },
+            *(
+                {
+                    "id": f"emulatorFederated{number}",
+                    "name": url.split("://", 1)[-1].split("/", 1)[0],
+                    "url": url,
+                    "adminUrl": url,
+                    "isHosted": False,
+                    "serverType": "ArcGIS",
+                    "serverRole": "FEDERATED_SERVER",
+                    "serverFunction": "",
+                }
+                for number, url in enumerate(federated, 1)
+            ),
         ]
     }
 
