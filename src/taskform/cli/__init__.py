@@ -31,6 +31,8 @@ COMMANDS = {
     "schema": "taskform.cli.schema:schema",
     "calendar": "taskform.cli.calendar:calendar",
     "emulator": "taskform.emulator.command:emulator",
+    "login": "taskform.cli.login:login",
+    "logout": "taskform.cli.logout:logout",
 }
 
 #: One-line help for the command list, so ``taskform --help`` needs no command imported.
@@ -47,6 +49,8 @@ SUMMARIES = {
     "schema": "Print the JSON Schema of the configuration.",
     "calendar": "Show every run of every declared task in the next N days (HTML, ICS, Markdown).",
     "emulator": "Run the local portal emulator (a stand-in for a real portal).",
+    "login": "Sign in through the browser (OAuth, for SAML/MFA orgs); store the refresh token.",
+    "logout": "Remove the refresh token 'taskform login' stored.",
 }
 
 

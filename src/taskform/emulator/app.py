@@ -43,6 +43,7 @@ from .jobs.board import JobBoard
 from .jobs.scheduler import Scheduler
 from .limits import Limits
 from .notebook import server as notebook
+from .oauth import OAuth
 from .quirks import Quirks
 from .sharing import Ctx, SharingApi
 from .store import Store
@@ -87,6 +88,8 @@ WRITE_ENDPOINTS = frozenset(
 POST_ONLY = WRITE_ENDPOINTS | {"generate_token"}
 SHARING_PREFIX = "/sharing/rest"
 ADMIN_LIMITS_PATH = "/portaladmin/system/limits"
+OAUTH_PREFIX = SHARING_PREFIX + "/oauth2/"
+OAUTH_ENDPOINTS = frozenset({"authorize", "signin", "token"})
 _MAP = Map(
     [Rule(SHARING_PREFIX + path or "/", endpoint=name) for path, name in SHARING_ROUTES.items()]
 )
@@ -107,12 +110,14 @@ class EmulatorApp:
         active_task_limit: int | Limits,
         quirks: Quirks | None = None,
         items: Items | None = None,
+        oauth: OAuth | None = None,
     ) -> None:
         self.store = store
         self.accounts = accounts
         self.faults = faults
         self.stats = Stats()
         self.items = items or Items()
+        self.oauth = oauth or OAuth(store, accounts)
         self.api = SharingApi(store, accounts, active_task_limit, quirks, self.items)
         self.control = Control(store, faults, self.stats)
         self.gp = GPServer(store, accounts, faults)
@@ -130,6 +135,8 @@ class EmulatorApp:
             response = self.gp.control(request)
         elif path == ITEMS_CONTROL_PATH:
             response = self.items.control(request)
+        elif path.startswith(OAUTH_PREFIX) and path[len(OAUTH_PREFIX) :] in OAUTH_ENDPOINTS:
+            response = self.oauth.handle(request, path[len(OAUTH_PREFIX) :])
         elif path == ADMIN_LIMITS_PATH:
             response = self._admin_limits(request)
         elif path in jobs_control.PATHS:

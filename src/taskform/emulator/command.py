@@ -21,6 +21,7 @@ from .auth import DEFAULT_EXPIRATION_MAX_MINUTES, Account, Accounts
 from .faults import Faults
 from .items import Items
 from .limits import Limits, parse_setting
+from .oauth import DEFAULT_CLIENTS, DEFAULT_REFRESH_MINUTES, OAuth
 from .quirks import QUIRKS, Quirks
 from .store import StateFileError, Store
 
@@ -174,6 +175,20 @@ def _api_keys(specs: tuple[str, ...], users: dict[str, Account]) -> dict[str, st
     help="Register the items in this JSON file (a list of {id, owner, type, title, access}).",
 )
 @click.option(
+    "--oauth-client",
+    "oauth_clients",
+    multiple=True,
+    metavar="CLIENT_ID",
+    help="An OAuth app's client id (repeatable; default: taskform).",
+)
+@click.option(
+    "--refresh-token-minutes",
+    type=click.IntRange(1),
+    default=DEFAULT_REFRESH_MINUTES,
+    show_default=True,
+    help="How long an OAuth refresh token lasts.",
+)
+@click.option(
     "--strict-items",
     is_flag=True,
     help="Refuse tasks for item ids not registered with POST /__emulator/items.",
@@ -196,6 +211,8 @@ def emulator(
     tls_key: Path | None,
     log_requests: bool,
     quirk_names: tuple[str, ...],
+    oauth_clients: tuple[str, ...],
+    refresh_token_minutes: int,
     items_file: Path | None,
     strict_items: bool,
     debug: bool,
@@ -238,9 +255,9 @@ def emulator(
             items.load(items_file.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, ValueError, TypeError) as exc:
             raise click.ClickException(f"cannot read items from {items_file}: {exc}") from None
-    app = EmulatorApp(
-        store, accounts, Faults(seed), _limits(active_task_limit, limit_settings), quirks, items
-    )
+    oauth = OAuth(store, accounts, oauth_clients or DEFAULT_CLIENTS, refresh_token_minutes)
+    limits = _limits(active_task_limit, limit_settings)
+    app = EmulatorApp(store, accounts, Faults(seed), limits, quirks, items, oauth)
     handler = type("RequestHandler", (_RequestHandler,), {"log_requests": log_requests})
     try:
         with contextlib.redirect_stderr(io.StringIO()):  # werkzeug prints its own advice

@@ -122,7 +122,7 @@ class SharingApi:
             "allSSL": False,
             "urlKey": "",
             "currentVersion": CURRENT_VERSION,
-            "supportsOAuth": False,
+            "supportsOAuth": True,
             "helperServices": {},
             "created": self.started,
             "modified": self.started,

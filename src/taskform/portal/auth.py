@@ -217,7 +217,8 @@ def _refused(exc: PortalError) -> bool:
 
 
 NO_CREDENTIALS = (
-    "no credentials: set ARCGIS_TOKEN, or ARCGIS_API_KEY, or ARCGIS_USERNAME and ARCGIS_PASSWORD"
+    "no credentials: set ARCGIS_TOKEN, or ARCGIS_API_KEY, or ARCGIS_USERNAME and ARCGIS_PASSWORD, "
+    "or ARCGIS_CLIENT_ID and ARCGIS_REFRESH_TOKEN, or run 'taskform login'"
 )
 
 

@@ -28,9 +28,10 @@ from taskform.errors import (
     user_not_found,
 )
 from taskform.model import DesiredTask, LiveTask, Run
-from taskform.portal.auth import NO_CREDENTIALS, PasswordSignIn, make_credentials
+from taskform.portal.auth import NO_CREDENTIALS, Credentials, PasswordSignIn, make_credentials
 from taskform.portal.codec import run_from_json, task_form, task_from_json
 from taskform.portal.http import Transport
+from taskform.portal.oauth import RefreshTokenSignIn, TokenFile, default_token_file
 from taskform.portal.paging import (
     MAX_TASKS,
     PAGE_SIZE,
@@ -110,11 +111,16 @@ class PortalClient:
         retry: RetryPolicy = RetryPolicy(),  # noqa: B008 - immutable
         read_concurrency: int = 16,
         sleep: Callable[[float], None] = time.sleep,
+        oauth: RefreshTokenSignIn | None = None,
     ) -> None:
         self.url = parse_portal_url(url)
-        self._credentials = make_credentials(
-            self.url.portal, token=token, api_key=api_key, username=username, password=password
-        )
+        self._credentials: Credentials
+        if oauth is not None:
+            self._credentials = oauth
+        else:
+            self._credentials = make_credentials(
+                self.url.portal, token=token, api_key=api_key, username=username, password=password
+            )
         if isinstance(verify, str) and not os.path.exists(verify):
             raise PortalError(f"the CA bundle {verify} does not exist")
         self.retry = retry
@@ -132,6 +138,8 @@ class PortalClient:
         )
         if isinstance(self._credentials, PasswordSignIn):
             self._credentials.bind(self._generate_token)
+        if isinstance(self._credentials, RefreshTokenSignIn):
+            self._credentials.bind(self._oauth_token)
         self._lock = threading.Lock()
         self._user: str | None = None
         self._record: Mapping[str, Any] = {}  # the signed-in user, as portals/self told it
@@ -141,7 +149,9 @@ class PortalClient:
     @classmethod
     def from_env(cls, url: str, env: Mapping[str, str] = os.environ, **kw: Any) -> PortalClient:
         """Credentials from ``ARCGIS_TOKEN``, else ``ARCGIS_API_KEY``, else
-        ``ARCGIS_USERNAME`` + ``ARCGIS_PASSWORD``."""
+        ``ARCGIS_USERNAME`` + ``ARCGIS_PASSWORD``, else ``ARCGIS_CLIENT_ID`` +
+        ``ARCGIS_REFRESH_TOKEN``, else the refresh token ``taskform login`` stored for this
+        portal."""
         if env.get("ARCGIS_TOKEN"):
             return cls(url, token=env["ARCGIS_TOKEN"], **kw)
         if env.get("ARCGIS_API_KEY"):
@@ -154,6 +164,23 @@ class PortalClient:
             raise AuthError(
                 f"{missing} is not set (ARCGIS_USERNAME and ARCGIS_PASSWORD go together)"
             )
+        portal = parse_portal_url(url).portal
+        client_id, refresh = env.get("ARCGIS_CLIENT_ID"), env.get("ARCGIS_REFRESH_TOKEN")
+        if refresh:
+            if not client_id:
+                raise AuthError("ARCGIS_CLIENT_ID is not set (it goes with ARCGIS_REFRESH_TOKEN)")
+            return cls(url, oauth=RefreshTokenSignIn(client_id, refresh, portal=portal), **kw)
+        store = TokenFile(default_token_file(env))
+        entry = store.get(portal)
+        if entry is not None:
+            stored = RefreshTokenSignIn(
+                str(entry.get("client_id") or ""),
+                str(entry["refresh_token"]),
+                portal=portal,
+                store=store,
+                entry=entry,
+            )
+            return cls(url, oauth=stored, **kw)
         raise AuthError(NO_CREDENTIALS)
 
     def __repr__(self) -> str:
@@ -423,6 +450,9 @@ class PortalClient:
         self._check_success(body, f"POST {shown}", owner)
 
     # -- helpers -------------------------------------------------------------------------
+
+    def _oauth_token(self, form: Mapping[str, str]) -> dict[str, Any]:
+        return self._http.call("POST", "oauth2/token", data=form, authenticated=False)
 
     def _generate_token(self, form: Mapping[str, str]) -> dict[str, Any]:
         return self._http.call("POST", "generateToken", data=form, authenticated=False)

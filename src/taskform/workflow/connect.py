@@ -20,7 +20,7 @@ from taskform.portal.client import PortalClient
 from taskform.portal.retry import RetryPolicy
 
 #: Environment variables that hold credentials (scrubbed from all output).
-CREDENTIAL_VARS = ("ARCGIS_TOKEN", "ARCGIS_API_KEY", "ARCGIS_PASSWORD")
+CREDENTIAL_VARS = ("ARCGIS_TOKEN", "ARCGIS_API_KEY", "ARCGIS_PASSWORD", "ARCGIS_REFRESH_TOKEN")
 
 NO_URL = "no portal URL: pass --portal URL, set ARCGIS_URL, or add 'portal:' to the config"
 
