@@ -4,6 +4,8 @@ a second, independent parser (vobject), stable UIDs, and escaping."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -69,3 +71,37 @@ def test_html_is_self_contained_and_escaped() -> None:
         assert fetch not in lowered
     assert "Roads &lt;b&gt;&amp; &quot;bridges&quot;&lt;/b&gt; | cook" in page
     assert "<b>" not in page
+
+
+def test_calendar_command_offline(tmp_path: Path) -> None:
+    """The real command, with no environment at all (no portal, no credentials)."""
+    examples = Path(__file__).resolve().parents[2] / "examples" / "config"
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "ARCGIS_USERNAME": "gis_admin"}
+    outputs = {}
+    for fmt in ("html", "ics", "markdown"):
+        target = tmp_path / f"calendar.{fmt}"
+        args = ["calendar", "-c", str(examples), "--days", "3", "--format", fmt]
+        done = subprocess.run(
+            [sys.executable, "-m", "taskform", *args, "-o", str(target)],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        outputs[fmt] = target.read_text(encoding="utf-8")
+    events = vobject.readOne(outputs["ics"]).vevent_list
+    assert events and all(e.categories.value == ["gis_admin"] for e in events)
+    rows = outputs["html"].count('<tr class="task"')
+    assert rows == 7  # every declared task of the examples, the inactive one too
+    assert "| **Mon** |" in outputs["markdown"]
+    bad = subprocess.run(
+        [sys.executable, "-m", "taskform", "calendar", "-c", str(tmp_path / "missing.yaml")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert bad.returncode == 1 and "Traceback" not in bad.stderr
