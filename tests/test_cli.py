@@ -89,3 +89,29 @@ def test_version_imports_no_command_module() -> None:
         " 'werkzeug', 'deepdiff', 'jsonschema'))], sorted(sys.modules)"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_help_imports_no_command_module() -> None:
+    code = (
+        "import sys; from taskform.cli import main; sys.argv = ['taskform', '--help']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "assert not [m for m in sys.modules if m.startswith(('taskform.cli.', 'requests',"
+        " 'werkzeug', 'deepdiff', 'jsonschema', 'yaml'))], sorted(sys.modules)"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, stdout=subprocess.DEVNULL)
+
+
+def test_validate_imports_no_network_emulator_or_diff_library(tmp_path: Path) -> None:
+    config = tmp_path / "taskform.yaml"
+    config.write_text(
+        "version: 1\nowner: jo\ntasks:\n  - title: Nightly\n    type: ExecuteNotebook\n"
+        "    item_id: 029b61ca770e428d9468a2a55f40b9fb\n    schedule: '0 2 * * *'\n"
+    )
+    code = (
+        f"import sys; from taskform.cli import main; sys.argv = ['taskform', 'validate', '-c', {str(config)!r}]\n"  # noqa: E501
+        "try:\n    main()\nexcept SystemExit as exc:\n    assert exc.code in (0, None), exc.code\n"
+        "assert 'taskform.cli.validate' in sys.modules\n"
+        "assert not [m for m in sys.modules if m.startswith(('requests', 'urllib3', 'werkzeug',"
+        " 'deepdiff', 'taskform.emulator', 'taskform.portal.client'))], sorted(sys.modules)"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, stdout=subprocess.DEVNULL)

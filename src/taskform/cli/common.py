@@ -6,16 +6,18 @@ import dataclasses
 import os
 from collections.abc import Sequence
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from taskform import __version__
 from taskform.cli.targets import check_known, only
 from taskform.config.loader import Config, load_config
 from taskform.errors import Problem, TaskformError
-from taskform.portal.client import PortalClient
 from taskform.schedule.lint import lint
 from taskform.workflow.connect import PortalOptions, connect, register_config_secrets
-from taskform.workflow.snapshot import Snapshot, snapshot
+
+if TYPE_CHECKING:  # the portal client and the planner load on use: validate needs neither
+    from taskform.portal.client import PortalClient
+    from taskform.workflow.snapshot import Snapshot
 
 
 def load(config_path: str, *, resolve: bool = True) -> Config:
@@ -46,6 +48,8 @@ def take_snapshot(
 ) -> tuple[Snapshot, str, PortalClient]:
     """Load, sign in, read live and plan; with ``targets`` (``--target``) the plan holds only
     those tasks."""
+    from taskform.workflow.snapshot import snapshot
+
     config = load(config_path)
     client, url = connect(portal, config)
     snap = snapshot(config, client, describe=client.get_json, items=client.search_items)

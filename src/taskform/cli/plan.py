@@ -66,7 +66,8 @@ def plan(
         snap = dataclasses.replace(
             snap, plan=dataclasses.replace(snap.plan, warnings=snap.plan.warnings + shown)
         )
-    meta = common.plan_meta(snap, url, config_path)
+    # The metadata (with the configuration's digest) only where it is shown or saved.
+    meta = common.plan_meta(snap, url, config_path) if out_file or fmt != "text" else None
     if out_file:
         text = render.render_json(snap.plan, meta=meta, clean=redact.scrub_data)
         extra = planfile.file_meta(snap.config.tasks, list(snap.live))

@@ -41,7 +41,7 @@ from taskform.model import (
 )
 from taskform.schedule.hashing import uses_hash
 from taskform.schedule.zones import compile_schedule, is_utc, load_zone
-from taskform.schemas import explain, label, load_schema, suggest, validator
+from taskform.schemas import explain, fast, label, load_schema, suggest, validator
 
 TOP_KEYS: tuple[str, ...] = tuple(load_schema()["properties"])
 TASK_KEYS: tuple[str, ...] = tuple(load_schema()["$defs"]["task"]["properties"])
@@ -234,7 +234,8 @@ class _Loader:
             self._decode_json_parameters(file, doc.data)
             file.data = self._interpolate(file, doc.data, ())
             self.files.append(file)
-        for error in validator().iter_errors(file.data or doc.data):
+        checked = file.data or doc.data
+        for error in () if fast.valid(checked) else validator().iter_errors(checked):
             for found in explain(error, file.show):
                 if found.path in file.deferred and error.validator != "type":
                     continue  # depends on a value plan will resolve; a string stays a string

@@ -233,6 +233,17 @@ def to_portal(expr: str) -> CronFields:
     steps, backwards ranges, both day fields restricted, a full day field that is not ``*``
     next to a restricted one, and schedules that can never fire.
     """
+    if isinstance(expr, str):
+        return _to_portal(expr)
+    return _translate(expr)  # raises the ScheduleError for a value that is not text
+
+
+@functools.lru_cache(maxsize=4096)  # per schedule string: configs repeat a few schedules
+def _to_portal(expr: str) -> CronFields:
+    return _translate(expr)
+
+
+def _translate(expr: str) -> CronFields:
     sched = _parse_unix(expr)
     if isinstance(sched.dom, str):
         dom = sched.dom

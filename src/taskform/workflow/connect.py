@@ -12,12 +12,15 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from taskform import redact, secrets
 from taskform.config.loader import Config
 from taskform.errors import TaskformError
-from taskform.portal.client import PortalClient
 from taskform.portal.retry import RetryPolicy
+
+if TYPE_CHECKING:  # imported when connecting: validate never loads requests
+    from taskform.portal.client import PortalClient
 
 #: Environment variables that hold credentials (scrubbed from all output).
 CREDENTIAL_VARS = ("ARCGIS_TOKEN", "ARCGIS_API_KEY", "ARCGIS_PASSWORD", "ARCGIS_REFRESH_TOKEN")
@@ -60,6 +63,8 @@ def connect(
     """A client for the portal (not yet signed in) and its URL."""
     url = portal_url(options, config, env)
     verify: str | bool = options.ca_bundle or True
+    from taskform.portal.client import PortalClient
+
     client = PortalClient.from_env(
         url, env, verify=verify, retry=options.retry(), timeout=options.request_timeout
     )
