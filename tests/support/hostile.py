@@ -105,6 +105,9 @@ class HostilePortal:
     def _handle(self, handler: BaseHTTPRequestHandler) -> None:
         length = int(handler.headers.get("Content-Length") or 0)
         body = handler.rfile.read(length) if length else b""
+        if handler.path.startswith(("http://", "https://")):  # asked as an HTTP proxy
+            parts = urlsplit(handler.path)
+            handler.path = parts.path + (f"?{parts.query}" if parts.query else "")
         path = urlsplit(handler.path).path
         with self._lock:
             self.seen.append(f"{handler.command} {path}")

@@ -151,7 +151,15 @@ class DeadlineAdapter(HTTPAdapter):
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = {
-            "http": _WatchedHTTPPool,
-            "https": _WatchedHTTPSPool,
-        }
+        self.poolmanager.pool_classes_by_scheme = _WATCHED
+
+    def proxy_manager_for(self, proxy: str, **kwargs: Any) -> Any:
+        """Through an HTTP(S) proxy (``HTTPS_PROXY``) too. (A SOCKS proxy's own connection
+        classes are not watched: there only the per-read timeout applies.)"""
+        manager = super().proxy_manager_for(proxy, **kwargs)
+        if not proxy.lower().startswith("socks"):
+            manager.pool_classes_by_scheme = _WATCHED
+        return manager
+
+
+_WATCHED = {"http": _WatchedHTTPPool, "https": _WatchedHTTPSPool}
