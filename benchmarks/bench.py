@@ -256,7 +256,7 @@ def planner_cpu(n: int) -> float:
 CALENDAR_SCHEDULES = ("H 2 * * *", "H H * * 1-5", "0 * * * *", "H/15 * * * *", "30 6 * * 1")
 
 
-def calendar_cpu(n: int = 1000, days: int = 30, *, with_ics: bool = False) -> dict[str, float]:
+def calendar_cpu(n: int = 1000, days: int = 30) -> dict[str, float]:
     """CPU seconds of ``taskform calendar``'s work for n tasks over ``days`` days, in this
     process (one core): building the runs, then each view. Schedules mix daily, weekday,
     hourly, quarter-hourly and weekly tasks, with H."""
@@ -286,10 +286,7 @@ def calendar_cpu(n: int = 1000, days: int = 30, *, with_ics: bool = False) -> di
     start = time.process_time()
     cal = build(tasks, now, days)
     result["build"] = time.process_time() - start
-    views = [("html", render_html), ("markdown", render_markdown)]
-    if with_ics:
-        views.append(("ics", render_ics))
-    for name, view in views:
+    for name, view in (("html", render_html), ("markdown", render_markdown), ("ics", render_ics)):
         start = time.process_time()
         view(cal)
         result[name] = time.process_time() - start

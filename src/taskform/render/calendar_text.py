@@ -15,7 +15,7 @@ import hashlib
 from datetime import datetime, timedelta, timezone
 
 from icalendar import Calendar as ICalendar
-from icalendar import Event, vCategory, vDDDTypes, vText
+from icalendar import Event
 
 from taskform.render import escape
 from taskform.schedule.calendar import Calendar, TaskRuns
@@ -35,43 +35,74 @@ def uid(task: TaskRuns, ms: int) -> str:
     return f"{hashlib.sha256(text).hexdigest()[:32]}@taskform"
 
 
+_TEMPLATE_START = datetime(2000, 1, 1, tzinfo=_UTC)
+_PER_RUN = (b"UID:", b"DTSTART:", b"DTEND:")
+
+
+def _stamp(moment: datetime) -> bytes:
+    """A UTC DATE-TIME value (RFC 5545 3.3.5, form 2), as icalendar writes it."""
+    return moment.strftime("%Y%m%dT%H%M%SZ").encode("ascii")
+
+
+def _task_event(task: TaskRuns, dtstamp: datetime) -> list[bytes]:
+    """One event of the task serialised by icalendar, as content lines; the per-run lines
+    (``UID``, ``DTSTART``, ``DTEND``) are filled in by :func:`render_ics`."""
+    detail = "\n".join(
+        part
+        for part in (
+            task.label,
+            task.type,
+            f"schedule: {task.schedule}" + (f" ({task.timezone})" if task.timezone else ""),
+            task.description,
+            f"item: {task.item_id}" if task.item_id else "",
+        )
+        if part
+    )
+    event = Event()
+    event.add("summary", task.title)
+    event.add("dtstart", _TEMPLATE_START)
+    event.add("dtend", _TEMPLATE_START + EVENT_LENGTH)
+    event.add("dtstamp", dtstamp)
+    event.add("uid", "template")
+    event.add("categories", [task.owner or "(you)"])
+    event.add("description", detail)
+    data: bytes = event.to_ical()
+    return data.split(b"\r\n")[:-1]
+
+
 def render_ics(calendar: Calendar) -> str:
-    """The calendar as an iCalendar file (CRLF line ends, as RFC 5545 requires)."""
+    """The calendar as an iCalendar file (CRLF line ends, as RFC 5545 requires).
+
+    icalendar builds and serialises the calendar and one event per task. The events of one
+    task's runs differ only in ``UID``, ``DTSTART`` and ``DTEND``: short ASCII lines that never
+    need folding or escaping. Serialising thousands of events one by one spends most of its
+    time folding the same long description again, so each task's event is serialised once and
+    only those three lines are written per run (``tests/render/test_calendar.py`` reads the
+    result back with a second parser, vobject)."""
     cal = ICalendar()
     cal.add("prodid", "-//taskform//calendar//EN")
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("x-wr-calname", "taskform scheduled tasks")
-    dtstamp = vDDDTypes(calendar.start)
+    head: bytes = cal.to_ical()
+    assert head.endswith(b"END:VCALENDAR\r\n")
+    out = [head[: -len(b"END:VCALENDAR\r\n")]]
     for task in calendar.tasks:
-        detail = "\n".join(
-            part
-            for part in (
-                task.label,
-                task.type,
-                f"schedule: {task.schedule}" + (f" ({task.timezone})" if task.timezone else ""),
-                task.description,
-                f"item: {task.item_id}" if task.item_id else "",
-            )
-            if part
-        )
-        # the properties every run of the task shares are encoded once (icalendar's add()
-        # converts its value on every call, which dominates for thousands of runs)
-        summary, description = vText(task.title), vText(detail)
-        categories = vCategory([task.owner or "(you)"])
+        if not task.runs:
+            continue
+        lines = _task_event(task, calendar.start)
         for ms in task.runs:
-            event = Event()
             begin = _moment(ms)
-            event.add("uid", vText(uid(task, ms)), encode=False)
-            event.add("dtstamp", dtstamp, encode=False)
-            event.add("dtstart", vDDDTypes(begin), encode=False)
-            event.add("dtend", vDDDTypes(begin + EVENT_LENGTH), encode=False)
-            event.add("summary", summary, encode=False)
-            event.add("description", description, encode=False)
-            event.add("categories", categories, encode=False)
-            cal.add_component(event)
-    data: bytes = cal.to_ical()
-    return data.decode("utf-8")
+            values = {
+                b"UID:": uid(task, ms).encode("ascii"),
+                b"DTSTART:": _stamp(begin),
+                b"DTEND:": _stamp(begin + EVENT_LENGTH),
+            }
+            for line in lines:
+                key = next((k for k in _PER_RUN if line.startswith(k)), None)
+                out.append(line + b"\r\n" if key is None else key + values[key] + b"\r\n")
+    out.append(b"END:VCALENDAR\r\n")
+    return b"".join(out).decode("utf-8")
 
 
 def heat_rows(calendar: Calendar) -> list[list[int]]:
