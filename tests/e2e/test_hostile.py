@@ -232,3 +232,33 @@ def test_an_edited_saved_plan_is_refused_and_an_empty_one_notices_drift(cli: Cli
     assert drifted.returncode == 1, drifted.stdout + drifted.stderr
     assert "empty.json has no changes, but the portal drifted since it was made" in drifted.stderr
     assert "1 to create" in drifted.stderr
+
+
+def test_live_titles_with_terminal_escapes_are_escaped_in_every_view(cli: Cli) -> None:
+    """A task made by another client, titled with escape sequences, a bidi override and
+    Markdown/HTML: plan, drift (text and Markdown), status and export print it escaped."""
+    import json
+
+    title = "\x1b]0;pwned\x07\x1b[2J Sync \u202eevil\u202c <b>|x|</b>\n# head"
+    notebook = json.dumps({"webhook": "https://h.example/x?token=tk-12345678"})
+    cli.create(title, parameters=json.dumps({"notebookParameters": notebook}))
+    write(cli, "version: 1\nprune: false\ntasks: []\n")
+    outputs = {
+        "plan": cli("plan"),
+        "drift": cli("drift"),
+        "drift-md": cli("drift", "--format", "markdown"),
+        "status": cli("status"),
+        "export": cli("export"),
+    }
+    for name, result in outputs.items():
+        text = result.stdout + result.stderr
+        assert result.returncode in (0, 1, 2), (name, text)
+        for raw in ("\x1b", "\x07", "\u202e"):
+            if name == "export":  # the YAML data itself quotes it; the notes are escaped
+                text = result.stderr
+            assert raw not in text, (name, raw, text)
+    assert "\\x1b]0;pwned" in outputs["drift"].stdout
+    markdown = outputs["drift-md"].stdout
+    assert "<b>" not in markdown and "\n# head" not in markdown
+    assert "tk-12345678" not in outputs["export"].stdout
+    assert "Set these variables before planning" in outputs["export"].stderr
