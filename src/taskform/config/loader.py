@@ -15,23 +15,16 @@ import hashlib
 import json
 import math
 import os
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any
 
 from taskform import secrets, tasktypes
+from taskform.config.dates import DateError, parse_instant
+from taskform.config.files import find_files, read_file
 from taskform.config.interpolate import describe, interpolate
-from taskform.config.yamlpos import (
-    MAX_DEPTH,
-    Document,
-    YamlError,
-    YamlPath,
-    find_files,
-    read_file,
-)
-from taskform.epoch import epoch_ms
+from taskform.config.yamlpos import MAX_DEPTH, Document, YamlError, YamlPath
 from taskform.errors import ConfigError, Problem, ScheduleError
 from taskform.model import (
     LIFECYCLE_CHOICES,
@@ -46,12 +39,6 @@ from taskform.schemas import explain, fast, label, load_schema, suggest, validat
 TOP_KEYS: tuple[str, ...] = tuple(load_schema()["properties"])
 TASK_KEYS: tuple[str, ...] = tuple(load_schema()["$defs"]["task"]["properties"])
 ABSENT_KEYS = ("title", "owner", "absent", "description")
-_DATE = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})"
-    r"(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?"
-    r" ?(Z|z|[+-]\d{2}(?::?\d{2})?)?"
-)
-_DATE_EXAMPLE = "e.g. 2026-12-01T00:00:00Z or 2026-12-01T02:00:00+02:00"
 
 
 @dataclass(frozen=True)
@@ -501,37 +488,11 @@ class _TaskChecker:
         value = self.task.get(key)
         if not isinstance(value, str):
             return None
-        shown = self.show((key,), value)
-        match = _DATE.fullmatch(value.strip())
-        if match is None:
-            self.add((key,), f"{key}: {shown} is not an ISO 8601 date and time", _DATE_EXAMPLE)
-            return None
-        year, month, day, hour, minute, second, fraction, zone = match.groups()
-        if hour is None or zone is None:
-            missing = "time and no time zone" if hour is None else "time zone"
-            self.add((key,), f"{key}: {shown} has no {missing}", "add Z for UTC, " + _DATE_EXAMPLE)
-            return None
         try:
-            offset = timedelta()
-            if zone not in ("Z", "z"):
-                digits = zone[1:].replace(":", "")
-                offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:] or 0))
-                offset = -offset if zone[0] == "-" else offset
-            micros = int((fraction or "0")[:6].ljust(6, "0"))
-            moment = datetime(
-                int(year),
-                int(month),
-                int(day),
-                int(hour),
-                int(minute),
-                int(second or 0),
-                micros,
-                tzinfo=timezone(offset),
-            )
-        except ValueError:
-            self.add((key,), f"{key}: {shown} is not a valid date and time", _DATE_EXAMPLE)
+            return parse_instant(value)
+        except DateError as exc:
+            self.add((key,), f"{key}: {self.show((key,), value)} {exc.what}", exc.hint)
             return None
-        return epoch_ms(moment)
 
 
 def _a(word: str) -> str:
