@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from taskform.config import yamlpos
+from taskform.config import files, yamlpos
 from taskform.schemas import fast, validator
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
@@ -20,7 +20,7 @@ ITEM = "029b61ca770e428d9468a2a55f40b9fb"
 
 def document(path: Path) -> Any:
     try:
-        return yamlpos.read_file(str(path)).data
+        return files.read_file(str(path)).data
     except yamlpos.YamlError:
         return None
 
