@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from tests.e2e.conftest import ITEM, Cli
 
 CONFIG = f"""\
@@ -47,3 +49,33 @@ def test_h_and_timezone_round_trip(cli: Cli) -> None:
     assert exported.returncode == 0, exported.stderr
     check = cli("plan", "-c", "exported.yaml", "--detailed-exitcode")
     assert check.returncode == 0, check.stdout + check.stderr
+
+
+OSLO = f"""\
+version: 1
+timezone: Europe/Oslo
+tasks:
+  - title: Morning report
+    type: ExecuteNotebook
+    item_id: {ITEM}
+    schedule: "0 5 * * 1-5"
+"""
+
+
+def test_drift_names_an_offset_change(cli: Cli) -> None:
+    from datetime import datetime, timezone
+    from zoneinfo import ZoneInfo
+
+    (cli.cwd / "taskform.yaml").write_text(OSLO)
+    # the task as an apply made it at the other offset of the year (summer <-> winter)
+    offset = datetime.now(timezone.utc).astimezone(ZoneInfo("Europe/Oslo")).utcoffset()
+    assert offset is not None
+    other_hour = "3" if offset.total_seconds() == 3600 else "4"
+    cli.create("Morning report", hour=other_hour, dayOfMonth="?", dayOfWeek="2-6")
+    drift = cli("drift", "--format", "json")
+    assert drift.returncode == 2, drift.stdout + drift.stderr
+    assert [item["kind"] for item in json.loads(drift.stdout)["tasks"]] == ["offset_changed"]
+    plan = cli("plan")
+    assert "re-aligns to the UTC offset Europe/Oslo has now" in plan.stdout
+    assert cli("apply", "--auto-approve").returncode == 0
+    assert cli("drift").returncode == 0
