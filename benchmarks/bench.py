@@ -8,8 +8,23 @@ real ``taskform`` command as a separate process for: plan with no changes, plan 
 tasks changed, and apply of those changes at several --parallelism values. Request counts come
 from the emulator's /__emulator/stats; peak memory is the taskform process's max RSS. The
 "floor" is what the portal allows at best: the list pages needed (ceil(N/100)) plus one write
-per change. The same run measures the naive pattern of the official client (list ids, then one
-GET per task) through the same emulator, and the planner's own CPU time in-process.
+per change.
+
+Every row is the median of ``--repeat`` runs (all samples are in the JSON). The "floor s"
+column is the physical floor each row is compared with ("gap" = wall / floor):
+
+- plan rows: a bare 16-thread reader of the same pages against the same emulator (sign in,
+  first page, the other pages 16 at a time, JSON decoded, nothing else);
+- the bare reader's own row: the round-trip floor, the latency of the first page plus one
+  more for all the other pages at once, so its gap is how far the emulator is from free;
+- apply rows: the write phase as the emulator saw it (first write in to last commit out,
+  /__emulator/stats ``write_span_s``) against a bare 16-thread writer of the same updates;
+- ``--version``: ``python -c "import click"``.
+
+The same run measures the naive pattern of the official client (list ids, then one GET per
+task) through the same emulator, the official ``arcgis`` client itself when it is importable
+(it is never a dependency: install it in a scratch venv to get that row), start-up and
+``validate`` times, and the planner's own CPU time in-process.
 """
 
 from __future__ import annotations
@@ -19,12 +34,14 @@ import json
 import math
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -32,7 +49,7 @@ from typing import Any
 import requests
 import yaml
 
-ITEM = "029b61ca770e428d9468a2a55f40b9fb"
+FLOOR_THREADS = 16
 USER, PASSWORD = "admin", "admin"
 SIGN_IN = 2  # generateToken + portals/self
 
@@ -42,12 +59,16 @@ class Row:
     n: int
     scenario: str
     parallelism: int | None
-    wall_s: float
+    wall_s: float  # median over the repeats
     requests: int
     writes: int
-    floor: int
-    ratio: float
+    floor: int  # requests the portal allows at best
+    ratio: float  # requests / floor
     peak_rss_mb: float | None
+    floor_s: float | None = None  # median wall of the bare 16-thread reader/writer
+    gap: float | None = None  # wall_s (or write_s) / floor_s
+    write_s: float | None = None  # apply: the write phase as the emulator saw it
+    samples: list[float] = field(default_factory=list)
 
 
 class Emulator:
@@ -90,11 +111,17 @@ class Emulator:
         self.proc.wait(timeout=10)
 
 
+def item(i: int) -> str:
+    """One notebook item per task (a notebook is usually scheduled once; tasks sharing an item
+    make plan read their runs to warn about overlaps, which is not what is measured here)."""
+    return f"{i + 1:032x}"
+
+
 def task(i: int, hour: int = 2) -> dict[str, Any]:
     return {
         "title": f"Task {i:05d}",
         "type": "ExecuteNotebook",
-        "item_id": ITEM,
+        "item_id": item(i),
         "schedule": f"{i % 60} {hour} * * *",
         "max_occurrences": 1000,
     }
@@ -111,7 +138,7 @@ def seed(emu: Emulator, n: int) -> None:
         form = {
             "title": t["title"],
             "type": t["type"],
-            "itemId": ITEM,
+            "itemId": item(i),
             "minute": minute,
             "hour": hour,
             "dayOfMonth": "*",
@@ -153,29 +180,160 @@ def run_taskform(emu: Emulator, args: list[str]) -> tuple[float, float | None, i
     return wall, peak, code
 
 
+def median(values: list[float]) -> float:
+    return round(statistics.median(values), 3)
+
+
 def measure(
     emu: Emulator,
     n: int,
     scenario: str,
-    args: list[str],
+    args: list[str] | Callable[[int], list[str]],
     writes_floor: int,
     parallelism: int | None = None,
+    repeat: int = 3,
 ) -> Row:
-    emu.control("POST", "stats/reset")
-    wall, peak, _ = run_taskform(emu, args)
-    stats = emu.control("GET", "stats")
+    """Run taskform ``repeat`` times (``args(k)`` for a fresh change set each time); the
+    median wall time, the request counts of the last run, the median write phase."""
+    walls, spans, peaks = [], [], []
+    stats: dict[str, Any] = {}
+    for k in range(repeat):
+        emu.control("POST", "stats/reset")
+        wall, peak, _ = run_taskform(emu, args(k) if callable(args) else args)
+        stats = emu.control("GET", "stats")
+        walls.append(wall)
+        peaks.append(peak or 0.0)
+        if stats.get("write_span_s") is not None:
+            spans.append(stats["write_span_s"])
     floor = math.ceil(n / 100) + writes_floor
     return Row(
         n,
         scenario,
         parallelism,
-        round(wall, 2),
+        median(walls),
         stats["requests"],
         stats["writes"],
         floor,
         round(stats["requests"] / floor, 2),
-        round(peak, 1) if peak else None,
+        round(max(peaks), 1) if any(peaks) else None,
+        write_s=median(spans) if spans else None,
+        samples=[round(w, 3) for w in walls],
     )
+
+
+def floor_read(emu: Emulator, n: int, threads: int = FLOOR_THREADS) -> float:
+    """The bare reader: sign in, read the first page, then every other page ``threads`` at a
+    time, decoding the JSON and nothing else. Wall seconds."""
+    base = f"{emu.url}/sharing/rest/community/users/{USER}/tasks"
+    start = time.perf_counter()
+    token = emu.token()
+    headers = {"X-Esri-Authorization": f"Bearer {token}"}
+
+    def page(first: int) -> int:
+        params = {"f": "json", "num": "100", "start": str(first)}
+        body = emu.http.get(base, params=params, headers=headers, timeout=60).json()
+        return len(body["tasks"])
+
+    got = page(1)
+    with ThreadPoolExecutor(threads) as pool:
+        got += sum(pool.map(page, range(101, n + 1, 100)))
+    wall = time.perf_counter() - start
+    assert got == n, (got, n)
+    return wall
+
+
+def floor_write(emu: Emulator, n: int, changed: int, hour: int) -> tuple[float, float]:
+    """The bare writer: the same ``changed`` update requests taskform sends (the full form),
+    ``FLOOR_THREADS`` at a time. Returns (wall seconds, the write phase the emulator saw)."""
+    token = emu.token()
+    headers = {"X-Esri-Authorization": f"Bearer {token}"}
+    base = f"{emu.url}/sharing/rest/community/users/{USER}/tasks"
+    ids: dict[str, str] = {}
+    for first in range(1, n + 1, 100):
+        params = {"f": "json", "num": "100", "start": str(first)}
+        for t in emu.http.get(base, params=params, headers=headers, timeout=60).json()["tasks"]:
+            ids[t["title"]] = t["id"]
+
+    def update(i: int) -> None:
+        t = task(i, hour)
+        minute, hr, *_ = t["schedule"].split()
+        form = {
+            "title": t["title"],
+            "type": t["type"],
+            "itemId": t["item_id"],
+            "minute": minute,
+            "hour": hr,
+            "dayOfMonth": "*",
+            "month": "*",
+            "dayOfWeek": "?",
+            "maxOccurrences": "1000",
+            "parameters": json.dumps({"notebookParameters": "{}"}),
+            "f": "json",
+        }
+        url = f"{base}/{ids[t['title']]}/update"
+        body = emu.http.post(url, data=form, headers=headers, timeout=60).json()
+        assert body.get("success"), body
+
+    emu.control("POST", "stats/reset")
+    start = time.perf_counter()
+    with ThreadPoolExecutor(FLOOR_THREADS) as pool:
+        list(pool.map(update, range(changed)))
+    wall = time.perf_counter() - start
+    return wall, float(emu.control("GET", "stats")["write_span_s"])
+
+
+def timed(argv: list[str], repeat: int) -> list[float]:
+    """Wall seconds of a command, ``repeat`` times."""
+    out = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        out.append(time.perf_counter() - start)
+    return out
+
+
+def startup(repeat: int) -> list[Row]:
+    """--version against ``python -c "import click"``; validate of 10 and 10,000 tasks."""
+    rows = []
+    click_s = timed([sys.executable, "-c", "import click"], repeat)
+    version = timed([sys.executable, "-m", "taskform", "--version"], repeat)
+    rows.append(
+        Row(0, "taskform --version (floor: import click)", None, median(version), 0, 0, 0, 0,
+            None, floor_s=median(click_s), gap=round(median(version) / median(click_s), 2),
+            samples=version)
+    )  # fmt: skip
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in (10, 10_000):
+            config = Path(tmp) / f"t{n}.yaml"
+            write_config(config, n, 0, 2)
+            argv = [sys.executable, "-m", "taskform", "validate", "-c", str(config)]
+            walls = timed(argv, repeat)
+            rows.append(Row(n, f"validate {n} tasks", None, median(walls), 0, 0, 0, 0, None,
+                            samples=walls))  # fmt: skip
+    return rows
+
+
+def official(emu: Emulator, n: int) -> Row | None:
+    """The official client (``arcgis``), when it is importable: every task through
+    ``TaskManager.all``, the way a script on it reads them. None without the package."""
+    try:
+        from arcgis.gis import GIS  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    emu.control("POST", "stats/reset")
+    start = time.perf_counter()
+    try:
+        gis = GIS(emu.url, USER, PASSWORD, verify_cert=False)
+        found = len(gis.users.me.tasks.all)
+    except Exception as exc:  # the client's own limits (it stops at 100 tasks with KeyError)
+        found = -1
+        print(f"N={n}: the official client failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+    wall = time.perf_counter() - start
+    stats = emu.control("GET", "stats")
+    floor = math.ceil(n / 100)
+    what = "official arcgis client" + ("" if found == n else f" (read {found} of {n})")
+    return Row(n, what, None, round(wall, 2), stats["requests"], 0, floor,
+               round(stats["requests"] / floor, 2), None)  # fmt: skip
 
 
 def naive(emu: Emulator, n: int) -> Row:
@@ -225,7 +383,7 @@ def planner_cpu(n: int) -> float:
                 owner=USER,
                 title=f"Task {i:05d}",
                 type="ExecuteNotebook",
-                item_id=ITEM,
+                item_id=item(i),
                 schedule=expr,
                 cron=to_portal(expr),
                 max_occurrences=1000,
@@ -240,7 +398,7 @@ def planner_cpu(n: int) -> float:
                 title=f"Task {i:05d}",
                 type="ExecuteNotebook",
                 cron=cron,
-                item_id=ITEM,
+                item_id=item(i),
                 max_occurrences=1000,
                 raw=raw,
                 parameters={"notebookParameters": "{}"},
@@ -276,7 +434,7 @@ def calendar_cpu(n: int = 1000, days: int = 30) -> dict[str, float]:
                 owner=USER,
                 title=title,
                 type="ExecuteNotebook",
-                item_id=ITEM,
+                item_id=item(i),
                 schedule=expr,
                 cron=cron,
             )
@@ -294,7 +452,7 @@ def calendar_cpu(n: int = 1000, days: int = 30) -> dict[str, float]:
     return {k: round(v, 3) for k, v in result.items()}
 
 
-def bench(n: int, latency_ms: int, parallelisms: list[int]) -> tuple[list[Row], float]:
+def bench(n: int, latency_ms: int, parallelisms: list[int], repeat: int) -> tuple[list[Row], float]:
     rows: list[Row] = []
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -303,42 +461,71 @@ def bench(n: int, latency_ms: int, parallelisms: list[int]) -> tuple[list[Row], 
             print(f"N={n}: seeding…", file=sys.stderr, flush=True)
             seed(emu, n)
             emu.control("POST", "faults", {"latency_ms": latency_ms})
+            reads = [floor_read(emu, n) for _ in range(repeat)]
+            read_floor = median(reads)
+            # Round trips that cannot overlap: the first page, then all others at once (the
+            # emulator adds no latency to generateToken).
+            rounds = 1 + (n > 100)
+            trip = round(rounds * latency_ms / 1000, 3)
+            rows.append(
+                Row(n, f"bare {FLOOR_THREADS}-thread reader (the floor)", FLOOR_THREADS,
+                    read_floor, 1 + math.ceil(n / 100), 0, math.ceil(n / 100), 1.0, None,
+                    floor_s=trip, gap=round(read_floor / trip, 2), samples=reads)
+            )  # fmt: skip
             config = work / "tasks.yaml"
             write_config(config, n, 0, 2)
-            rows.append(measure(emu, n, "plan, no changes", ["plan", "-c", str(config)], 0))
+            plan = ["plan", "-c", str(config)]
+            for scenario, changed in (("plan, no changes", 0), ("plan, 10% changed", n // 10)):
+                write_config(config, n, changed, 3)
+                row = measure(emu, n, scenario, plan, 0, repeat=repeat)
+                row.floor_s, row.gap = read_floor, round(row.wall_s / read_floor, 2)
+                rows.append(row)
             changed = max(1, n // 10)
-            write_config(config, n, changed, 3)
-            rows.append(measure(emu, n, "plan, 10% changed", ["plan", "-c", str(config)], 0))
-            for k, p in enumerate(parallelisms):
-                write_config(config, n, changed, 4 + k)  # a fresh change set each time
-                rows.append(
-                    measure(
-                        emu,
-                        n,
-                        f"apply {changed} changes",
-                        ["apply", "-c", str(config), "--auto-approve", "--parallelism", str(p)],
-                        changed,
-                        p,
-                    )
-                )
-            rows.append(naive(emu, n))
+            hours = iter(range(4, 24))
+            for p in parallelisms:
+                args = ["apply", "-c", str(config), "--auto-approve", "--parallelism", str(p)]
+
+                def fresh(k: int, args: list[str] = args) -> list[str]:
+                    write_config(config, n, changed, next(hours))  # a fresh change set
+                    return args
+
+                row = measure(emu, n, f"apply {changed} updates", fresh, changed, p, repeat)
+                rows.append(row)
+            writes = [floor_write(emu, n, changed, next(hours)) for _ in range(repeat)]
+            write_floor = median([span for _, span in writes])
+            rows.append(
+                Row(n, f"bare {FLOOR_THREADS}-thread writer (the floor)", FLOOR_THREADS,
+                    median([w for w, _ in writes]), changed, changed, changed, 1.0, None,
+                    write_s=write_floor, samples=[round(w, 3) for w, _ in writes])
+            )  # fmt: skip
+            for row in rows:
+                if row.scenario.startswith("apply") and row.write_s:
+                    row.floor_s, row.gap = write_floor, round(row.write_s / write_floor, 2)
+            if n <= 1000:
+                rows.append(naive(emu, n))
+            other = official(emu, n) if n <= 1000 else None
+            if other is not None:
+                rows.append(other)
         finally:
             emu.stop()
     return rows, planner_cpu(n)
 
 
 def table(rows: list[Row]) -> str:
-    head = ["N", "scenario", "par", "wall s", "requests", "writes", "floor", "ratio", "peak MB"]
+    head = ["N", "scenario", "par", "wall s", "write s", "floor s", "gap", "requests",
+            "writes", "floor req", "peak MB"]  # fmt: skip
     body = [
         [
-            str(r.n),
+            str(r.n or "-"),
             r.scenario,
             str(r.parallelism or "-"),
             f"{r.wall_s:.2f}",
-            str(r.requests),
-            str(r.writes),
-            str(r.floor),
-            f"{r.ratio:.2f}",
+            f"{r.write_s:.2f}" if r.write_s is not None else "-",
+            f"{r.floor_s:.2f}" if r.floor_s is not None else "-",
+            f"{r.gap:.1f}x" if r.gap is not None else "-",
+            str(r.requests or "-"),
+            str(r.writes or "-"),
+            str(r.floor or "-"),
             f"{r.peak_rss_mb:.0f}" if r.peak_rss_mb else "-",
         ]
         for r in rows
@@ -357,7 +544,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100,1000,10000")
     parser.add_argument("--latency-ms", type=int, default=20)
-    parser.add_argument("--parallelism", default="1,4,16")
+    parser.add_argument("--parallelism", default="1,4,10,16")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per row; medians shown")
+    parser.add_argument("--machine", default="", help="a name for the machine, for the record")
     parser.add_argument("--json", type=Path, help="also write the results as JSON")
     parser.add_argument(
         "--calendar-only", action="store_true", help="only the calendar row (no emulator)"
@@ -370,11 +559,17 @@ def main() -> None:
     parallelisms = [int(p) for p in args.parallelism.split(",")]
     rows: list[Row] = []
     cpu: dict[int, float] = {}
+    rows += startup(args.repeat)
     for n in sizes:
-        more, cpu[n] = bench(n, args.latency_ms, parallelisms)
+        more, cpu[n] = bench(n, args.latency_ms, parallelisms, args.repeat)
         rows += more
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    if args.machine:
+        machine = f"{args.machine} ({machine})"
+    load = os.getloadavg()
     print(f"taskform benchmark — emulator latency {args.latency_ms} ms/request — {machine}")
+    shown = " ".join(f"{x:.1f}" for x in load)
+    print(f"load average at the end: {shown}; medians of {args.repeat} runs")
     print(table(rows))
     print()
     print(
@@ -389,6 +584,8 @@ def main() -> None:
                 {
                     "latency_ms": args.latency_ms,
                     "machine": machine,
+                    "load_average_end": [round(x, 2) for x in load],
+                    "repeat": args.repeat,
                     "rows": [asdict(r) for r in rows],
                     "planner_cpu_s": {str(n): s for n, s in cpu.items()},
                 },

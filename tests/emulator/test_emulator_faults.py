@@ -112,6 +112,7 @@ def test_drop_after_commit(emu: EmulatorProcess, admin: Api) -> None:
     assert error_of(body)[0] == 400
     stats = emu.stats()
     assert stats["writes"] == 3 and stats["commits"] == 2
+    assert isinstance(stats["write_span_s"], float) and stats["write_span_s"] >= 0
 
 
 def test_drop_after_commit_persists_first(tmp_path: Path) -> None:
@@ -180,7 +181,7 @@ def test_stats(emu: EmulatorProcess, admin: Api) -> None:
     emu.token()
     assert emu.stats()["by_route"]["POST generateToken"] == 1
     reset = emu.reset_stats()
-    assert reset == {"requests": 0, "writes": 0, "commits": 0, "by_route": {}}
+    assert reset == {"requests": 0, "writes": 0, "commits": 0, "by_route": {}, "write_span_s": None}
     requests.get(f"{emu.url}/__emulator/tasks", timeout=10)
     assert emu.stats()["requests"] == 0  # control endpoints are not counted
 

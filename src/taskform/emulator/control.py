@@ -1,7 +1,7 @@
 """Control endpoints for tests and demos, outside /sharing/rest, without auth.
 
 =====  ==========================  =========================================================
-GET    /__emulator/stats           ``{"requests", "writes", "commits", "by_route"}``
+GET    /__emulator/stats           ``{"requests", "writes", "commits", "by_route", "write_span_s"}``
 POST   /__emulator/stats/reset     zero the counters; returns them
 GET    /__emulator/faults          the fault settings (see faults.py)
 POST   /__emulator/faults          merge the given keys (JSON object); returns all settings

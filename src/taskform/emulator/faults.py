@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import random
 import threading
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -118,16 +119,21 @@ class Stats:
             self._writes = 0
             self._commits = 0
             self._by_route: dict[str, int] = {}
+            self._first_write: float | None = None  # monotonic time the first write arrived
+            self._last_commit: float | None = None  # ... and the last change was committed
 
     def count(self, route: str, *, write: bool) -> None:
         with self._lock:
             self._requests += 1
             self._writes += int(write)
+            if write and self._first_write is None:
+                self._first_write = time.monotonic()
             self._by_route[route] = self._by_route.get(route, 0) + 1
 
     def count_commit(self) -> None:
         with self._lock:
             self._commits += 1
+            self._last_commit = time.monotonic()
 
     def as_json(self) -> dict[str, Any]:
         with self._lock:
@@ -136,4 +142,11 @@ class Stats:
                 "writes": self._writes,
                 "commits": self._commits,
                 "by_route": dict(sorted(self._by_route.items())),
+                # Seconds from the first write's arrival to the last commit: the write phase
+                # of an apply as the portal saw it (benchmarks/bench.py); null without writes.
+                "write_span_s": (
+                    round(self._last_commit - self._first_write, 4)
+                    if self._first_write is not None and self._last_commit is not None
+                    else None
+                ),
             }
