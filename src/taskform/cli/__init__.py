@@ -33,6 +33,7 @@ COMMANDS = {
     "emulator": "taskform.emulator.command:emulator",
     "login": "taskform.cli.login:login",
     "logout": "taskform.cli.logout:logout",
+    "probe": "taskform.cli.probe:probe",
 }
 
 #: One-line help for the command list, so ``taskform --help`` needs no command imported.
@@ -51,6 +52,7 @@ SUMMARIES = {
     "emulator": "Run the local portal emulator (a stand-in for a real portal).",
     "login": "Sign in through the browser (OAuth, for SAML/MFA orgs); store the refresh token.",
     "logout": "Remove the refresh token 'taskform login' stored.",
+    "probe": "Check how the portal behaves where its docs are silent; write a profile.",
 }
 
 

@@ -22,6 +22,7 @@ from .faults import Faults
 from .items import Items
 from .limits import Limits, parse_setting
 from .oauth import DEFAULT_CLIENTS, DEFAULT_REFRESH_MINUTES, OAuth
+from .profile import load_profile
 from .quirks import QUIRKS, Quirks
 from .store import StateFileError, Store
 
@@ -189,6 +190,12 @@ def _api_keys(specs: tuple[str, ...], users: dict[str, Account]) -> dict[str, st
     help="How long an OAuth refresh token lasts.",
 )
 @click.option(
+    "--profile",
+    "profile_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Behave as the portal 'taskform probe --out FILE' looked at (its quirks and limits).",
+)
+@click.option(
     "--strict-items",
     is_flag=True,
     help="Refuse tasks for item ids not registered with POST /__emulator/items.",
@@ -213,6 +220,7 @@ def emulator(
     quirk_names: tuple[str, ...],
     oauth_clients: tuple[str, ...],
     refresh_token_minutes: int,
+    profile_file: Path | None,
     items_file: Path | None,
     strict_items: bool,
     debug: bool,
@@ -248,7 +256,15 @@ def emulator(
         level=logging.DEBUG if debug else logging.ERROR if quiet else logging.WARNING,
         format="taskform emulator: %(message)s",
     )
-    quirks = Quirks(frozenset(quirk_names))
+    names = frozenset(quirk_names)
+    if profile_file is not None:
+        try:
+            from_profile, profile_limits = load_profile(profile_file.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError, TypeError) as exc:
+            raise click.ClickException(f"cannot read profile {profile_file}: {exc}") from None
+        names |= from_profile
+        limit_settings = tuple(f"{k}={v}" for k, v in profile_limits.items()) + limit_settings
+    quirks = Quirks(names)
     items = Items(strict=strict_items)
     if items_file is not None:
         try:

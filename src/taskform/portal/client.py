@@ -318,6 +318,20 @@ class PortalClient:
             raise
         return body if isinstance(body.get("id"), str) else None
 
+    def call(
+        self,
+        method: str,
+        path: str,
+        values: Mapping[str, str],
+        *,
+        idempotent: bool = True,
+    ) -> dict[str, Any]:
+        """One request to a REST path (``taskform probe`` sends forms exactly as it means to,
+        where the task methods above would fill fields in)."""
+        if method == "GET":
+            return self._http.call("GET", path, params={"f": "json", **values})
+        return self._http.call("POST", path, data={"f": "json", **values}, idempotent=idempotent)
+
     def get_json(self, url: str, params: Mapping[str, str] | None = None) -> dict[str, Any]:
         """JSON from any URL on the portal's host (scheme, host and port), with the same auth."""
         absolute = urljoin(self.url.portal + "/", url)
