@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from taskform import tasktypes
 from taskform.epoch import iso_utc
 from taskform.model import LiveTask
 from taskform.plan import normalize
@@ -68,19 +69,22 @@ def task_entry(
         entry["item_id"] = task.item_id.lower()
     try:
         entry["schedule"] = schedule.to_unix(task.cron)
-    except ValueError:
-        entry["schedule"] = " ".join(task.cron.as_portal().values())
+    except ValueError as exc:
+        fields = " ".join(task.cron.as_portal().values())
+        raise Unexportable(
+            f"its schedule ({fields}) has no Unix cron form that validate accepts ({exc})"
+        ) from None
     if task.max_occurrences is not None:
         entry["max_occurrences"] = task.max_occurrences
     if not task.active:
         entry["active"] = False
-    if task.start_date is not None:
+    if task.start_date is not None and not _filled_in(task.start_date, task.created):
         entry["start_date"] = iso_utc(task.start_date)
     if task.end_date is not None:
         entry["end_date"] = iso_utc(task.end_date)
     if task.task_url:
         entry["task_url"] = _escape(task.task_url)
-    params = normalize.parameters(task.type, task.parameters)
+    params = _without_defaults(task.type, normalize.parameters(task.type, task.parameters))
     if params:
         entry["parameters"], found = mask_named(
             _escape(params), lambda path: secret_reference(task, path)
@@ -92,6 +96,26 @@ def task_entry(
             secrets.update(found)
             secrets.update(by_value)
     return entry
+
+
+class Unexportable(ValueError):
+    """A live task export cannot write as a configuration validate accepts."""
+
+
+#: A start date this close to the task's creation is the portal's own "now" (it fills one in
+#: when none is sent); left out, the start date is unmanaged, so the round trip stays empty.
+_FILLED_IN_MS = 60_000
+
+
+def _filled_in(start: int, created: int | None) -> bool:
+    return created is not None and abs(start - created) <= _FILLED_IN_MS
+
+
+def _without_defaults(task_type: str, params: Mapping[str, Any]) -> dict[str, Any]:
+    """Parameters equal to what the portal fills in for the type are left out: a configuration
+    without them plans equal (the normaliser puts the defaults in on both sides)."""
+    defaults = tasktypes.get(task_type).defaults
+    return {k: v for k, v in params.items() if k not in defaults or defaults[k] != v}
 
 
 def duplicates(tasks: Sequence[LiveTask]) -> list[tuple[str, str]]:
@@ -109,11 +133,14 @@ def export_yaml(
     default_owner: str | None = None,
     secrets: dict[str, str] | None = None,
     clean: Callable[[Any], Any] | None = None,
+    skipped: list[str] | None = None,
 ) -> str:
     """The YAML text of a config declaring every given live task. ``secrets``, if given,
     receives the names of the ``${secret:NAME}`` references written in place of values.
     ``clean`` may rewrite the document's strings before it is written (the CLI passes
-    ``redact.scrub_data``)."""
+    ``redact.scrub_data``). A task it cannot write so that validate accepts it (a Quartz
+    calendar schedule such as ``5C``) raises :class:`Unexportable`, or, with ``skipped``, is
+    left out and described there."""
     tasks = [t for owner in sorted(live) for t in sorted(live[owner], key=_order)]
     document: dict[str, Any] = {"version": 1}
     if default_owner:
@@ -122,7 +149,13 @@ def export_yaml(
     entries = []
     for task in tasks:
         mine: dict[str, str] = {}
-        entries.append(task_entry(task, default_owner=default_owner, secrets=mine))
+        try:
+            entries.append(task_entry(task, default_owner=default_owner, secrets=mine))
+        except Unexportable as exc:
+            if skipped is None:
+                raise
+            skipped.append(f"{task.owner}/{task.title} ({task.id}): {exc}")
+            continue
         found.update({f"{task.owner}/{task.title}: {path}": name for path, name in mine.items()})
     document["tasks"] = entries
     if secrets is not None:

@@ -262,6 +262,27 @@ class PortalClient:
                 self._known.setdefault(owner, set()).update(t.id for t in found)
         return {owner: tasks[owner] for owner in unique}
 
+    def list_org_tasks(self) -> dict[str, list[LiveTask]]:
+        """Every task of the organization by owner (``portals/self/allScheduledTasks``, pages
+        of 100; an administrator's view). A portal whose org list holds partial task objects
+        (some do) is a BadResponse that names --owner."""
+        first = self._page(ORG_TASKS, 1)
+        if any(_partial(item) for item in first.tasks):
+            raise BadResponse(
+                "this portal's org-wide task list holds partial task objects, so it cannot "
+                "serve an export; name the owners with --owner instead",
+                request=ORG_TASKS.name,
+            )
+        listed = self._read_consistent([ORG_TASKS], {ORG_TASKS: first})[ORG_TASKS]
+        owners = sorted({t.owner for t in listed if t.owner})
+        found: dict[str, list[LiveTask]] = {owner: [] for owner in owners}
+        for task in listed:
+            found.setdefault(task.owner, []).append(task)
+        with self._lock:
+            for owner, tasks in found.items():
+                self._known.setdefault(owner, set()).update(t.id for t in tasks)
+        return found
+
     def list_runs(self, owner: str, task_id: str) -> list[Run]:
         path, shown = _tasks_path(owner, task_id, "runs")
         body = self._http.call("GET", path, params={"f": "json"}, owner=owner)
