@@ -108,3 +108,32 @@ def test_a_completed_task_stays_completed_when_updated(qcli: Cli) -> None:
     after = next(t for t in qcli.emu.all_tasks() if t["id"] == bare["id"])
     assert after["cronSchedule"]["hour"] == "4"
     assert after["active"] is False
+
+
+def test_a_create_refused_with_code_500_is_checked_by_listing_never_resent_blindly(
+    tmp_path: Path,
+) -> None:
+    users = ("--user", "admin:s3cret-pw", "--admin", "admin")
+    limit = ("--limit", "ExecuteNotebooksUserLimit=1", "--quirk", "validation_errors_as_500")
+    with EmulatorProcess().start(*users, *limit) as emu:
+        cli = Cli(emu, tmp_path)
+        (tmp_path / "taskform.yaml").write_text(
+            f"""\
+version: 1
+tasks:
+  - {{title: One, type: ExecuteNotebook, item_id: {ITEM}, schedule: "0 1 * * *"}}
+  - {{title: Two, type: ExecuteNotebook, item_id: {ITEM}, schedule: "0 2 * * *"}}
+"""
+        )
+        emu.reset_stats()
+        result = cli("apply", "--auto-approve", "--retries", "2", "--parallelism", "1")
+        assert result.returncode == 1
+        out = result.stdout + result.stderr
+        assert "ExecuteNotebooksUserLimit" in out  # the portal's own message reaches the user
+        assert "the portal's task list shows it was not created" in out
+        assert [t["title"] for t in emu.all_tasks()] == ["One"]
+        routes = emu.stats()["by_route"]
+        creates = routes["POST community/users/{user}/tasks/createTask"]
+        lists = routes["GET community/users/{user}/tasks"]
+        # every resend of the refused create came after a listing that showed it missing
+        assert creates == 3 and lists >= 1 + (creates - 1)

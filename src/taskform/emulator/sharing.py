@@ -382,7 +382,10 @@ class SharingApi:
         raise run_not_found(run_id)
 
     def _check_limit(self, owner: str, kind: str, now: int, what: str) -> None:
-        self.limits.check(self.store.tasks.values(), owner, kind, now, what)
+        try:
+            self.limits.check(self.store.tasks.values(), owner, kind, now, what)
+        except PortalError as exc:
+            raise self.quirks.validation_error(exc) from None
 
     def do_admin_limits(self, ctx: Ctx) -> dict[str, Any]:
         """``GET portaladmin/system/limits`` (Enterprise 11.2+; docs/design.md §A7.4)."""
