@@ -14,7 +14,7 @@ from typing import Any, Generic, TypeVar
 
 from taskform.model import ApplyReport, Plan
 from taskform.plan.drift import DriftItem
-from taskform.render import drift, markdown, text
+from taskform.render import drift, markdown, status, text
 from taskform.render import render_json as plan_json
 from taskform.render.style import Paint, plain
 
@@ -57,8 +57,8 @@ DRIFT: Mapping[str, View[Sequence[DriftItem]]] = {
 }
 
 STATUS: Mapping[str, View[Sequence[Mapping[str, Any]]]] = {
-    "text": View(lambda rows, c: drift.render_status_text(rows), data=False),
-    "json": View(lambda rows, c: drift.render_status_json(rows)),
+    "text": View(lambda rows, c: status.render_status_text(rows), data=False),
+    "json": View(lambda rows, c: status.render_status_json(rows)),
 }
 
 APPLY: Mapping[str, View[ApplyReport]] = {

@@ -1,0 +1,73 @@
+"""``taskform status``: the rows (every managed task's state, next run and latest runs) and
+their text and JSON views. Pure functions."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from taskform.epoch import iso_utc
+from taskform.model import LiveTask, Run
+from taskform.render import escape
+from taskform.render.common import human_iso
+
+#: Run statuses that count as a failure (docs/design.md §A5).
+FAILING = frozenset({"failed", "submitfailed"})
+
+
+def status_rows(
+    tasks: Sequence[LiveTask], runs: Mapping[str, Sequence[Run]], *, last: int = 3
+) -> list[dict[str, Any]]:
+    """One row per task, failing tasks (latest run failed) first, then by owner and title."""
+    rows = []
+    for task in tasks:
+        recent = sorted(runs.get(task.id, ()), key=lambda r: r.created or 0, reverse=True)[:last]
+        failing = bool(recent) and recent[0].status in FAILING
+        rows.append(
+            {
+                "owner": task.owner,
+                "title": task.title,
+                "task_id": task.id,
+                "state": task.task_state or ("active" if task.active else "inactive"),
+                "active": task.active,
+                "failing": failing,
+                "next_run": iso_utc(task.next_start),
+                "last_run": iso_utc(task.last_start),
+                "runs": [
+                    {"status": r.status, "time": iso_utc(r.created), "result": r.result}
+                    for r in recent
+                ],
+            }
+        )
+    rows.sort(key=lambda r: (not r["failing"], r["owner"], r["title"]))
+    return rows
+
+
+def render_status_text(rows: Sequence[Mapping[str, Any]]) -> str:
+    if not rows:
+        return "No managed tasks in the portal.\n"
+    lines = []
+    for row in rows:
+        mark = "FAILING " if row["failing"] else ""
+        label = escape.text(f"{row['owner']}/{row['title']}")
+        lines.append(f"{mark}{label} ({escape.text(str(row['task_id']))})")
+        state = escape.text(str(row["state"]))
+        lines.append(f"    state: {state}; next run: {human_iso(row['next_run']) or '-'}")
+        for run in row["runs"]:
+            result = escape.text(escape.one_line(str(run["result"]))) if run["result"] else ""
+            status = escape.text(str(run["status"]))
+            when = human_iso(run["time"]) or "?"
+            lines.append(f"    {when}  {status}{' - ' + result if result else ''}")
+        if not row["runs"]:
+            lines.append("    no runs yet")
+        if row.get("last_error"):
+            lines.append(f"    last error: {escape.text(escape.one_line(str(row['last_error'])))}")
+    failing = sum(1 for r in rows if r["failing"])
+    lines.append("")
+    lines.append(f"Status: {len(rows)} task(s), {failing} failing.")
+    return "\n".join(lines) + "\n"
+
+
+def render_status_json(rows: Sequence[Mapping[str, Any]]) -> str:
+    return json.dumps({"format_version": "1", "tasks": list(rows)}, indent=2) + "\n"
