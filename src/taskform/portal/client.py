@@ -14,10 +14,9 @@ import threading
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any, TypeVar
-from urllib.parse import parse_qsl, quote, unquote, urljoin, urlsplit
+from urllib.parse import parse_qsl, unquote, urljoin, urlsplit
 
 from taskform.errors import (
-    AmbiguousWriteError,
     AuthError,
     BadResponse,
     ForeignHostError,
@@ -27,9 +26,9 @@ from taskform.errors import (
     UnknownOwnersError,
     user_not_found,
 )
-from taskform.model import DesiredTask, LiveTask, Run
+from taskform.model import LiveTask, Run
 from taskform.portal.auth import NO_CREDENTIALS, Credentials, PasswordSignIn, make_credentials
-from taskform.portal.codec import run_from_json, task_form, task_from_json
+from taskform.portal.codec import run_from_json, task_from_json
 from taskform.portal.http import Transport
 from taskform.portal.oauth import RefreshTokenSignIn, TokenFile, default_token_file
 from taskform.portal.paging import (
@@ -45,6 +44,9 @@ from taskform.portal.paging import (
 from taskform.portal.pool import reading_pool
 from taskform.portal.retry import RetryPolicy
 from taskform.portal.urls import parse_portal_url
+from taskform.portal.writes import TaskWrites
+from taskform.portal.writes import quote_segment as _q
+from taskform.portal.writes import tasks_path as _tasks_path
 
 log = logging.getLogger("taskform.http")
 # Why a task list is read the way it is (taskform.http keeps one line per request).
@@ -67,17 +69,6 @@ ITEM_BATCH = 100
 LIST_ORDER = {"sortField": "created", "sortOrder": "asc"}
 
 
-def _q(segment: str) -> str:
-    return quote(segment, safe="")
-
-
-def _tasks_path(owner: str, *rest: str) -> tuple[str, str]:
-    """The path of ``owner``'s tasks resource (quoted, to send) and its readable form."""
-    sent = "/".join(["community/users", _q(owner), "tasks", *(_q(r) for r in rest)])
-    shown = "/".join(["community/users", owner, "tasks", *rest])
-    return sent, shown
-
-
 def _owner_tasks(owner: str) -> Listing:
     return Listing(*_tasks_path(owner), owner=owner)
 
@@ -95,8 +86,9 @@ def _admin_record(record: Mapping[str, Any]) -> bool:
     return isinstance(privileges, list) and any(":admin:" in str(p) for p in privileges)
 
 
-class PortalClient:
-    """A portal's scheduled tasks over the Sharing REST API (``<url>/sharing/rest``)."""
+class PortalClient(TaskWrites):
+    """A portal's scheduled tasks over the Sharing REST API (``<url>/sharing/rest``); the
+    writes are in :class:`~taskform.portal.writes.TaskWrites`."""
 
     def __init__(
         self,
@@ -398,92 +390,6 @@ class PortalClient:
             idempotent=idempotent,
         )
 
-    # -- writes --------------------------------------------------------------------------
-
-    def create_task(self, task: DesiredTask) -> str:
-        owner = task.owner
-        path, shown = _tasks_path(owner, "createTask")
-        name = f"POST {shown}"
-        form = self._form(task, None, name)
-        known = self._known_ids(owner)
-        attempts = self.retry.start()
-        while True:
-            try:
-                body = self._http.call(
-                    "POST", path, data=form, idempotent=False, attempts=attempts, owner=owner
-                )
-            except AmbiguousWriteError as exc:
-                found = self._find_created(task, known, name, exc)
-                if found is not None:
-                    return found
-                delay = attempts.next_delay()
-                if delay is None:
-                    raise TransientError(
-                        f"could not create the task {task.title!r} ({exc.message}); "
-                        "the portal's task list shows it was not created",
-                        request=name,
-                        owner=owner,
-                    ) from None
-                log.info(
-                    "retrying %s after no clear answer (attempt %d/%d, waiting %.1fs)",
-                    name,
-                    attempts.count + 1,
-                    self.retry.max_attempts,
-                    delay,
-                )
-                self._sleep(delay)
-                continue
-            self._check_success(body, name, owner)
-            task_id = body.get("taskId", body.get("id"))
-            if not isinstance(task_id, str) or not task_id:
-                raise BadResponse("createTask answered without a 'taskId'", request=name)
-            self._remember(owner, task_id)
-            return task_id
-
-    def update_task(self, task_id: str, task: DesiredTask, live: LiveTask) -> None:
-        owner = live.owner
-        path, shown = _tasks_path(owner, task_id, "update")
-        name = f"POST {shown}"
-        body = self._http.call("POST", path, data=self._form(task, live, name), owner=owner)
-        self._check_success(body, name, owner)
-        if not live.active:
-            self._keep_inactive(owner, task_id, live)
-
-    def _keep_inactive(self, owner: str, task_id: str, live: LiveTask) -> None:
-        """An update changes fields, never whether a task runs; but a portal may restart a
-        completed task when it is updated (the documentation's two snapshots of one task
-        suggest so). After updating an inactive task, read it back (one request, only for
-        inactive tasks) and switch it off again if the update switched it on; an enable that
-        the plan asked for follows as its own step."""
-        path, shown = _tasks_path(owner, task_id)
-        body = self._http.call("GET", path, params={"f": "json"}, owner=owner)
-        try:
-            now = task_from_json(body, owner=owner)
-        except ValueError as exc:
-            raise BadResponse(f"unexpected answer: {exc}", request=f"GET {shown}") from None
-        if now.active:
-            log.info(
-                "the update made %s active (it was %s); disabling it again",
-                task_id,
-                live.task_state or "inactive",
-            )
-            self.set_active(owner, task_id, False)
-
-    def set_active(self, owner: str, task_id: str, active: bool) -> None:
-        verb = "enable" if active else "disable"
-        path, shown = _tasks_path(owner, task_id, verb)
-        body = self._http.call("POST", path, data={"f": "json"}, owner=owner)
-        self._check_success(body, f"POST {shown}", owner)
-
-    def delete_task(self, owner: str, task_id: str) -> None:
-        path, shown = _tasks_path(owner, task_id, "delete")
-        try:
-            body = self._http.call("POST", path, data={"f": "json"}, owner=owner)
-        except NotFound:
-            log.info("task %s of %s was already deleted", task_id, owner)
-            return
-        self._check_success(body, f"POST {shown}", owner)
-
     # -- helpers -------------------------------------------------------------------------
 
     def _oauth_token(self, form: Mapping[str, str]) -> dict[str, Any]:
@@ -491,71 +397,6 @@ class PortalClient:
 
     def _generate_token(self, form: Mapping[str, str]) -> dict[str, Any]:
         return self._http.call("POST", "generateToken", data=form, authenticated=False)
-
-    def _form(self, task: DesiredTask, live: LiveTask | None, name: str) -> dict[str, str]:
-        try:
-            return task_form(task, live)
-        except ValueError as exc:
-            raise PortalError(f"cannot send the task: {exc}", request=name) from None
-
-    def _check_success(self, body: Mapping[str, Any], name: str, owner: str) -> None:
-        if body.get("success") is False:
-            raise PortalError(
-                "the portal did not confirm the change (success: false)", request=name, owner=owner
-            )
-
-    def _known_ids(self, owner: str) -> set[str]:
-        with self._lock:
-            known = self._known.get(owner)
-            if known is not None:
-                return set(known)
-        self.list_tasks([owner])  # no listing yet: take one so a retry can tell new from old
-        with self._lock:
-            return set(self._known.get(owner, ()))
-
-    def _remember(self, owner: str, task_id: str) -> None:
-        with self._lock:
-            self._known.setdefault(owner, set()).add(task_id)
-
-    def _find_created(
-        self, task: DesiredTask, known: set[str], name: str, exc: AmbiguousWriteError
-    ) -> str | None:
-        """After a createTask without a clear answer: the id of a task with the same title,
-        type and item that was not there before, if the portal created it after all."""
-        owner = task.owner
-        log.info("%s: %s; listing the tasks of %s to check", name, exc.message, owner)
-        try:
-            tasks = self._read_per_owner([owner])[owner]
-        except PortalError as err:
-            raise AmbiguousWriteError(
-                f"{exc.message}, and listing the tasks to check failed ({err.message}); "
-                f"run 'taskform plan' to see whether {task.title!r} exists",
-                request=name,
-                owner=owner,
-            ) from None
-        matches = [
-            t
-            for t in tasks
-            if t.id not in known
-            and t.title == task.title
-            and t.type == task.type
-            and (t.item_id or None) == (task.item_id or None)
-        ]
-        if not matches:
-            log.info("%s: the task was not created; sending it again", name)
-            return None
-        matches.sort(key=lambda t: (t.created or 0, t.id))
-        if len(matches) > 1:
-            log.warning(
-                "%s: %d new tasks titled %r appeared; using %s",
-                name,
-                len(matches),
-                task.title,
-                matches[0].id,
-            )
-        self._remember(owner, matches[0].id)
-        log.info("%s: the task was created after all (id %s)", name, matches[0].id)
-        return matches[0].id
 
     def _read_org(self, owners: list[str]) -> dict[str, list[LiveTask]] | None:
         """The owners' tasks from the org-wide list, or None to read each owner's list.
