@@ -102,6 +102,6 @@ def test_wall_problems_gap_and_fold() -> None:
         ("gap", "2027-03-28T02:30:00"),
         ("fold", "2027-10-31T02:30:00"),
     ]
-    assert wall_problems(to_portal("0 5 * * *"), "Europe/Oslo", WINTER) == []
+    assert wall_problems(to_portal("0 5 * * *"), "Europe/Oslo", WINTER) == ()
     # only on weekdays: 28 March and 31 October 2027 are Sundays
-    assert wall_problems(to_portal("30 2 * * 1-5"), "Europe/Oslo", WINTER) == []
+    assert wall_problems(to_portal("30 2 * * 1-5"), "Europe/Oslo", WINTER) == ()

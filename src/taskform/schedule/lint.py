@@ -22,14 +22,12 @@ is taken as the runs left from then on (the portal counts runs since the task wa
 
 from __future__ import annotations
 
-import functools
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
-from itertools import pairwise
 
 from taskform.errors import Problem, ScheduleError
-from taskform.model import CronFields, DesiredTask, Position
+from taskform.model import DesiredTask, Position
 from taskform.schedule import runs, zones
 from taskform.schedule.hashing import expand
 from taskform.schedule.nextruns import next_runs
@@ -140,9 +138,10 @@ def _max_occurrences(task: DesiredTask, base_ms: int, end: int) -> list[Problem]
 
 def _too_rare(task: DesiredTask, now: datetime) -> list[Problem]:
     assert task.cron is not None
-    longest = _longest_gap(task.cron, now)
-    if longest is None or longest > MAX_GAP.total_seconds() * 1000:
-        shown = f"{round(longest / 86_400_000)} days" if longest else "more than two years"
+    gap = runs.longest_gap_days(task.cron, now.astimezone(_UTC).date(), 2 * 366)
+    # a gap of d days between days with runs is (d - 1) days and a part of a day or more
+    if gap is None or gap - 1 >= MAX_GAP.days:
+        shown = f"{gap} days" if gap is not None else "more than two years"
         return [
             _problem(
                 task,
@@ -152,12 +151,6 @@ def _too_rare(task: DesiredTask, now: datetime) -> list[Problem]:
             )
         ]
     return []
-
-
-@functools.lru_cache(maxsize=4096)  # per schedule: 10,000 tasks often share a few dozen
-def _longest_gap(cron: CronFields, now: datetime) -> int | None:
-    found = runs.runs_between(cron, now, now + timedelta(days=2 * 366))
-    return max((b - a for a, b in pairwise(found)), default=None)
 
 
 def _dst(task: DesiredTask, now: datetime) -> list[Problem]:

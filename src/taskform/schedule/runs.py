@@ -15,6 +15,7 @@ import calendar
 import functools
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
+from itertools import pairwise
 
 from taskform.model import CronFields
 from taskform.schedule.cron import Sched, Spec, parse_portal, require_one_day_field
@@ -91,9 +92,28 @@ def _runs_between(fields: CronFields, start: datetime, end: datetime) -> tuple[i
     return tuple(out)
 
 
+@functools.lru_cache(maxsize=4096)
 def matching_days(fields: CronFields, first: date, days: int) -> int:
     sched = parse(fields).sched
     return sum(1 for i in range(days) if day_matches(sched, first + timedelta(days=i)))
+
+
+def longest_gap_days(fields: CronFields, first: date, days: int) -> int | None:
+    """The most days from one day with runs to the next within ``days`` days from ``first``
+    (None: fewer than two such days). Every day or weekday schedules answer at once."""
+    sched = parse(fields).sched
+    if sched.month.values == frozenset(range(1, 13)) and sched.dom is None:
+        return 7 if sched.dow is not None else 1  # some weekday of every week
+    return _longest_gap_days(fields, first, days)
+
+
+@functools.lru_cache(maxsize=4096)
+def _longest_gap_days(fields: CronFields, first: date, days: int) -> int | None:
+    sched = parse(fields).sched
+    matched = [i for i in range(days) if day_matches(sched, first + timedelta(days=i))]
+    if len(matched) < 2:
+        return None
+    return max(b - a for a, b in pairwise(matched))
 
 
 def runs_per_week(fields: CronFields, now: datetime) -> float:

@@ -127,7 +127,8 @@ def compile_schedule(
     return Compiled(shift(local, offset, expr=expr, zone=zone), offset)
 
 
-def zone_offsets(zone: str, now: datetime, days: int = 400) -> list[int]:
+@functools.lru_cache(maxsize=256)
+def zone_offsets(zone: str, now: datetime, days: int = 400) -> tuple[int, ...]:
     """Every UTC offset (minutes) ``zone`` has from a year ago to a year ahead of ``now``."""
     tz = load_zone(zone)
     found: list[int] = []
@@ -136,7 +137,7 @@ def zone_offsets(zone: str, now: datetime, days: int = 400) -> list[int]:
         value = offset_minutes(tz, start + timedelta(days=step))
         if value not in found:
             found.append(value)
-    return found
+    return tuple(found)
 
 
 @dataclass(frozen=True)
@@ -148,7 +149,8 @@ class Transition:
     after: int
 
 
-def transitions(zone: str, start: datetime, days: int = 366) -> list[Transition]:
+@functools.lru_cache(maxsize=256)
+def transitions(zone: str, start: datetime, days: int = 366) -> tuple[Transition, ...]:
     """The offset changes of ``zone`` in the ``days`` after ``start``, to the minute."""
     tz = load_zone(zone)
     found: list[Transition] = []
@@ -171,7 +173,7 @@ def transitions(zone: str, start: datetime, days: int = 366) -> list[Transition]
             found.append(Transition(at, current, value))
             current = value
         moment = later
-    return found
+    return tuple(found)
 
 
 def next_transition(zone: str | None, now: datetime) -> Transition | None:
@@ -261,7 +263,8 @@ class WallProblem:
     transition: Transition
 
 
-def wall_problems(local: CronFields, zone: str, now: datetime) -> list[WallProblem]:
+@functools.lru_cache(maxsize=1024)
+def wall_problems(local: CronFields, zone: str, now: datetime) -> tuple[WallProblem, ...]:
     """Local run times in the next year that fall into a DST gap or fold of ``zone``."""
     problems: list[WallProblem] = []
     for change in transitions(zone, now):
@@ -274,4 +277,4 @@ def wall_problems(local: CronFields, zone: str, now: datetime) -> list[WallProbl
             wall = datetime.fromtimestamp(ms / 1000, tz=_UTC).replace(tzinfo=None)
             if start <= wall < end:
                 problems.append(WallProblem(kind, wall, change))
-    return problems
+    return tuple(problems)
