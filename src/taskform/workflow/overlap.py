@@ -2,8 +2,9 @@
 
 Offline, taskform knows when runs start but not how long they last; the portal's runs resource
 does (``created`` to ``modified`` of finished runs). So this check runs in ``plan`` only, and
-reads runs only for live tasks that share an item with another declared task (usually none or
-a few; the runs endpoint is per task, read with bounded concurrency). A task's typical duration
+reads runs only for live tasks that share an item with another declared task, and for at most
+:data:`MAX_RUN_READS` of them (the runs endpoint is per task); with more, it reads none and says
+so. A task's typical duration
 is the median of its finished runs. Without any duration (tasks not yet created, or never run),
 runs overlap only when they start in the same minute. Runs are compared over the next 7 days.
 """
@@ -22,6 +23,9 @@ from taskform.schedule import runs as schedule_runs
 from taskform.workflow.snapshot import read_runs
 
 DAYS = 7
+#: At most this many runs resources are read per plan (one request each); with more tasks
+#: sharing items, no durations are read and only same-minute starts count.
+MAX_RUN_READS = 10
 _MINUTE_MS = 60_000
 _FINISHED = frozenset({"succeeded", "failed", "completed", "success"})
 
@@ -49,7 +53,11 @@ def _minutes(ms: int) -> str:
 
 
 def find_overlaps(
-    tasks: Sequence[DesiredTask], durations: Mapping[tuple[str, str], int], now: datetime
+    tasks: Sequence[DesiredTask],
+    durations: Mapping[tuple[str, str], int],
+    now: datetime,
+    *,
+    unread: int = 0,
 ) -> list[Problem]:
     """Pairs of active tasks on one item whose runs overlap in the next :data:`DAYS` days.
     ``durations`` holds the typical run duration (ms) by task key where known."""
@@ -89,7 +97,13 @@ def find_overlaps(
                 where.line,
                 f"{len(involved)} tasks run item {item} with overlapping runs ({names}{more}):"
                 f" first {a.owner}/{a.title} and {b.owner}/{b.title} at {_when(when)}{how}",
-                "start one after the other's typical duration, or use H to spread them",
+                "start one after the other's typical duration, or use H to spread them"
+                + (
+                    f"; run durations were not read: {unread} live tasks share items, more than"
+                    f" the {MAX_RUN_READS} whose runs plan reads"
+                    if unread
+                    else ""
+                ),
             )
         )
     return out
@@ -137,6 +151,8 @@ def overlap_warnings(
         return []
     live_by_key = {t.key: t for owned in live.values() for t in owned}
     wanted = [live_by_key[k] for k in sorted(shared) if k in live_by_key]
+    if len(wanted) > MAX_RUN_READS:
+        return find_overlaps(tasks, {}, now, unread=len(wanted))
     try:
         found = read_runs(portal, wanted)
     except PortalError:
