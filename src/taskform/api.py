@@ -31,7 +31,7 @@ from taskform.plan.planner import check_safety
 from taskform.portal.client import PortalClient
 from taskform.render import render_json, render_markdown, render_text
 from taskform.workflow.applier import apply_plan
-from taskform.workflow.connect import register_config_secrets
+from taskform.workflow.connect import register_config_secrets, register_credentials
 from taskform.workflow.snapshot import Snapshot, snapshot
 
 __all__ = [
@@ -74,11 +74,7 @@ class Portal(PortalClient):
         where = url or env.get("ARCGIS_URL")
         if not where:
             raise ValueError("no portal URL: pass url= or set ARCGIS_URL")
-        for name in ("ARCGIS_TOKEN", "ARCGIS_API_KEY", "ARCGIS_PASSWORD"):
-            if env.get(name) and not (
-                name == "ARCGIS_PASSWORD" and env.get(name) == env.get("ARCGIS_USERNAME")
-            ):
-                redact.register(env[name])
+        register_credentials(env)
         client = PortalClient.from_env(where, env, verify=env.get("ARCGIS_CA_BUNDLE") or True)
         client.__class__ = cls  # same state; only the constructors differ
         return client  # type: ignore[return-value]
