@@ -53,8 +53,8 @@ def check_items(tasks: Sequence[DesiredTask], lookup: ItemLookup) -> ItemCheck:
                     task,
                     f"item_id {item_id}: the portal has no such item, or the signed-in user "
                     "cannot see it",
-                    "check the id (the item's page URL ends with it) and that it is shared "
-                    "with the signed-in user",
+                    "check the id, which ends the item's page URL, and that the item is "
+                    "shared with the signed-in user",
                 )
             )
             continue
