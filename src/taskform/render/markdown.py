@@ -15,9 +15,11 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import PurePath
 from typing import Any
 
 from taskform.model import Action, Change, Plan
+from taskform.plan.normalize import display_live
 from taskform.render import escape
 from taskform.render import schedule as schedule_view
 from taskform.render.common import (
@@ -25,6 +27,7 @@ from taskform.render.common import (
     change_label,
     field_value,
     format_summary,
+    human_iso,
     printable,
     secret_unchanged_looking,
     shows_next_runs,
@@ -82,7 +85,16 @@ def render_markdown(
 
 def _build(plan: Plan, title: str, meta: Mapping[str, Any] | None, cut: _Cut) -> str:
     changes = sorted_changes(plan)
-    blocks: list[str] = [f"{MARKER}\n## {_inline(title)}", f"**{format_summary(plan)}**"]
+    blocks: list[str] = [f"{MARKER}\n## {_inline(title)}"]
+    meta = dict(meta or {})
+    portal, made = meta.pop("portal", None), meta.pop("created_at", None)
+    config = meta.get("config")
+    if isinstance(config, str) and PurePath(config).is_absolute():
+        meta["config"] = PurePath(config).name  # the runner's checkout path means nothing here
+    if portal or made:
+        said = [f"Portal {_code(str(portal))}" if portal else "", _made(made)]
+        blocks.append(" · ".join(part for part in said if part))
+    blocks.append(f"**{format_summary(plan)}**")
     if changes:
         blocks.append(_table(changes, cut.rows))
         if cut.details:
@@ -107,12 +119,39 @@ def _build(plan: Plan, title: str, meta: Mapping[str, Any] | None, cut: _Cut) ->
     return "\n\n".join(blocks) + "\n"
 
 
+def _made(created_at: Any) -> str:
+    if not created_at:
+        return ""
+    return f"planned {_inline(human_iso(str(created_at)) or str(created_at))}"
+
+
+def _what(change: Change) -> str:
+    """The table's last column: for a create its type and schedule, for an update the fields
+    that change, for a delete what it removes."""
+    if change.action is Action.CREATE:
+        kind, when = change.fields.get("type"), change.fields.get("schedule")
+        parts = ["new"]
+        if kind is not None:
+            parts.append(_code(str(kind.after), table=True))
+        if when is not None:
+            parts.append(_code(str(when.after), table=True))
+        return " ".join(parts) + " task"
+    if change.action is Action.DELETE:
+        live = change.live
+        if live is None:
+            return f"removes task {_code(change.task_id or '?', table=True)}"
+        shown = display_live(live)
+        return (
+            f"removes {_code(live.type, table=True)} task {_code(live.id, table=True)}, "
+            f"{_code(str(shown['schedule']), table=True)}"
+        )
+    return ", ".join(_code(name, table=True) for name in change.fields) or "—"
+
+
 def _table(changes: list[Change], rows: int | None) -> str:
-    lines = ["| Action | Owner | Title | Changed fields |", "| --- | --- | --- | --- |"]
+    lines = ["| Action | Owner | Title | Changes |", "| --- | --- | --- | --- |"]
     for change in changes[:rows] if rows is not None else changes:
-        fields = ", ".join(_code(name, table=True) for name in change.fields) or "—"
-        if change.action is Action.DELETE:
-            fields = "—"
+        fields = _what(change)
         action = f"{change.action.symbol} {change.action.value}"
         lines.append(f"| {action} | {_inline(change.owner)} | {_inline(change.title)} | {fields} |")
     text = "\n".join(lines)
@@ -164,6 +203,16 @@ def _diff_lines(change: Change) -> list[str]:
                 lines.append(f"+ {shown}: {field_value(fc, fc.after)}")
     else:
         lines.append(f"- {change_label(change)}")
+        if change.live is not None:  # what the delete removes, as it is live
+            # Not its parameters: a task taskform does not manage may hold credentials there.
+            live_values = {
+                k: v
+                for k, v in display_live(change.live).items()
+                if v not in (None, {}) and k != "parameters"
+            }
+            width = max((len(name) for name in live_values), default=0)
+            for name, value in live_values.items():
+                lines.append(f"- {name.ljust(width)} = {printable(value_repr(value))}")
     return lines or [f"~ {change_label(change)}"]
 
 
