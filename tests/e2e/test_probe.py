@@ -21,6 +21,7 @@ QUIRKS = (
     "org_list_partial",
     "state_change_bumps_updated",
     "types_single_value",
+    "update_reactivates_completed",
     "validation_errors_as_500",
 )
 
@@ -86,6 +87,10 @@ def test_two_portals_differ_and_a_profile_replays_one(
     findings = {f["behaviour"]: f["observed"] for f in quirky_profile["findings"]}
     assert findings["maxOccurrences when createTask sends none"] == "10"
     assert findings["error code of a bad schedule"] == "500"
+    assert findings["update of a completed task"].startswith("restarts it")
+    plain_findings = {f["behaviour"]: f["observed"] for f in plain_profile["findings"]}
+    assert plain_findings["update of a completed task"].startswith("leaves it")
+    assert plain_findings["maxOccurrences=-1 (unlimited)"] == "accepted"
     with EmulatorProcess().start(
         "--items", str(items_file(tmp_path)), "--profile", str(tmp_path / "quirky.json")
     ) as replay:

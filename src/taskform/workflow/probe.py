@@ -324,13 +324,58 @@ def _write_checks(
             "404 (a delete of it counts as done)",
         )
     )
+    unlimited = _try(
+        lambda: client.call("POST", f"{base}/{task_id}/update", {**update, "maxOccurrences": "-1"})
+    )
+    add(
+        Finding(
+            "maxOccurrences=-1 (unlimited)",
+            "accepted" if isinstance(unlimited, dict) else f"refused: {_err(unlimited)}",
+            "only sent when the configuration says -1",
+        )
+    )
+    _completed_then_updated(client, base, task_id, update, add)
+
+
+def _completed_then_updated(
+    client: PortalClient,
+    base: str,
+    task_id: str,
+    update: dict[str, str],
+    add: Callable[[Finding], None],
+) -> None:
+    """End the task (an endDate already past), then update it with a future one: does the
+    portal restart it? (The task fires on 29 February only, so even running it is harmless.)"""
+    past = {"startDate": "946684800000", "endDate": "946684800001"}  # 2000-01-01
+    ended = _try(lambda: client.call("POST", f"{base}/{task_id}/update", {**update, **past}))
+    state = client.call("GET", f"{base}/{task_id}", {}) if isinstance(ended, dict) else {}
+    if state.get("taskState") != "completed":
+        observed = f"not settled: a task past its endDate reads {state.get('taskState')!r}"
+        if not isinstance(ended, dict):
+            observed = f"not settled: {_err(ended)}"
+        add(
+            Finding(
+                "update of a completed task",
+                observed,
+                "taskform switches it off again if an update restarts it",
+                "update_reactivates_completed",
+                None,
+            )
+        )
+        return
+    future = {"startDate": str(FAR_START), "endDate": str(FAR_START + 86_400_000)}
+    client.call("POST", f"{base}/{task_id}/update", {**update, **future})
+    after = client.call("GET", f"{base}/{task_id}", {})
+    restarted = after.get("active") is True
     add(
         Finding(
             "update of a completed task",
-            "not settled by the probe (needs a task that ran out)",
+            f"restarts it ({after.get('taskState')})"
+            if restarted
+            else f"leaves it {after.get('taskState')}",
             "taskform switches it off again if an update restarts it",
             "update_reactivates_completed",
-            None,
+            restarted,
         )
     )
 
