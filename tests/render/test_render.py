@@ -741,3 +741,19 @@ def test_no_module_outside_the_cli_imports_click() -> None:
             if any(n == "click" or n.startswith("click.") for n in names):
                 offenders.append(rel)
     assert offenders == []
+
+
+def test_no_module_decides_by_comparing_note_text() -> None:
+    """Meanings travel as types (Change.reason, LifecycleState, DriftKind); a note is for
+    people only, so no comparison in the package reads one."""
+    import ast
+
+    root = Path(render.__file__).resolve().parent.parent
+    found = []
+    for path in root.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Compare):
+                operands = [node.left, *node.comparators]
+                if any(isinstance(o, ast.Attribute) and o.attr == "note" for o in operands):
+                    found.append(f"{path.relative_to(root)}:{node.lineno}")
+    assert found == []
