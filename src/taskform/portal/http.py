@@ -245,6 +245,9 @@ class Transport:
                 try:
                     content = self._read_body(response, name, owner)
                 finally:
+                    # Detach before the connection goes back to the pool, where another
+                    # thread may take it: a late cut must never reach that exchange.
+                    watch.finish()
                     response.close()
             except requests.RequestException as exc:
                 # Raised below, outside this block, so that no chained exception keeps the
