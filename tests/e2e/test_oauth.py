@@ -158,6 +158,17 @@ def test_login_then_plan_and_apply_then_the_refresh_token_is_renewed(
     out = run(tmp_path, env, "logout")
     assert out.returncode == 0 and "Signed out" in out.stdout
     assert not token_file.exists()
+    revoked = requests.post(
+        oauth_emulator.rest("oauth2/token"),
+        data={
+            "grant_type": "refresh_token",
+            "client_id": "taskform",
+            "refresh_token": second["refresh_token"],
+            "f": "json",
+        },
+        timeout=10,
+    ).json()
+    assert revoked["error"]["code"] == 498  # logout revoked it at the portal too
     refused = run(tmp_path, env, "plan")
     assert refused.returncode == 1 and "taskform login" in refused.stderr
 

@@ -89,7 +89,7 @@ POST_ONLY = WRITE_ENDPOINTS | {"generate_token"}
 SHARING_PREFIX = "/sharing/rest"
 ADMIN_LIMITS_PATH = "/portaladmin/system/limits"
 OAUTH_PREFIX = SHARING_PREFIX + "/oauth2/"
-OAUTH_ENDPOINTS = frozenset({"authorize", "signin", "token"})
+OAUTH_ENDPOINTS = frozenset({"authorize", "signin", "token", "revokeToken"})
 _MAP = Map(
     [Rule(SHARING_PREFIX + path or "/", endpoint=name) for path, name in SHARING_ROUTES.items()]
 )

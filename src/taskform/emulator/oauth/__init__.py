@@ -15,7 +15,9 @@ The flow Esri's own client drives (arcgis 2.4.4 ``auth/_auth/_pkce.py``):
      ``expires_in``, ``username``;
    - ``grant_type=exchange_refresh_token`` with ``client_id``, ``redirect_uri``,
      ``refresh_token`` -> a new ``refresh_token`` (the old one stops working) and an access
-     token.
+     token;
+4. ``POST oauth2/revokeToken`` ``client_id``, ``auth_token``, ``token_type_hint``: the refresh
+   token stops working (``taskform logout``).
 
 Apps are registered with ``taskform emulator --oauth-client ID`` (default: one app,
 ``taskform``); redirect URIs must be loopback (``http://127.0.0.1:<any port>/...``,
@@ -102,6 +104,8 @@ class OAuth:
                 raise PortalError(405, "Method not supported.", ["Use HTTP POST."])
             if endpoint == "signin":
                 return self._signin(request.values)
+            if endpoint == "revokeToken":
+                return encode(self._revoke(request.values), request.values.get("f") or "json")
             return encode(self._token(request.values), request.values.get("f") or "json")
         except PortalError as exc:
             return encode(exc.envelope(), request.values.get("f") or "json")
@@ -178,6 +182,15 @@ class OAuth:
         raise PortalError(
             400, "Unsupported grant_type", [f"grant_type '{grant}' is not supported."]
         )
+
+    def _revoke(self, values: Mapping[str, str]) -> dict[str, Any]:
+        """``oauth2/revokeToken`` (``client_id``, ``auth_token``, ``token_type_hint``): the
+        refresh token stops working; an unknown one is no error (as RFC 7009 says)."""
+        with self.lock:
+            record = self.refresh.get(values.get("auth_token") or "")
+            if record is not None and record.client_id == (values.get("client_id") or ""):
+                del self.refresh[values.get("auth_token") or ""]
+        return {"success": True}
 
     def _from_code(self, values: Mapping[str, str], client_id: str) -> dict[str, Any]:
         with self.lock:
