@@ -80,7 +80,7 @@ def converge(cli: Cli, text: str) -> None:
     assert "No changes." in again.stdout
 
 
-def test_apply_converges_and_so_does_a_change(qcli: Cli) -> None:
+def test_apply_converges_a_change_converges_and_a_completed_task_stays_off(qcli: Cli) -> None:
     converge(qcli, config(hour=2))
     tasks = {t["title"]: t for t in qcli.emu.all_tasks()}
     assert len(tasks) == 5
@@ -92,14 +92,11 @@ def test_apply_converges_and_so_does_a_change(qcli: Cli) -> None:
     assert tasks["Bare"]["cronSchedule"]["hour"] == "3"
     assert tasks["Full"]["endDate"] == 1924992000000  # 2031-01-01
     assert tasks["Trace"]["taskUrl"] == GP_URL and tasks["Paused"]["active"] is False
-
-
-def test_a_completed_task_stays_completed_when_updated(qcli: Cli) -> None:
-    converge(qcli, config(hour=2))
+    # then a completed task is updated: it must stay switched off
     bare = next(t for t in qcli.emu.all_tasks() if t["title"] == "Bare")
     # make it finish: one occurrence, one run (as another client or the portal UI would)
     form = {"title": "Bare", "type": "ExecuteNotebook", "itemId": ITEM, "maxOccurrences": "1"}
-    form.update(minute="0", hour="2", dayOfMonth="*", month="*", dayOfWeek="?")
+    form.update(minute="0", hour="3", dayOfMonth="*", month="*", dayOfWeek="?")
     assert qcli.post(f"community/users/admin/tasks/{bare['id']}/update", **form)["success"]
     qcli.emu.record_run(bare["id"], "succeeded")
     assert next(t for t in qcli.emu.all_tasks() if t["id"] == bare["id"])["active"] is False
