@@ -55,6 +55,7 @@ def test_plan_comment_apply_on_merge_and_nightly_drift(github: Actions, cli: Cli
     (comment,) = github.comments(PR)
     assert comment.startswith("<!-- taskform:plan -->\n")
     assert "7 to create" in comment and "admin/Nightly parcels refresh" in comment
+    assert "Runs of the next 7 days (taskform calendar)" in comment and "| **Mon** |" in comment
     assert (github.store / plan.run_id / "taskform-plan" / "plan.json").is_file()
     assert cli.tasks() == []  # a plan writes nothing
 
