@@ -8,6 +8,7 @@ both into a :class:`Plan`; the applier executes a plan through any :class:`Porta
 from __future__ import annotations
 
 import enum
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -57,6 +58,13 @@ LIFECYCLE_CHOICES: Mapping[str, tuple[str, ...]] = {
     "disabled": ("keep", "enable"),
 }
 LIFECYCLE_DEFAULTS: Mapping[str, str] = {k: v[0] for k, v in LIFECYCLE_CHOICES.items()}
+
+
+def identity(owner: str, title: str) -> tuple[str, str]:
+    """What makes two tasks the same task: the owner without regard to case (the portal
+    matches usernames so) and the title in Unicode NFC (so a title typed on another system,
+    with decomposed accents, is the same title). Every ``key`` below is this."""
+    return (owner.casefold(), unicodedata.normalize("NFC", title))
 
 
 @dataclass(frozen=True)
@@ -129,10 +137,12 @@ class DesiredTask:
     absent: bool = False
     lifecycle: Mapping[str, str] = field(default_factory=lambda: dict(LIFECYCLE_DEFAULTS))
     position: Position | None = None
+    #: ``renamed_from``: the live task with this title (same owner) is this task, renamed.
+    renamed_from: str | None = None
 
     @property
     def key(self) -> tuple[str, str]:
-        return (self.owner, self.title)
+        return identity(self.owner, self.title)
 
 
 @dataclass(frozen=True)
@@ -163,7 +173,7 @@ class LiveTask:
 
     @property
     def key(self) -> tuple[str, str]:
-        return (self.owner, self.title)
+        return identity(self.owner, self.title)
 
 
 @dataclass(frozen=True)
@@ -183,10 +193,12 @@ class Action(str, enum.Enum):
     CREATE = "create"
     UPDATE = "update"
     DELETE = "delete"
+    #: A change the portal cannot make in place (a new ``type``): delete, then create.
+    REPLACE = "replace"
 
     @property
     def symbol(self) -> str:
-        return {"create": "+", "update": "~", "delete": "-"}[self.value]
+        return {"create": "+", "update": "~", "delete": "-", "replace": "-/+"}[self.value]
 
 
 @dataclass(frozen=True)
@@ -232,6 +244,22 @@ class Reason(str, enum.Enum):
     PRUNED = "pruned", "not in the configuration; prune is on"
     #: Enabling a task the portal or a person switched off, because its lifecycle policy says so.
     LIFECYCLE_ENABLE = "lifecycle_enable", "{state}; lifecycle.{key} = enable"
+    #: A newer copy of a declared task identical to the oldest one (two applies at once, a
+    #: retried create): deleted, the oldest kept. ``detail``: the kept task's id.
+    DUPLICATE = "duplicate", "a newer identical copy of {detail}; the oldest copy is kept"
+    #: A copy this apply made at the same time as another run (found after the writes).
+    CONCURRENT_COPY = (
+        "concurrent_copy",
+        "a copy made by two applies at once; the oldest ({detail}) is kept",
+    )
+    #: A change the portal cannot make in place (the type): delete, then create.
+    REPLACE = (
+        "replace",
+        "the portal cannot change a task's type in place: it is deleted and created again "
+        "(new id, run history lost)",
+    )
+    #: ``renamed_from``: the live task with the old title gets the new one. ``detail``: old.
+    RENAMED = "renamed", "renamed from {detail} (renamed_from); same task id, run history kept"
 
     def note(self, state: LifecycleState | None = None, detail: str = "") -> str:
         """The note text for this reason; a ``detail`` its template does not place is
@@ -295,13 +323,16 @@ class Change:
 
     @property
     def key(self) -> tuple[str, str]:
-        return (self.owner, self.title)
+        return identity(self.owner, self.title)
 
     @property
     def ops(self) -> tuple[Op, ...]:
         """The portal writes this change needs, in execution order."""
         if self.action is Action.DELETE:
             return (Op.DELETE,)
+        if self.action is Action.REPLACE:
+            inactive = self.desired is not None and not self.desired.active
+            return (Op.DELETE, Op.CREATE, Op.DISABLE) if inactive else (Op.DELETE, Op.CREATE)
         if self.action is Action.CREATE:
             inactive = self.desired is not None and not self.desired.active
             return (Op.CREATE, Op.DISABLE) if inactive else (Op.CREATE,)
@@ -317,28 +348,63 @@ class Change:
 
 
 @dataclass(frozen=True)
+class Blocked:
+    """A declared task taskform leaves alone this run, and why (two differing live copies of
+    its title, a GP service whose description cannot be read). Every other task goes on;
+    the command exits 1 at the end."""
+
+    owner: str
+    title: str
+    message: str
+    task_ids: tuple[str, ...] = ()
+    position: Position | None = None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return identity(self.owner, self.title)
+
+
+@dataclass(frozen=True)
 class Plan:
-    """The difference between the configuration and the portal, as data."""
+    """The difference between the configuration and the portal, as data.
+
+    ``live_counts`` is the number of live tasks per owner (the portal's spelling), for the
+    delete safety limit; ``available`` the active tasks each owner may still add, where the
+    portal said (``activeTasksAvailable``)."""
 
     changes: tuple[Change, ...]
     unchanged: int = 0
     unmanaged: tuple[LiveTask, ...] = ()
     warnings: tuple[str, ...] = ()
     live_counts: Mapping[str, int] = field(default_factory=dict)
+    blocked: tuple[Blocked, ...] = ()
+    #: Declared tasks that are not live (creates), as ``(owner, title)``: what status lists as
+    #: missing.
+    missing: tuple[tuple[str, str], ...] = ()
 
     @property
     def summary(self) -> dict[str, int]:
-        counts = {"create": 0, "update": 0, "delete": 0}
+        """``create``, ``update``, ``delete``, ``unchanged`` always; ``replace`` and
+        ``blocked`` when there are any (additive keys of the plan JSON)."""
+        counts = {"create": 0, "update": 0, "delete": 0, "replace": 0}
         for change in self.changes:
             counts[change.action.value] += 1
-        return {**counts, "unchanged": self.unchanged}
+        if not counts["replace"]:
+            del counts["replace"]
+        result = {**counts, "unchanged": self.unchanged}
+        if self.blocked:
+            result["blocked"] = len(self.blocked)
+        return result
 
     @property
     def empty(self) -> bool:
         return not self.changes
 
     def exit_code(self, *, detailed: bool = False) -> int:
-        """``plan``'s exit code: 0; with ``--detailed-exitcode`` 2 when there are changes."""
+        """``plan``'s exit code: 0; with ``--detailed-exitcode`` 2 when there are changes; 1
+        when tasks are blocked (everything else is planned, and the plan lists them)."""
+        if self.blocked:
+            return 1
         return 2 if detailed and self.changes else 0
 
 
@@ -376,6 +442,11 @@ class Portal(Protocol):
         """The task's recent runs, newest first."""
         ...
 
+    def active_available(self, owner: str) -> int | None:
+        """How many more active tasks ``owner`` may have, as the last listing of their tasks
+        said (``activeTasksAvailable``), or None when the portal did not say."""
+        ...
+
 
 class Outcome(str, enum.Enum):
     """What happened to one change during apply."""
@@ -383,6 +454,8 @@ class Outcome(str, enum.Enum):
     APPLIED = "applied"
     FAILED = "failed"
     SKIPPED = "skipped"
+    #: Not written by this run: the portal already matched (another run made the change).
+    CONVERGED = "converged"
 
 
 @dataclass(frozen=True)
@@ -408,7 +481,8 @@ class ApplyReport:
 
     @property
     def ok(self) -> bool:
-        return not self.interrupted and all(r.outcome is Outcome.APPLIED for r in self.results)
+        done = (Outcome.APPLIED, Outcome.CONVERGED)
+        return not self.interrupted and all(r.outcome in done for r in self.results)
 
     @property
     def exit_code(self) -> int:

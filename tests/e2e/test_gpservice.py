@@ -106,24 +106,34 @@ def test_each_task_url_is_read_once_per_plan(cli: Cli) -> None:
     assert f"GET {path} -> 200" in result.stderr
 
 
-def test_unknown_task_url_and_bad_description(cli: Cli) -> None:
+def test_unknown_task_url_and_bad_description_block_that_task_only(cli: Cli) -> None:
     missing = cli.emu.url + "/server/rest/services/E2E/Nowhere/GPServer/Trace"
     write(cli, config(missing, GOOD))
     result = cli("plan")
-    assert result.returncode == 1
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "+ admin/Hourly notebook" in result.stdout  # the rest is still planned
     assert (
-        f"taskform.yaml:8: task_url {missing}: could not read the GP task's description: "
-        "GET /server/rest/services/E2E/Nowhere/GPServer/Trace: Service E2E/Nowhere/GPServer "
-        "not found [code 404]" in result.stderr
+        f"admin/Nightly trace: taskform.yaml:8: could not read the GP service description at "
+        f"{missing} (GET /server/rest/services/E2E/Nowhere/GPServer/Trace: Service "
+        "E2E/Nowhere/GPServer not found [code 404])" in result.stdout
     )
+    assert "Plan: 1 to create, 0 to update, 0 to delete, 0 unchanged, 1 blocked." in result.stdout
+    applied = cli("apply", "--auto-approve")
+    assert applied.returncode == 1, applied.stdout + applied.stderr
+    assert "Apply: 1 applied, 0 failed, 0 skipped." in applied.stdout
+    assert "1 task(s) blocked and left alone:" in applied.stderr
+    assert [t["title"] for t in cli.tasks()] == ["Hourly notebook"]
+    status = cli("status")
+    assert status.returncode == 1
+    assert "BLOCKED admin/Nightly trace" in status.stdout
 
     path = "/server/rest/services/E2E/Broken/GPServer/Trace"
     register(cli, path, {"name": "Trace", "parameters": "none"})
     write(cli, config(cli.emu.url + path, GOOD))
     result = cli("plan")
     assert result.returncode == 1
-    assert "did not answer with a GP task description: " in result.stderr
-    assert "'displayName' is a required property" in result.stderr
+    assert "did not answer with a GP task description: " in result.stdout
+    assert "'displayName' is a required property" in result.stdout
 
 
 def test_a_task_url_on_another_host_is_only_a_warning(cli: Cli) -> None:

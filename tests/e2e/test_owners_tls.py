@@ -36,7 +36,9 @@ def test_an_admin_manages_several_owners_in_parallel(cli: Cli) -> None:
     assert sorted(t["title"] for t in cli.tasks("sam")) == ["sam 0", "sam 1", "sam 2"]
     assert [t["title"] for t in cli.tasks("admin")] == ["admin's own"]  # never touched
     routes = cli.emu.stats()["by_route"]
-    assert routes["GET portals/self/allScheduledTasks"] == 1  # the org's one page, for both
+    # The org's one page, for both owners: read for the plan, and once more after the writes
+    # to check that no concurrent apply made copies (workflow/converge.py).
+    assert routes["GET portals/self/allScheduledTasks"] == 2
     assert "GET community/users/{user}/tasks" not in routes
     assert cli("plan", "-c", "config", "--detailed-exitcode").returncode == 0
 

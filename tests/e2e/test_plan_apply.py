@@ -239,4 +239,5 @@ def test_request_counts_are_at_the_floor(cli: Cli) -> None:
     assert cli("apply", "--auto-approve").returncode == 0
     stats = cli.emu.stats()
     assert stats["writes"] == 25
-    assert stats["by_route"].get("GET community/users/{user}/tasks") == 3
+    # 3 pages for the plan, 3 more after the writes (the check for concurrent copies)
+    assert stats["by_route"].get("GET community/users/{user}/tasks") == 6

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from taskform.errors import PlanError, UnsafePlanError
+from taskform.errors import UnsafePlanError
 from taskform.model import Action, CronFields, DesiredTask, LifecycleState, Op, Plan, Reason
 from taskform.plan.planner import check_safety, fingerprint, make_plan
 from taskform.schedule.translate import to_portal
@@ -215,10 +215,13 @@ def test_other_owners_are_never_touched() -> None:
     assert [c.action for c in result.changes] == [Action.CREATE]
 
 
-def test_two_live_tasks_with_a_declared_title_is_an_error() -> None:
-    a, b = live_task(title="Task"), live_task(title="Task")
-    with pytest.raises(PlanError, match="2 live tasks titled 'Task'"):
-        plan([desired()], [a, b])
+def test_two_differing_live_tasks_with_a_declared_title_block_that_title_only() -> None:
+    a = live_task(title="Task", created=1)
+    b = live_task(title="Task", created=2, cron=CronFields("5", "2", "?", "*", "2-6"))
+    result = plan([desired(), desired(title="Other")], [a, b])
+    assert [(b.title, b.task_ids) for b in result.blocked] == [("Task", (a.id, b.id))]
+    assert "2 live tasks titled 'Task'" in result.blocked[0].message
+    assert [(c.action, c.title) for c in result.changes] == [(Action.CREATE, "Other")]
 
 
 def test_safety_refuses_large_deletes_of_an_owner_with_many_tasks() -> None:

@@ -47,6 +47,7 @@ class MemoryPortal:
         self.user = user
         self.tasks: dict[str, LiveTask] = {t.id: t for t in tasks}
         self.fail: dict[tuple[str, str], str] = {}
+        self.available: dict[str, int] = {}
         self.calls: list[tuple[str, str]] = []
         self._lock = threading.Lock()
 
@@ -61,7 +62,10 @@ class MemoryPortal:
         return self.user
 
     def list_tasks(self, owners: Sequence[str]) -> dict[str, list[LiveTask]]:
-        return {o: [t for t in self.tasks.values() if t.owner == o] for o in owners}
+        return {
+            o: [t for t in self.tasks.values() if t.owner.casefold() == o.casefold()]
+            for o in owners
+        }
 
     def create_task(self, task: DesiredTask) -> str:
         self._record("create", task.title)
@@ -140,3 +144,6 @@ class MemoryPortal:
 
     def list_runs(self, owner: str, task_id: str) -> list[Run]:
         return []
+
+    def active_available(self, owner: str) -> int | None:
+        return self.available.get(owner)

@@ -341,7 +341,7 @@ class Describer:
 def test_each_url_is_read_once_and_concurrently() -> None:
     describe = Describer({URL: TRACE, URL + "2": TRACE})
     tasks = [gp(GOOD), gp(GOOD, title="Second"), gp(GOOD, url=URL + "2", title="Third")]
-    assert check_gp_services(tasks, describe) == ()
+    assert check_gp_services(tasks, describe) == ((), ())
     assert describe.calls == {URL: 1, URL + "2": 1}
 
 
@@ -367,7 +367,7 @@ def test_no_gpservice_task_means_no_request() -> None:
     def describe(url: str) -> Mapping[str, Any]:
         raise AssertionError("no request expected")
 
-    assert check_gp_services([], describe) == ()
+    assert check_gp_services([], describe) == ((), ())
 
 
 def test_snapshot_adds_the_warnings_to_the_plan() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import threading
+import time
 from collections.abc import Callable
 
 import click
@@ -21,12 +22,14 @@ from taskform.cli.options import (
 )
 from taskform.cli.targets import check_known, only, target_option
 from taskform.errors import TaskformError
-from taskform.model import ApplyReport, Plan, Portal
+from taskform.model import ApplyReport, Plan, Portal, TaskResult
 from taskform.plan import planfile
 from taskform.plan.planner import check_safety
-from taskform.render import views
+from taskform.render import escape, views
 from taskform.workflow.applier import DEFAULT_PARALLELISM, apply_plan, count_writes
 from taskform.workflow.connect import PortalOptions
+from taskform.workflow.converge import Replan, heal, recheck
+from taskform.workflow.snapshot import Snapshot, snapshot
 
 
 @click.command()
@@ -57,22 +60,47 @@ def apply(
 ) -> int:
     """Change the portal to match the configuration (or apply a saved plan)."""
     if plan_file:
-        the_plan, client = _saved(plan_file, config_path, targets, portal)
+        the_plan, client, snap = _saved(plan_file, config_path, targets, portal)
     else:
-        the_plan, client = _fresh(config_path, targets, portal)
+        the_plan, client, snap = _fresh(config_path, targets, portal)
+    started = time.monotonic()
     if the_plan.empty:
-        return 0
+        return _blocked(the_plan)
     if not force:
         check_safety(the_plan)
     if not plan_file and not auto_approve and not _confirmed():
         out("Apply cancelled; nothing was changed.")
         return 1
-    return _run_apply(the_plan, client, parallelism)
+
+    def replan() -> Snapshot:
+        return snapshot(snap.config, client)
+
+    early: list[TaskResult] = []
+    if time.monotonic() - started > RECHECK_AFTER_S:
+        # Time passed since live was read (a person read the plan at the prompt, or the
+        # portal is slow): read it again, so that nothing changed since is overwritten.
+        the_plan, early = recheck(the_plan, replan().plan)
+    code = _run_apply(the_plan, client, parallelism, replan, early)
+    return code if code else _blocked(the_plan)
+
+
+#: Apply re-reads live right before its writes when what it read is older than this (seconds).
+RECHECK_AFTER_S = 1.0
+
+
+def _blocked(the_plan: Plan) -> int:
+    """Exit code 1, with the list, when tasks were blocked (everything else was applied)."""
+    if not the_plan.blocked:
+        return 0
+    error(f"{len(the_plan.blocked)} task(s) blocked and left alone:")
+    for block in the_plan.blocked:
+        error(f"  {escape.text(f'{block.owner}/{block.title}')}: {escape.text(block.message)}")
+    return 1
 
 
 def _saved(
     plan_file: str, config_path: str, targets: tuple[str, ...], portal: PortalOptions
-) -> tuple[Plan, Portal]:
+) -> tuple[Plan, Portal, Snapshot]:
     """A saved plan, checked against live (stale: StalePlanError); applied without asking,
     after the same safety check as a fresh plan."""
     saved = planfile.read_plan(plan_file)
@@ -95,19 +123,19 @@ def _saved(
         the_plan = only(the_plan, targets)
     if the_plan.empty:
         out("No changes. The portal matches the configuration.")
-        return the_plan, client
+        return the_plan, client, snap
     out(f"Applying the saved plan {plan_file}.")
     out(render.format_summary(the_plan))
-    return the_plan, client
+    return the_plan, client, snap
 
 
 def _fresh(
     config_path: str, targets: tuple[str, ...], portal: PortalOptions
-) -> tuple[Plan, Portal]:
+) -> tuple[Plan, Portal, Snapshot]:
     """A plan made now, shown before it is applied."""
     snap, _, client = common.take_snapshot(config_path, portal, targets)
     emit(views.PLAN["text"], snap.plan)
-    return snap.plan, client
+    return snap.plan, client, snap
 
 
 def _confirmed() -> bool:
@@ -123,7 +151,13 @@ def _confirmed() -> bool:
     return bool(answer.strip() == "yes")
 
 
-def _run_apply(the_plan: Plan, portal: Portal, parallelism: int) -> int:
+def _run_apply(
+    the_plan: Plan,
+    portal: Portal,
+    parallelism: int,
+    replan: Replan,
+    early: list[TaskResult],
+) -> int:
     stop = threading.Event()
 
     def known(so_far: Callable[[], ApplyReport]) -> None:
@@ -146,8 +180,17 @@ def _run_apply(the_plan: Plan, portal: Portal, parallelism: int) -> int:
                 )
         else:
             report = apply_plan(the_plan, portal, parallelism=parallelism, stop=stop, known=known)
+        report = ApplyReport(tuple(early) + report.results, interrupted=report.interrupted)
+        # Copies a concurrent apply made are removed, and what others changed is reported.
+        report, notes, settled = heal(report, portal, replan, parallelism=parallelism, stop=stop)
     out("")
     emit(views.APPLY["text"], report)
+    for note in notes:
+        out(f"Note: {escape.text(note)}")
     if OUTPUT.quiet and not report.ok:
         error(views.APPLY["text"].render(report, views.Context()).rstrip("\n"))
-    return report.exit_code
+    if OUTPUT.quiet and not settled:
+        for note in notes:
+            error(f"Note: {escape.text(note)}")
+    code = report.exit_code
+    return code if code or settled else 1

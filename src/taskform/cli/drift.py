@@ -83,4 +83,6 @@ def drift(
     if out_file:
         write_atomic(Path(out_file), render_drift_json(items))
     emit(views.pick(views.DRIFT, fmt), items)
+    if snap.plan.blocked:
+        return 1  # reported with the rest; exit 1 says some tasks could not be compared
     return exit_code(items, fail_on)

@@ -22,7 +22,7 @@ from taskform.model import LiveTask, Run
 from taskform.portal.jobs import JobsClient
 from taskform.render import views
 from taskform.render.jobs import first_error
-from taskform.render.status import FAILING, status_rows
+from taskform.render.status import FAILING, not_live_rows, status_rows
 from taskform.workflow.connect import PortalOptions
 from taskform.workflow.snapshot import read_runs
 
@@ -82,5 +82,8 @@ def status(
     runs = read_runs(client, tasks)
     rows = status_rows(tasks, runs, last=last)
     add_last_errors(rows, tasks, runs, JobsClient(client))
+    missing = [(o, t) for o, t in snap.plan.missing if wanted(targets, o, t)]
+    blocked = [b for b in snap.plan.blocked if wanted(targets, b.owner, b.title)]
+    rows += not_live_rows(missing, blocked)
     emit(views.pick(views.STATUS, fmt), rows)
-    return 0
+    return 1 if blocked else 0

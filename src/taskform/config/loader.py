@@ -5,7 +5,8 @@ problems carry file and line; nothing here touches the network. Per file: read t
 positions (:mod:`.yamlpos`), decode JSON-string ``notebookParameters``, replace
 ``${env:}``/``${secret:}`` (:mod:`.interpolate`), validate against the JSON Schema
 (:mod:`taskform.schemas`), then check what a schema cannot (schedules, dates, per-type rules).
-Across files: ``portal`` and ``prune`` must agree and (owner, title) must be unique.
+Across files: ``portal`` must agree and (owner, title) must be unique. ``prune`` is per file:
+it applies to the owners of the file that sets it (:attr:`Config.prune_owners`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ import hashlib
 import json
 import math
 import os
-from collections.abc import Iterable, Mapping
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -58,17 +60,41 @@ class Config:
     #: Owners named by a file's top-level ``owner:`` (a file with ``tasks: []`` and
     #: ``prune: true`` still manages its owner).
     file_owners: tuple[str, ...] = ()
+    #: The owners of the files that set ``prune: true`` (``""``: the signed-in user): prune
+    #: deletes only their undeclared tasks, never those of another file's owners.
+    prune_owners: tuple[str, ...] = ()
 
     def resolve_owner(self, user: str) -> Config:
         """This configuration with ``user`` as the owner of every task that names none (an
         ``H`` schedule of such a task is hashed again, with that owner).
 
         Raises :class:`ConfigError` if that makes two tasks share (owner, title)."""
-        tasks = tuple(_with_owner(t, user) if t.owner == "" else t for t in self.tasks)
+        return self.rename_owners(lambda owner: owner or user)
+
+    def rename_owners(self, spell: Callable[[str], str]) -> Config:
+        """This configuration with every owner (tasks, files, prune) replaced by ``spell(owner)``:
+        how the signed-in user fills in ``""`` (an ``H`` schedule of such a task is hashed
+        again, with that owner) and owners take the portal's spelling.
+
+        Raises :class:`ConfigError` if that makes two tasks share (owner, title)."""
+        tasks = tuple(
+            t
+            if spell(t.owner) == t.owner
+            else _with_owner(t, spell(t.owner))
+            if t.owner == ""
+            else dataclasses.replace(t, owner=spell(t.owner))
+            for t in self.tasks
+        )
         problems = [problem for _, problem in _duplicates(tasks)]
         if problems:
             raise ConfigError(problems)
-        return dataclasses.replace(self, tasks=tasks)
+        return dataclasses.replace(
+            self,
+            tasks=tasks,
+            owner=spell(self.owner) if self.owner else self.owner,
+            file_owners=tuple(dict.fromkeys(spell(o) for o in self.file_owners)),
+            prune_owners=tuple(dict.fromkeys(spell(o) for o in self.prune_owners)),
+        )
 
     def owners(self) -> tuple[str, ...]:
         """The distinct owners of the declared tasks (absent ones included), in file order."""
@@ -78,7 +104,13 @@ class Config:
         """sha256 (hex) of the desired state, secret values included, to notice changes
         between plan and apply. Positions, file names and task order do not count."""
         tasks = sorted((_task_state(t) for t in self.tasks), key=lambda t: (t["owner"], t["title"]))
-        state = {"portal": self.portal, "owner": self.owner, "prune": self.prune, "tasks": tasks}
+        state = {
+            "portal": self.portal,
+            "owner": self.owner,
+            "prune": self.prune,
+            "prune_owners": sorted(self.prune_owners),
+            "tasks": tasks,
+        }
         text = json.dumps(state, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -306,7 +338,7 @@ class _Loader:
     def check_across_files(self) -> None:
         first: dict[str, tuple[_File, Any]] = {}
         for file in self.files:
-            for key, kind in (("portal", str), ("prune", bool)):
+            for key, kind in (("portal", str),):
                 value = file.data.get(key)
                 if not isinstance(value, kind) or (key,) in file.bad:
                     continue
@@ -328,17 +360,30 @@ class _Loader:
 
     def config(self, names: list[str]) -> Config:
         portal = next((f.data["portal"] for f in self.files if "portal" in f.data), None)
-        prune = next((f.data["prune"] for f in self.files if "prune" in f.data), False)
         owners = {f.data.get("owner") for f in self.files}
         named = (f.data.get("owner") for f in self.files)
+        pruning = [f for f in self.files if f.data.get("prune") is True]
         return Config(
             portal=portal.rstrip("/") if isinstance(portal, str) else None,
             owner=owners.pop() if len(owners) == 1 else None,
-            prune=prune is True,
+            prune=bool(pruning),
             tasks=tuple(task for file in self.files for task in file.tasks),
             files=tuple(names),
             file_owners=tuple(dict.fromkeys(o for o in named if isinstance(o, str) and o)),
+            prune_owners=tuple(dict.fromkeys(o for f in pruning for o in _file_owners(f))),
         )
+
+
+def _file_owners(file: _File) -> list[str]:
+    """The owners one file manages (``""``: the signed-in user): its top-level ``owner`` and
+    every owner its tasks name; a file that declares nothing and names no owner manages the
+    signed-in user's tasks (``tasks: []`` with ``prune: true`` means "none of mine")."""
+    owner = file.data.get("owner")
+    owners = [owner] if isinstance(owner, str) and owner else []
+    owners += [t.owner for t in file.identities]
+    if not owners:
+        owners.append("")
+    return list(dict.fromkeys(owners))
 
 
 class _TaskChecker:
@@ -375,6 +420,10 @@ class _TaskChecker:
             return
         identity = DesiredTask(owner=owner, title=title, absent=True, position=position)
         self.file.identities.append(identity)
+        self._check_title(title, "title")
+        renamed = task.get("renamed_from")
+        if isinstance(renamed, str) and renamed.strip():
+            self._check_title(renamed, "renamed_from")
         if task.get("absent") is True:
             for key in task:
                 if key in TASK_KEYS and key not in ABSENT_KEYS:
@@ -419,6 +468,7 @@ class _TaskChecker:
             lifecycle.update((k, v) for k, v in given.items() if v in LIFECYCLE_CHOICES.get(k, ()))
         if not self.ok or kind is None or self._bad():
             return
+        renamed = task.get("renamed_from")
         item_id, max_occ = task.get("item_id"), task.get("max_occurrences")
         params, url = task.get("parameters"), task.get("task_url")
         desired = DesiredTask(
@@ -438,6 +488,7 @@ class _TaskChecker:
             secrets=frozenset(self.file.secrets.get(self.index, ())),
             lifecycle=lifecycle,
             position=position,
+            renamed_from=renamed if isinstance(renamed, str) else None,
         )
         self.file.tasks.append(desired)
 
@@ -460,6 +511,22 @@ class _TaskChecker:
                 self.add(("timezone",), str(exc))
             return ""
         return given
+
+    def _check_title(self, title: str, key: str) -> None:
+        """Refuse titles that look like another but are not: leading or trailing whitespace,
+        control characters, zero-width and other invisible (format) characters."""
+        if title != title.strip():
+            where = "leading" if title[:1].isspace() else "trailing"
+            shown = self.show((key,), title) if title.isprintable() else ""
+            hint = "remove it: a title that differs only in spaces looks like another task"
+            self.add((key,), f"{key} {shown} has {where} whitespace".replace("  ", " "), hint)
+        for ch in dict.fromkeys(title):
+            category = unicodedata.category(ch)
+            if category in ("Cc", "Cf", "Zl", "Zp", "Co", "Cn", "Cs"):
+                kind = "a control" if category == "Cc" else "an invisible"
+                name = unicodedata.name(ch, "")
+                shown = f"U+{ord(ch):04X}" + (f" {name}" if name else "")
+                self.add((key,), f"{key} has {kind} character ({shown})", "retype it without it")
 
     def _bad(self) -> set[YamlPath]:
         return {path[2:] for path in self.file.bad if path[:2] == self.base}

@@ -62,10 +62,16 @@ class Accounts:
     expiration_max_minutes: int = DEFAULT_EXPIRATION_MAX_MINUTES
 
     def get(self, name: str) -> Account | None:
-        return self.users.get(name)
+        """The account named ``name`` in any case: the portal matches usernames without regard
+        to case (URLs, generateToken, userFilter); answers carry the account's own spelling."""
+        account = self.users.get(name)
+        if account is not None:
+            return account
+        folded = name.casefold()
+        return next((a for n, a in self.users.items() if n.casefold() == folded), None)
 
     def check_password(self, name: str, password: str) -> Account | None:
-        account = self.users.get(name)
+        account = self.get(name)
         # compare_digest takes str only when both are ASCII: compare the UTF-8 bytes, so a
         # non-ASCII password is refused or accepted like any other, never an HTTP 500.
         given, expected = password.encode("utf-8"), (account.password if account else "")

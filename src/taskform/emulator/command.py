@@ -51,12 +51,15 @@ def _users(specs: tuple[str, ...], admins: tuple[str, ...]) -> dict[str, Account
         name, sep, password = spec.partition(":")
         if not sep or not name or not password:
             raise click.BadParameter(f"{spec!r} is not NAME:PASSWORD", param_hint="--user")
-        if name in users:
+        if any(name.casefold() == known.casefold() for known in users):
+            # usernames are matched without regard to case, so these would be one user
             raise click.BadParameter(f"user {name!r} given twice", param_hint="--user")
         users[name] = Account(name, password)
-    for name in admins:
-        if name not in users:
-            raise click.BadParameter(f"{name!r} is not a --user", param_hint="--admin")
+    for given in admins:
+        found = next((known for known in users if known.casefold() == given.casefold()), None)
+        if found is None:
+            raise click.BadParameter(f"{given!r} is not a --user", param_hint="--admin")
+        name = found
         users[name] = Account(name, users[name].password, admin=True)
     return users
 

@@ -179,6 +179,9 @@ class SharingApi:
         filters = _filters(ctx.values, self.quirks)
         num, start = _paging(ctx.values)
         who = ctx.values.get("userFilter") or None
+        if who is not None:  # usernames match without regard to case
+            named = self.accounts.get(who)
+            who = named.name if named is not None else who
         with self.store.lock:
             now = self.store.now_ms()
             records = self.store.tasks if who is None else self.store.tasks.of_owner(who)

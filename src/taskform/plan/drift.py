@@ -39,6 +39,8 @@ class DriftKind(str, enum.Enum):
     COMPLETED = LifecycleState.COMPLETED.value
     DISABLED_BY_FAILURES = LifecycleState.DISABLED_BY_FAILURES.value
     OFFSET_CHANGED = "offset_changed"
+    DUPLICATE = "duplicate"
+    BLOCKED = "blocked"
 
     @classmethod
     def of(cls, state: LifecycleState) -> DriftKind:
@@ -64,6 +66,10 @@ KINDS: Mapping[DriftKind, str] = {
         "the schedule's time zone changed its UTC offset (daylight saving time) since the last"
         " apply; the live schedule is the same local time at the old offset"
     ),
+    DriftKind.DUPLICATE: (
+        "a newer identical copy of a declared task (two applies at once, or a retry)"
+    ),
+    DriftKind.BLOCKED: "left alone: live copies that differ, or a GP service that cannot be read",
 }
 
 
@@ -104,6 +110,14 @@ def classify(
         items.extend(_from_change(change, live_by_key, state_of, now))
     for extra in plan.unmanaged:
         items.append(DriftItem(DriftKind.UNMANAGED, extra.owner, extra.title, extra.id, "none"))
+    for block in plan.blocked:
+        first = block.task_ids[0] if block.task_ids else None
+        items.append(
+            DriftItem(
+                DriftKind.BLOCKED, block.owner, block.title, first, "none", detail=block.message
+            )
+        )
+        touched.add(block.key)
     for task in desired:
         current = live_by_key.get(task.key)
         if task.absent or current is None or task.key in touched:
@@ -129,7 +143,12 @@ def _from_change(
     if change.action is Action.DELETE:
         absent = change.reason is Reason.DECLARED_ABSENT
         kind = DriftKind.PRESENT_BUT_ABSENT if absent else DriftKind.UNMANAGED
+        if change.reason is Reason.DUPLICATE:
+            kind = DriftKind.DUPLICATE
         return [DriftItem(kind, *base, apply="delete", detail=change.note or "")]
+    if change.action is Action.REPLACE:
+        fields = dict(change.fields)
+        return [DriftItem(DriftKind.CONFIG_CHANGED, *base, apply="replace", fields=fields)]
     items = []
     fields = {k: v for k, v in change.fields.items() if k != "active"}
     active = change.fields.get("active")

@@ -7,6 +7,7 @@ values at once so nothing else depends on its shape.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import json
@@ -18,9 +19,11 @@ from typing import Any
 from deepdiff import DeepDiff
 
 from taskform import secrets
-from taskform.errors import PlanError, UnsafePlanError
+from taskform.epoch import iso_utc
+from taskform.errors import UnsafePlanError
 from taskform.model import (
     Action,
+    Blocked,
     Change,
     CronFields,
     DesiredTask,
@@ -29,6 +32,7 @@ from taskform.model import (
     LiveTask,
     Plan,
     Reason,
+    identity,
 )
 from taskform.plan import lifecycle, normalize, schedules
 from taskform.schedule import translate as schedule
@@ -61,41 +65,81 @@ def make_plan(
     managed_owners: Iterable[str] = (),
     now: datetime | None = None,
     states: Mapping[str, LifecycleState] | None = None,
+    prune_owners: Iterable[str] | None = None,
+    blocked: Sequence[Blocked] = (),
+    available: Mapping[str, int] | None = None,
 ) -> Plan:
     """Compare the declared tasks with the live tasks of every managed owner.
 
     ``live`` maps each managed owner to all of their live tasks. ``managed_owners`` adds owners
     whose undeclared tasks ``prune`` may delete even if no task of theirs is declared.
+    ``prune_owners``, when given, limits prune to those owners (prune is per file: only the
+    owners of the files that set it); ``prune=True`` without it prunes every managed owner.
     ``states`` gives, by live task id, the :class:`~taskform.model.LifecycleState` of inactive
     tasks whose runs were read; others are classified from what the task itself says.
+    ``blocked`` are tasks already known to be left alone (a GP service that cannot be read);
+    ``available`` the active tasks each owner may still add (``activeTasksAvailable``).
+
+    Owners match without regard to case and titles in Unicode NFC (:func:`~taskform.model.
+    identity`); changes carry the live task's own spelling of its owner.
     """
     now = now or datetime.now(timezone.utc)
-    owners = set(managed_owners) | {t.owner for t in desired}
+    owners = {o.casefold() for o in managed_owners} | {t.owner.casefold() for t in desired}
     by_key: dict[tuple[str, str], list[LiveTask]] = defaultdict(list)
-    for owner in owners:
-        for found in live.get(owner, ()):
+    counts: dict[str, int] = {}
+    for owner, tasks in live.items():
+        if owner.casefold() not in owners:
+            continue
+        spelled = tasks[0].owner if tasks else owner
+        counts[spelled] = counts.get(spelled, 0) + len(tasks)
+        for found in tasks:
             by_key[found.key].append(found)
-
-    _check_duplicates(desired, by_key)
+    for owner in sorted(owners):
+        if not any(o.casefold() == owner for o in counts):
+            name = next((t.owner for t in desired if t.owner.casefold() == owner), owner)
+            counts[name] = 0
+    if prune_owners is not None:
+        pruned = {o.casefold() for o in prune_owners}
+    else:
+        pruned = owners if prune else set()
 
     changes: list[Change] = []
     warnings: list[str] = []
+    blocks: list[Blocked] = list(blocked)
+    held = {b.key for b in blocked}
     unchanged = 0
-    declared: set[tuple[str, str]] = set()
+    declared: set[tuple[str, str]] = set(held)
     for task in desired:
         declared.add(task.key)
-        matches = by_key.get(task.key, [])
+        if task.key in held:
+            continue
+        matches = sorted(by_key.get(task.key, []), key=_age)
         if task.absent:
             changes.extend(_delete(m, Reason.DECLARED_ABSENT) for m in matches)
             continue
+        if not matches and task.renamed_from is not None:
+            old = identity(task.owner, task.renamed_from)
+            matches = sorted(by_key.get(old, []), key=_age)
+            if matches:
+                declared.add(old)
         if not matches:
             changes.append(_create(task, now))
             continue
+        if len(matches) > 1:
+            block, newer = _duplicates(task, matches)
+            if block is not None:
+                blocks.append(block)
+                continue
+            changes.extend(newer)
+        keep = matches[0]
+        if task.type != keep.type:
+            changes.append(_replace(task, keep, now))
+            continue
         state = None
-        if task.active and not matches[0].active:
-            given = (states or {}).get(matches[0].id)
-            state = given or lifecycle.classify(matches[0], (), now)
-        change, warning = _update(task, matches[0], now, state)
+        if task.active and not keep.active:
+            given = (states or {}).get(keep.id)
+            state = given or lifecycle.classify(keep, (), now)
+        change, warning = _update(task, keep, now, state)
         if warning:
             warnings.append(warning)
         if change is None:
@@ -106,37 +150,124 @@ def make_plan(
     unmanaged: list[LiveTask] = []
     for key in sorted(k for k in by_key if k not in declared):
         for extra in by_key[key]:
-            if prune:
+            if extra.owner.casefold() in pruned:
                 changes.append(_delete(extra, Reason.PRUNED))
             else:
                 unmanaged.append(extra)
 
-    changes.sort(key=lambda c: (c.owner, c.title, c.task_id or ""))
-    counts = {owner: len(live.get(owner, ())) for owner in sorted(owners)}
-    return Plan(
+    warnings.extend(_rename_hints(changes, unmanaged))
+    changes.sort(key=lambda c: (c.owner.casefold(), c.title, c.task_id or ""))
+    plan = Plan(
         changes=tuple(schedules.annotate(changes, now)),
         unchanged=unchanged,
         unmanaged=tuple(unmanaged),
         warnings=tuple(warnings),
-        live_counts=counts,
+        live_counts=dict(sorted(counts.items())),
+        blocked=tuple(sorted(blocks, key=lambda b: b.key)),
+        missing=tuple((c.owner, c.title) for c in changes if c.action is Action.CREATE),
     )
+    foresight = [f"apply will refuse without --force: {p}" for p in safety_problems(plan)]
+    foresight += limit_problems(plan, available or {})
+    if foresight:
+        plan = dataclasses.replace(plan, warnings=plan.warnings + tuple(foresight))
+    return plan
 
 
-def check_safety(plan: Plan) -> None:
-    """Refuse plans that delete too much of an owner's tasks (docs/design.md §5)."""
+def _age(task: LiveTask) -> tuple[int, str]:
+    """Oldest first; the id breaks ties, so every run picks the same copy."""
+    return (task.created if task.created is not None else 0, task.id)
+
+
+def _duplicates(
+    task: DesiredTask, matches: Sequence[LiveTask]
+) -> tuple[Blocked | None, list[Change]]:
+    """Several live copies of one declared title (oldest first). Copies identical in every
+    managed field: the newer ones are deleted (two applies at once, or a retried create,
+    made them). Copies that differ: the title is blocked, as nobody can tell which is meant."""
+    first = _managed(matches[0], task)
+    if all(_managed(m, task) == first for m in matches[1:]):
+        keep = matches[0]
+        return None, [_delete(m, Reason.DUPLICATE, keep.id) for m in matches[1:]]
+    ids = ", ".join(m.id for m in matches)
+    where = f" (declared at {task.position})" if task.position else ""
+    message = (
+        f"{task.owner} has {len(matches)} live tasks titled {task.title!r}{where} that differ: "
+        f"{ids}. taskform identifies tasks by owner and title and cannot tell which one is "
+        "meant; delete or rename the extra ones in the portal, then plan again. This task is "
+        "left alone until then"
+    )
+    block = Blocked(task.owner, task.title, message, tuple(m.id for m in matches), task.position)
+    return block, []
+
+
+def _managed(live: LiveTask, task: DesiredTask) -> tuple[str, bool]:
+    """A live copy's managed fields, comparable between copies."""
+    values = normalize.compare_live(live, task)
+    return (json.dumps(values, sort_keys=True, default=str), live.active)
+
+
+def _rename_hints(changes: Sequence[Change], unmanaged: Sequence[LiveTask]) -> list[str]:
+    """A create that matches an unmanaged live task closely (same owner, type, item and
+    schedule) is probably a rename: say how to keep the task and its history."""
+    hints: list[str] = []
+    for change in changes:
+        task = change.desired
+        if change.action is not Action.CREATE or task is None or task.cron is None:
+            continue
+        try:
+            key = schedule.schedule_key(task.cron)
+        except ValueError:
+            continue
+        for other in unmanaged:
+            if (
+                other.owner.casefold() == task.owner.casefold()
+                and other.type == task.type
+                and (other.item_id or "").lower() == (task.item_id or "").lower()
+                and _schedule_key(other) == key
+            ):
+                hints.append(
+                    f"{task.owner}/{task.title} looks like the unmanaged task "
+                    f"{other.title!r} ({other.id}) renamed: same item and schedule. To rename "
+                    "that task (same id, run history kept) instead of creating another, add "
+                    f"to {task.title!r}: renamed_from: {_quoted(other.title)}"
+                )
+                break
+    return hints
+
+
+def _quoted(title: str) -> str:
+    return json.dumps(title, ensure_ascii=False)
+
+
+def _schedule_key(task: LiveTask) -> Any:
+    try:
+        return schedule.schedule_key(task.cron)
+    except ValueError:
+        return None
+
+
+def safety_problems(plan: Plan) -> list[str]:
+    """The owners whose deletes pass the safety limit (docs/design.md §5); a replace deletes too."""
     deletes: dict[str, int] = defaultdict(int)
     for change in plan.changes:
-        if change.action is Action.DELETE:
-            deletes[change.owner] += 1
+        if change.action in (Action.DELETE, Action.REPLACE):
+            deletes[change.owner.casefold()] += 1
+    counts = {owner.casefold(): (owner, n) for owner, n in plan.live_counts.items()}
     problems = []
-    for owner, count in sorted(deletes.items()):
-        existing = plan.live_counts.get(owner, 0)
+    for folded, count in sorted(deletes.items()):
+        owner, existing = counts.get(folded, (folded, 0))
         if existing >= MIN_EXISTING and count > MAX_DELETE_SHARE * existing:
             share = round(100 * count / existing)
             problems.append(
                 f"the plan deletes {count} of {owner}'s {existing} live tasks ({share}%), "
                 f"more than the {round(MAX_DELETE_SHARE * 100)}% safety limit"
             )
+    return problems
+
+
+def check_safety(plan: Plan) -> None:
+    """Refuse plans that delete too much of an owner's tasks (docs/design.md §5)."""
+    problems = safety_problems(plan)
     if problems:
         raise UnsafePlanError(
             "Refusing to apply: " + "; ".join(problems) + ". Check the plan, then run again "
@@ -144,22 +275,35 @@ def check_safety(plan: Plan) -> None:
         )
 
 
-def _check_duplicates(
-    desired: Sequence[DesiredTask], by_key: Mapping[tuple[str, str], list[LiveTask]]
-) -> None:
+def limit_problems(plan: Plan, available: Mapping[str, int]) -> list[str]:
+    """Owners whose creates and enables would pass their active-task limit, from the
+    ``activeTasksAvailable`` the portal reported. Disables and deletes of active tasks run
+    first in apply and free slots, so they count against the new ones."""
+    free = {owner.casefold(): n for owner, n in available.items()}
+    net: dict[str, int] = defaultdict(int)
+    for change in plan.changes:
+        owner = change.owner.casefold()
+        was = change.live is not None and change.live.active
+        wanted = change.desired is not None and change.desired.active
+        if change.action is Action.CREATE:
+            net[owner] += int(wanted)
+        elif change.action is Action.DELETE:
+            net[owner] -= int(was)
+        elif change.action is Action.REPLACE:
+            net[owner] += int(wanted) - int(was)
+        elif "active" in change.fields:
+            net[owner] += 1 if change.fields["active"].after is True else -1
     problems = []
-    for task in desired:
-        matches = by_key.get(task.key, [])
-        if len(matches) > 1 and not task.absent:
-            ids = ", ".join(m.id for m in matches)
-            where = f" (declared at {task.position})" if task.position else ""
+    names = {c.owner.casefold(): c.owner for c in plan.changes}
+    for owner, added in sorted(net.items()):
+        if owner in free and added > free[owner]:
             problems.append(
-                f"{task.owner} has {len(matches)} live tasks titled {task.title!r}{where}: "
-                f"{ids}. taskform identifies tasks by owner and title; delete or rename the "
-                "extra ones in the portal, then plan again"
+                f"apply will fail for some tasks of {names[owner]}: the plan adds {added} "
+                f"active tasks and the portal allows {free[owner]} more "
+                "(activeTasksAvailable); disable or delete active tasks first, or declare "
+                "some of these inactive"
             )
-    if problems:
-        raise PlanError("Cannot plan:\n  " + "\n  ".join(problems))
+    return problems
 
 
 def _next_runs(task: DesiredTask, now: datetime) -> tuple[int, ...]:
@@ -205,7 +349,7 @@ def _create(task: DesiredTask, now: datetime) -> Change:
     )
 
 
-def _delete(task: LiveTask, reason: Reason) -> Change:
+def _delete(task: LiveTask, reason: Reason, detail: str = "") -> Change:
     return Change(
         action=Action.DELETE,
         owner=task.owner,
@@ -215,6 +359,7 @@ def _delete(task: LiveTask, reason: Reason) -> Change:
         live=task,
         fingerprint=fingerprint(task),
         reason=reason,
+        detail=detail,
     )
 
 
@@ -228,6 +373,11 @@ def _update(
     want = normalize.compare_desired(task, key=same)
     have = normalize.compare_live(live, task, key=same)
     fields: dict[str, FieldChange] = {}
+    reason: Reason | None = None
+    detail, warning = "", None
+    if identity(live.owner, live.title) != task.key:
+        fields["title"] = FieldChange(live.title, task.title)
+        reason, detail = Reason.RENAMED, repr(live.title)
     if want != have:
         shown_want = normalize.display_desired(task)
         shown_have = normalize.display_live(live, task)
@@ -239,13 +389,19 @@ def _update(
             else:
                 fields[name] = FieldChange(shown_have[name], shown_want[name])
 
-    reason, warning = None, None
     if task.active != live.active:
         if state is not None:
             key = state.policy_key
             if task.lifecycle.get(key, "keep") == "enable":
                 fields["active"] = FieldChange(False, True)
+                if reason is Reason.RENAMED:
+                    detail = f"renamed from {detail}"
                 reason = Reason.LIFECYCLE_ENABLE
+                if state is LifecycleState.COMPLETED:
+                    blocker = _enable_blocker(task, live, now)
+                    if blocker:
+                        detail = f"{detail}; {blocker}" if detail else blocker
+                        warning = f"{task.owner}/{task.title}: {blocker}"
             else:
                 warning = (
                     f"{task.owner}/{task.title} is {state.words} and left so "
@@ -259,7 +415,7 @@ def _update(
     runs = _next_runs(task, now) if "schedule" in fields or "active" in fields else ()
     change = Change(
         action=Action.UPDATE,
-        owner=task.owner,
+        owner=live.owner,
         title=task.title,
         task_id=live.id,
         fields=fields,
@@ -268,9 +424,63 @@ def _update(
         fingerprint=fingerprint(live),
         next_runs=runs,
         reason=reason,
-        state=state if reason else None,
+        state=state if reason is Reason.LIFECYCLE_ENABLE else None,
+        detail=detail,
     )
     return change, warning
+
+
+def _enable_blocker(task: DesiredTask, live: LiveTask, now: datetime) -> str | None:
+    """Why the portal will refuse to enable this completed task, and what to change, or
+    None. The portal keeps a finished task finished: its end date must lie ahead, and it
+    must have occurrences left (the update that raises them runs before the enable)."""
+    now_ms = int(now.timestamp() * 1000)
+    if live.end_date is not None and live.end_date <= now_ms:
+        # The update before the enable sends the declared end date (none: no end date).
+        if task.end_date is not None and task.end_date <= now_ms:
+            shown = iso_utc(live.end_date)
+            return (
+                f"the enable will fail: its end date {shown} has passed; set a later end_date "
+                "(or remove it) in the configuration"
+            )
+        return None
+    limit = live.max_occurrences
+    if limit is not None and limit > 0 and (task.max_occurrences or limit) <= limit:
+        return (
+            f"the enable will fail: it has used up its max_occurrences ({limit}); raise "
+            "max_occurrences in the configuration"
+        )
+    return None
+
+
+def _replace(task: DesiredTask, live: LiveTask, now: datetime) -> Change:
+    """A change the portal cannot make in place (the task's type): delete, then create."""
+    shown_want = normalize.display_desired(task)
+    shown_have = normalize.display_live(live, task)
+    fields: dict[str, FieldChange] = {}
+    for name in normalize.FIELDS:
+        if name == "parameters":
+            before = normalize.parameters(live.type, live.parameters)
+            after = normalize.parameters(task.type, task.parameters)
+            if before != after:
+                fields.update(_parameter_changes(before, after, task))
+        elif shown_have[name] != shown_want[name]:
+            fields[name] = FieldChange(shown_have[name], shown_want[name])
+    if live.active != task.active:
+        fields["active"] = FieldChange(live.active, task.active)
+    return Change(
+        action=Action.REPLACE,
+        owner=live.owner,
+        title=task.title,
+        task_id=live.id,
+        fields=fields,
+        desired=task,
+        live=live,
+        fingerprint=fingerprint(live),
+        next_runs=_next_runs(task, now),
+        reason=Reason.REPLACE,
+        detail=f"{live.type} -> {task.type}",
+    )
 
 
 def _parameter_changes(

@@ -137,6 +137,7 @@ class PortalClient(TaskWrites):
         self._record: Mapping[str, Any] = {}  # the signed-in user, as portals/self told it
         self._admin: bool | None = None
         self._known: dict[str, set[str]] = {}  # owner -> ids listed or created by this client
+        self._available: dict[str, int] = {}  # owner (casefolded) -> activeTasksAvailable
 
     @classmethod
     def from_env(cls, url: str, env: Mapping[str, str] = os.environ, **kw: Any) -> PortalClient:
@@ -205,6 +206,10 @@ class PortalClient(TaskWrites):
         with self._lock:
             self._user, self._record = name, user if isinstance(user, Mapping) else {}
         return name
+
+    def active_available(self, owner: str) -> int | None:
+        with self._lock:
+            return self._available.get(owner.casefold())
 
     def user_info(self, name: str) -> dict[str, Any]:
         """The user record (``community/users/NAME``)."""
@@ -439,9 +444,11 @@ class PortalClient(TaskWrites):
         except BadResponse as exc:  # a later page of partial objects
             read_log.debug("%s: %s; reading each owner's tasks", ORG_TASKS.name, exc.message)
             return None
+        folded = {owner.casefold(): owner for owner in owners}  # usernames match in any case
         for task in listed:
-            if task.owner in found:
-                found[task.owner].append(task)
+            owner = folded.get(task.owner.casefold())
+            if owner is not None:
+                found[owner].append(task)
         return found
 
     def _org_admin_cost(self, owners: list[str]) -> int | None:
@@ -586,6 +593,10 @@ class PortalClient(TaskWrites):
     def _page(self, listing: Listing, start: int) -> Page:
         params = {"f": "json", "num": str(PAGE_SIZE), "start": str(start), **LIST_ORDER}
         body = self._http.call("GET", listing.path, params=params, owner=listing.owner)
+        available = body.get("activeTasksAvailable")
+        if listing.owner and isinstance(available, int) and not isinstance(available, bool):
+            with self._lock:
+                self._available[listing.owner.casefold()] = available
         return parse_page(body, start, listing.name, listing.owner)
 
     @staticmethod

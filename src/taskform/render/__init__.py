@@ -63,7 +63,10 @@ def plan_document(plan: Plan, *, meta: Mapping[str, Any] | None = None) -> dict[
     ``description``, ``runs_per_week_before`` (null for a create), ``runs_per_week_after``; and
     ``description_before``, ``next_14_days`` ``{added, removed, added_runs, removed_runs}``,
     ``timezone``, ``offset_note``); top-level ``unmanaged`` ``[{owner, title, task_id}]`` and
-    ``warnings`` ``[string]``; and, when given, ``meta``: an object holding the given mapping
+    ``warnings`` ``[string]``; ``action`` ``replace`` (delete then create: a type change),
+    with ``summary.replace``; when tasks are blocked, ``blocked`` ``[{owner, title,
+    task_ids, message}]`` and ``summary.blocked``; and, when given, ``meta``: an object
+    holding the given mapping
     (the CLI puts ``config_digest``, ``portal``, ``created_at``, ``taskform_version`` there;
     :mod:`taskform.plan.planfile` reads it back from ``meta``).
     """
@@ -77,6 +80,11 @@ def plan_document(plan: Plan, *, meta: Mapping[str, Any] | None = None) -> dict[
         ],
         "warnings": list(plan.warnings),
     }
+    if plan.blocked:
+        document["blocked"] = [
+            {"owner": b.owner, "title": b.title, "task_ids": list(b.task_ids), "message": b.message}
+            for b in plan.blocked
+        ]
     if meta is not None:
         document["meta"] = jsonable(meta)
     return document

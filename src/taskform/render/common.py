@@ -25,7 +25,7 @@ from taskform.model import Action, Change, FieldChange, Plan
 from taskform.render import escape
 
 #: Order of the actions wherever they are listed (legend, ties in sorting).
-ACTION_ORDER: tuple[Action, ...] = (Action.CREATE, Action.UPDATE, Action.DELETE)
+ACTION_ORDER: tuple[Action, ...] = (Action.CREATE, Action.UPDATE, Action.REPLACE, Action.DELETE)
 
 #: The line shown instead of the counts when the plan has no changes.
 NO_CHANGES = "No changes. The portal matches the configuration."
@@ -44,12 +44,14 @@ one_line = escape.one_line
 def format_summary(plan: Plan) -> str:
     """The one-line summary: ``Plan: 1 to create, 1 to update, 0 to delete, 7 unchanged.``,
     or ``No changes. The portal matches the configuration.`` when there is nothing to do."""
-    if plan.empty:
+    if plan.empty and not plan.blocked:
         return NO_CHANGES
     counts = plan.summary
+    replace = f"{counts['replace']} to replace, " if counts.get("replace") else ""
+    blocked = f", {counts['blocked']} blocked" if counts.get("blocked") else ""
     return (
-        f"Plan: {counts['create']} to create, {counts['update']} to update, "
-        f"{counts['delete']} to delete, {counts['unchanged']} unchanged."
+        f"Plan: {counts['create']} to create, {counts['update']} to update, {replace}"
+        f"{counts['delete']} to delete, {counts['unchanged']} unchanged{blocked}."
     )
 
 

@@ -68,7 +68,7 @@ def render_markdown(
     text = _build(plan, title, meta, _Cut(details=False))
     if len(text) <= limit:
         return text
-    longest = max(len(plan.changes), len(plan.unmanaged), len(plan.warnings))
+    longest = max(len(plan.changes), len(plan.unmanaged), len(plan.warnings), len(plan.blocked))
     low, high = 0, longest  # invariant: rows=high is too long; find the largest that fits
     best: str | None = None
     while low <= high:
@@ -103,6 +103,12 @@ def _build(plan: Plan, title: str, meta: Mapping[str, Any] | None, cut: _Cut) ->
             blocks.append(
                 f"_Per-change details are left out to keep this comment short; {FULL_PLAN_HINT}._"
             )
+    if plan.blocked:
+        items = [f"- {_inline(f'{b.owner}/{b.title}')}: {_inline(b.message)}" for b in plan.blocked]
+        blocks.append(
+            "### Blocked\n\nLeft alone this run; apply exits 1 until this is resolved.\n\n"
+            + _capped(items, cut.rows, "blocked tasks")
+        )
     if plan.unmanaged:
         tasks = sorted(plan.unmanaged, key=lambda t: (t.owner, t.title, t.id))
         items = [f"- {_inline(f'{t.owner}/{t.title}')} ({_code(t.id)})" for t in tasks]
@@ -193,7 +199,7 @@ def _diff_lines(change: Change) -> list[str]:
         width = max((len(printable(name)) for name in change.fields), default=0)
         for name, fc in change.fields.items():
             lines.append(f"+ {printable(name).ljust(width)} = {field_value(fc, fc.after)}")
-    elif change.action is Action.UPDATE:
+    elif change.action in (Action.UPDATE, Action.REPLACE):
         for name, fc in change.fields.items():
             shown = printable(name)
             if secret_unchanged_looking(fc):

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from taskform.epoch import iso_utc
-from taskform.model import LiveTask, Run
+from taskform.model import Blocked, LiveTask, Run
 from taskform.render import escape
 from taskform.render.common import human_iso
 
@@ -44,11 +44,34 @@ def status_rows(
     return rows
 
 
+def not_live_rows(
+    missing: Sequence[tuple[str, str]], blocked: Sequence[Blocked]
+) -> list[dict[str, Any]]:
+    """Rows for declared tasks status cannot show from the portal: ``missing`` (declared,
+    not in the portal: apply would create them) and ``blocked`` (left alone, with why)."""
+    empty: dict[str, Any] = {"task_id": None, "active": False, "failing": False}
+    empty.update(next_run=None, last_run=None, runs=[])
+    rows: list[dict[str, Any]] = [
+        {"owner": o, "title": t, **empty, "state": "missing"}
+        | {"detail": "declared, but not in the portal; apply creates it"}
+        for o, t in missing
+    ]
+    rows += [
+        {"owner": b.owner, "title": b.title, **empty, "state": "blocked", "detail": b.message}
+        for b in blocked
+    ]
+    return rows
+
+
 def render_status_text(rows: Sequence[Mapping[str, Any]]) -> str:
     if not rows:
         return "No managed tasks in the portal.\n"
     lines = []
     for row in rows:
+        if row["task_id"] is None:  # declared, not live: missing or blocked
+            lines.append(escape.text(f"{row['state'].upper()} {row['owner']}/{row['title']}"))
+            lines.append(f"    {escape.text(escape.one_line(str(row['detail'])))}")
+            continue
         mark = "FAILING " if row["failing"] else ""
         label = escape.text(f"{row['owner']}/{row['title']}")
         lines.append(f"{mark}{label} ({escape.text(str(row['task_id']))})")
@@ -64,8 +87,12 @@ def render_status_text(rows: Sequence[Mapping[str, Any]]) -> str:
         if row.get("last_error"):
             lines.append(f"    last error: {escape.text(escape.one_line(str(row['last_error'])))}")
     failing = sum(1 for r in rows if r["failing"])
+    extra = ""
+    for state in ("missing", "blocked"):
+        count = sum(1 for r in rows if r["state"] == state and r["task_id"] is None)
+        extra += f", {count} {state}" if count else ""
     lines.append("")
-    lines.append(f"Status: {len(rows)} task(s), {failing} failing.")
+    lines.append(f"Status: {len(rows)} task(s), {failing} failing{extra}.")
     return "\n".join(lines) + "\n"
 
 

@@ -39,8 +39,18 @@ from taskform.render.common import (
 )
 from taskform.render.style import Paint, plain
 
-_ACTION_COLORS = {Action.CREATE: "green", Action.UPDATE: "yellow", Action.DELETE: "red"}
-_OUTCOME_COLORS = {Outcome.APPLIED: "green", Outcome.FAILED: "red", Outcome.SKIPPED: "yellow"}
+_ACTION_COLORS = {
+    Action.CREATE: "green",
+    Action.UPDATE: "yellow",
+    Action.DELETE: "red",
+    Action.REPLACE: "magenta",
+}
+_OUTCOME_COLORS = {
+    Outcome.APPLIED: "green",
+    Outcome.FAILED: "red",
+    Outcome.SKIPPED: "yellow",
+    Outcome.CONVERGED: "cyan",
+}
 _INDENT = "    "
 
 
@@ -68,6 +78,15 @@ def render_text(plan: Plan, *, paint: Paint = plain) -> str:
         for change in changes:
             lines += _change_block(change, style)
             lines.append("")
+    if plan.blocked:
+        lines.append(
+            style("Blocked (left alone this run; the command exits 1):", fg="red", bold=True)
+        )
+        for block in plan.blocked:
+            lines.append(
+                f"  {task_label(block.owner, block.title)}: {printable(one_line(block.message))}"
+            )
+        lines.append("")
     if plan.unmanaged:
         lines.append("Unmanaged tasks (not in the configuration; left alone):")
         for task in sorted(plan.unmanaged, key=lambda t: (t.owner, t.title, t.id)):
@@ -91,6 +110,11 @@ def _change_block(change: Change, style: _Style) -> list[str]:
         for name, fc in change.fields.items():
             shown = printable(name).ljust(width)
             lines.append(f"{_INDENT}{plus} {shown} = {field_value(fc, fc.after)}")
+    elif change.action is Action.REPLACE:
+        mark = style("-/+", fg="magenta")
+        for name, fc in change.fields.items():
+            diff = f"{field_value(fc, fc.before)} -> {field_value(fc, fc.after)}"
+            lines.append(f"{_INDENT}{mark} {printable(name)}: {diff}")
     elif change.action is Action.UPDATE:
         tilde = style("~", fg="yellow")
         for name, fc in change.fields.items():
@@ -119,6 +143,8 @@ def format_apply_summary(report: ApplyReport) -> str:
         f"{report.count(Outcome.APPLIED)} applied, {report.count(Outcome.FAILED)} failed, "
         f"{report.count(Outcome.SKIPPED)} skipped."
     )
+    if report.count(Outcome.CONVERGED):
+        counts = counts[:-1] + f", {report.count(Outcome.CONVERGED)} already done by another run."
     if report.interrupted:
         return f"Apply interrupted: {counts} Run plan again to see what is left to do."
     return f"Apply: {counts}"

@@ -13,12 +13,19 @@ from datetime import datetime, timezone
 from typing import Any
 
 from taskform.config.loader import Config
-from taskform.errors import ConfigError, PortalError, Problem, TransientError, UnknownOwnersError
-from taskform.model import DesiredTask, LifecycleState, LiveTask, Plan, Portal, Run
+from taskform.errors import (
+    ConfigError,
+    ForeignHostError,
+    PortalError,
+    Problem,
+    TransientError,
+    UnknownOwnersError,
+)
+from taskform.model import Blocked, DesiredTask, LifecycleState, LiveTask, Plan, Portal, Run
 from taskform.plan import lifecycle
 from taskform.plan.planner import make_plan
 from taskform.portal.pool import reading_pool
-from taskform.tasktypes.gpservice import gp_problems, gp_task_urls
+from taskform.tasktypes.gpservice import description_errors, gp_problems, gp_task_urls, gp_tasks
 from taskform.workflow.items import ItemLookup, check_items, moved_tasks, without_moved
 
 #: Reads a GP task's description: ``GET <task url>?f=json`` (the portal client's ``get_json``).
@@ -70,12 +77,17 @@ def snapshot(
     user = portal.signed_in_user()
     resolved = config.resolve_owner(config.owner or user)
     item_check = check_items(resolved.tasks, items) if items is not None else None
-    warnings = check_gp_services(resolved.tasks, describe) if describe is not None else ()
+    warnings: tuple[str, ...] = ()
+    blocked: tuple[Blocked, ...] = ()
+    if describe is not None:
+        warnings, blocked = check_gp_services(resolved.tasks, describe)
     owners = managed_owners(resolved, user)
     try:
         live = portal.list_tasks(owners)
     except UnknownOwnersError as exc:
         raise ConfigError(unknown_owner_problems(resolved, exc.owners)) from None
+    resolved, live = portal_spelling(resolved, live, user)
+    owners = managed_owners(resolved, user)
     moved: dict[tuple[str, str], LiveTask] = {}
     if item_check is not None:
         moved, problems = moved_tasks(portal, resolved.tasks, item_check, live)
@@ -83,8 +95,17 @@ def snapshot(
             raise ConfigError([*item_check.problems, *problems])
     now = now or datetime.now(timezone.utc)
     states = lifecycle_states(portal, resolved.tasks, live, now)
+    available = {o: n for o in owners if (n := portal.active_available(o)) is not None}
     plan = make_plan(
-        resolved.tasks, live, prune=resolved.prune, managed_owners=owners, now=now, states=states
+        resolved.tasks,
+        live,
+        prune=resolved.prune,
+        managed_owners=owners,
+        now=now,
+        states=states,
+        prune_owners=resolved.prune_owners,
+        blocked=[dataclasses.replace(b, owner=_spell(live, b.owner)) for b in blocked],
+        available=available,
     )
     if warnings:
         plan = dataclasses.replace(plan, warnings=plan.warnings + warnings)
@@ -116,6 +137,37 @@ def unknown_owner_problems(config: Config, owners: Sequence[str]) -> list[Proble
     return problems
 
 
+def portal_spelling(
+    config: Config, live: Mapping[str, list[LiveTask]], user: str
+) -> tuple[Config, dict[str, list[LiveTask]]]:
+    """The configuration and the live tasks with every owner in the portal's own spelling.
+
+    The portal matches usernames without regard to case (``owner: GIS_Admin`` is user
+    ``gis_admin``), so taskform does too, and then uses the portal's spelling everywhere:
+    plans, safety counts, results, plan files. The spelling comes from what is already read
+    (the signed-in user, the ``userId`` of the owner's live tasks), never from a request per
+    owner: an owner with no live task yet keeps the configured spelling until its first task
+    exists (nothing is counted or deleted for such an owner)."""
+    spelled: dict[str, str] = {user.casefold(): user}
+    for tasks in live.values():
+        for task in tasks[:1]:
+            spelled.setdefault(task.owner.casefold(), task.owner)
+
+    def spell(owner: str) -> str:
+        return spelled.get(owner.casefold(), owner) if owner else owner
+
+    merged: dict[str, list[LiveTask]] = {}
+    for owner, tasks in live.items():
+        seen = merged.setdefault(spell(owner), [])
+        ids = {t.id for t in seen}
+        seen.extend(t for t in tasks if t.id not in ids)
+    return config.rename_owners(spell), merged
+
+
+def _spell(live: Mapping[str, Sequence[LiveTask]], owner: str) -> str:
+    return next((o for o in live if o.casefold() == owner.casefold()), owner)
+
+
 def lifecycle_states(
     portal: Portal,
     tasks: Sequence[DesiredTask],
@@ -139,16 +191,18 @@ def lifecycle_states(
 
 def check_gp_services(
     tasks: Sequence[DesiredTask], describe: Describe, *, concurrency: int = 4
-) -> tuple[str, ...]:
+) -> tuple[tuple[str, ...], tuple[Blocked, ...]]:
     """Read the description of every distinct GPService task URL once (concurrently) and
     check the tasks' parameters against it; raise :class:`ConfigError` with every problem.
 
-    Returns the warnings: tasks whose URL is on another host than the portal are not checked.
-    Network trouble that outlasted the retries (:class:`TransientError`) is raised as it is.
+    Returns the warnings (tasks whose URL is on another host than the portal are not checked)
+    and the blocked tasks: a task whose GP service description cannot be read is left alone
+    and reported, and every other task goes on. Network trouble that outlasted the retries
+    (:class:`TransientError`) is raised as it is.
     """
     urls = gp_task_urls(tasks)
     if not urls:
-        return ()
+        return (), ()
 
     def read(url: str) -> Mapping[str, Any] | PortalError:
         try:
@@ -163,10 +217,29 @@ def check_gp_services(
         answers = dict(zip(urls, pool.map(read, urls), strict=True))
     descriptions = {u: a for u, a in answers.items() if not isinstance(a, PortalError)}
     failures = {u: a for u, a in answers.items() if isinstance(a, PortalError)}
-    problems, warnings = gp_problems(tasks, descriptions, failures)
+    unreadable = {u: str(a) for u, a in failures.items() if not isinstance(a, ForeignHostError)}
+    for url, answer in descriptions.items():
+        errors = description_errors(answer)
+        if errors:
+            unreadable[url] = "it did not answer with a GP task description: " + "; ".join(errors)
+    blocked = tuple(
+        Blocked(
+            t.owner,
+            t.title,
+            (f"{t.position}: " if t.position else "")
+            + f"could not read the GP service description at {t.task_url} ({unreadable[url]}); "
+            "this task is left alone until it can be read: check task_url, and that the "
+            "signed-in user may use the GP service",
+            position=t.position,
+        )
+        for t in gp_tasks(tasks)
+        if (url := t.task_url or "") in unreadable
+    )
+    rest = [t for t in tasks if (t.task_url or "") not in unreadable]
+    problems, warnings = gp_problems(rest, descriptions, failures)
     if problems:
         raise ConfigError(problems)
-    return tuple(warnings)
+    return tuple(warnings), blocked
 
 
 def read_runs(
