@@ -376,7 +376,8 @@ CONTRACT_SCHEMA: dict[str, Any] = {
             "additionalProperties": False,
             "properties": {
                 k: {"type": "integer", "minimum": 0}
-                for k in ("create", "update", "delete", "unchanged")
+                # replace and blocked: contract section 8 (only present when non-zero)
+                for k in ("create", "update", "delete", "unchanged", "replace", "blocked")
             },
         },
         "changes": {
@@ -385,7 +386,7 @@ CONTRACT_SCHEMA: dict[str, Any] = {
                 "type": "object",
                 "required": ["action", "owner", "title", "task_id", "fields"],
                 "properties": {
-                    "action": {"enum": ["create", "update", "delete"]},
+                    "action": {"enum": ["create", "update", "delete", "replace"]},
                     "owner": {"type": "string"},
                     "title": {"type": "string"},
                     "task_id": NULLABLE_STRING,
