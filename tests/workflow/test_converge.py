@@ -34,7 +34,7 @@ def test_heal_keeps_the_oldest_copy_of_a_task_two_runs_created(tmp_path: Path) -
     portal = MemoryPortal()
     plan = snapshot(conf, portal).plan
     report = apply_plan(plan, portal)
-    ours = {r.change.title: r.task_id for r in report.results}
+    ours = {r.change.title: str(r.task_id) for r in report.results}
     # The other run's copy of T, made at the same moment but committed first (older).
     theirs = live_task("admin", "T", cron=next(iter(portal.tasks.values())).cron, created=-1)
     portal.tasks[theirs.id] = dataclasses.replace(portal.tasks[ours["T"]], id=theirs.id, created=-1)
@@ -85,7 +85,7 @@ def test_recheck_skips_changed_tasks_and_drops_what_is_already_done(tmp_path: Pa
     )
     plan = snapshot(conf, portal).plan
     assert [c.action for c in plan.changes] == [Action.UPDATE, Action.UPDATE, Action.CREATE]
-    t_id, u_id = (c.task_id for c in plan.changes[:2])
+    t_id, u_id = (str(c.task_id) for c in plan.changes[:2])
     # A person edits T (an unmanaged field), another run fixes U and creates V.
     portal.tasks[t_id] = dataclasses.replace(
         portal.tasks[t_id], max_occurrences=42, raw={**portal.tasks[t_id].raw, "x": 1}
