@@ -263,7 +263,7 @@ def test_runs_shows_what_the_emulator_ran_by_itself(cli: Cli) -> None:
     assert shown.returncode == 0, shown.stderr
     lines = shown.stdout.splitlines()
     assert lines[0].startswith("Runs of admin/Hourly notebook (")
-    assert lines[1].startswith("  2025-12-02T05:00:00Z  failed") and "0:30" in lines[1]
+    assert lines[1].startswith("  2025-12-02 05:00 UTC  failed") and "0:30" in lines[1]
     assert "      error        KeyError: 'parcels'" in lines
     assert lines[-1] == "3 run(s) shown; the portal keeps at most the last 30."
     as_json = json.loads(cli("runs", "Hourly notebook", "--format", "json").stdout)

@@ -15,6 +15,7 @@ from taskform.jobs.model import JobRef, JobStatus, Message
 from taskform.jobs.progress import clock_text
 from taskform.jobs.wait import Ending, WaitResult
 from taskform.model import LiveTask, Run
+from taskform.render.common import human_utc
 from taskform.render.escape import text as esc
 
 FORMAT_VERSION = "1"
@@ -122,7 +123,8 @@ class RunRow:
 
 
 def _when(ms: int | None) -> str:
-    return iso_utc(ms) if ms is not None else "?"
+    """A run's start in the one human form every text view uses (``2026-12-03 01:30 UTC``)."""
+    return human_utc(ms) if ms is not None else "?"
 
 
 def _duration(run: Run) -> float | None:
