@@ -63,6 +63,8 @@ class Config:
     #: The owners of the files that set ``prune: true`` (``""``: the signed-in user): prune
     #: deletes only their undeclared tasks, never those of another file's owners.
     prune_owners: tuple[str, ...] = ()
+    #: The clock schedules with a ``timezone`` were compiled with (``load_config(now=)``).
+    compiled_at: datetime | None = None
 
     def resolve_owner(self, user: str) -> Config:
         """This configuration with ``user`` as the owner of every task that names none (an
@@ -80,7 +82,7 @@ class Config:
         tasks = tuple(
             t
             if spell(t.owner) == t.owner
-            else _with_owner(t, spell(t.owner))
+            else _with_owner(t, spell(t.owner), self.compiled_at)
             if t.owner == ""
             else dataclasses.replace(t, owner=spell(t.owner))
             for t in self.tasks
@@ -115,11 +117,13 @@ class Config:
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _with_owner(task: DesiredTask, user: str) -> DesiredTask:
+def _with_owner(task: DesiredTask, user: str, now: datetime | None) -> DesiredTask:
     cron = task.cron
     if task.schedule is not None and uses_hash(task.schedule):
         zone = task.timezone
-        cron = compile_schedule(task.schedule, owner=user, title=task.title, zone=zone).fields
+        cron = compile_schedule(
+            task.schedule, owner=user, title=task.title, zone=zone, now=now
+        ).fields
     return dataclasses.replace(task, owner=user, cron=cron)
 
 
@@ -371,6 +375,7 @@ class _Loader:
             files=tuple(names),
             file_owners=tuple(dict.fromkeys(o for o in named if isinstance(o, str) and o)),
             prune_owners=tuple(dict.fromkeys(o for f in pruning for o in _file_owners(f))),
+            compiled_at=self.now,
         )
 
 
