@@ -26,7 +26,8 @@ from taskform import secrets, tasktypes
 from taskform.config.dates import DateError, parse_instant
 from taskform.config.files import find_files, read_file
 from taskform.config.interpolate import describe, interpolate
-from taskform.config.yamlpos import MAX_DEPTH, Document, YamlError, YamlPath
+from taskform.config.jsontext import JsonTextError, decode_object
+from taskform.config.yamlpos import Document, YamlError, YamlPath
 from taskform.errors import ConfigError, Problem, ScheduleError
 from taskform.model import (
     LIFECYCLE_CHOICES,
@@ -286,25 +287,12 @@ class _Loader:
 
     def _decode_json_parameter(self, file: _File, path: YamlPath, params: dict[str, Any]) -> None:
         key = str(path[-1])
-        file.failed.add(path)  # until decoded
-        hint = f"write it as a YAML mapping instead, e.g. {key}: {{region: west}}"
         try:
-            decoded = json.loads(params[key], object_pairs_hook=_no_duplicate_keys)
-        except ValueError as exc:
-            reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
-            self.add(file, path, f"parameters.{key} is not valid JSON ({reason})", hint)
-            return
-        except RecursionError:
-            self.add(file, path, f"parameters.{key} is nested too deeply", hint)
-            return
-        if not isinstance(decoded, dict):
-            message = f"parameters.{key} must be a JSON object of names to values"
-            self.add(file, path, message, hint)
-        elif _depth(decoded) > MAX_DEPTH:
-            self.add(file, path, f"parameters.{key} is nested too deeply", hint)
-        else:
-            params[key] = decoded
-            file.failed.discard(path)
+            params[key] = decode_object(params[key])
+        except JsonTextError as exc:
+            file.failed.add(path)  # reported here, not again by the schema
+            hint = f"write it as a YAML mapping instead, e.g. {key}: {{region: west}}"
+            self.add(file, path, f"parameters.{key} {exc.what}", hint)
 
     def _interpolate(self, file: _File, value: Any, path: YamlPath) -> Any:
         """``value`` with every reference replaced; problems are recorded, not raised."""
@@ -569,25 +557,3 @@ class _TaskChecker:
 
 def _a(word: str) -> str:
     return ("an " if word[:1] in "AEIOU" else "a ") + word
-
-
-def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise ValueError(f"duplicate key '{key}'")
-        result[key] = value
-    return result
-
-
-def _depth(value: Any) -> int:
-    """How deeply ``value`` nests mappings and lists (iteratively, for hostile input)."""
-    deepest, stack = 0, [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        deepest = max(deepest, depth)
-        children = (
-            item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
-        )
-        stack.extend((child, depth + 1) for child in children)
-    return deepest
