@@ -11,22 +11,20 @@ it applies to the owners of the file that sets it (:attr:`Config.prune_owners`).
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
-import json
 import math
 import os
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from taskform import secrets, tasktypes
+from taskform import tasktypes
 from taskform.config.dates import DateError, parse_instant
 from taskform.config.files import find_files, read_file
 from taskform.config.interpolate import describe, interpolate
 from taskform.config.jsontext import JsonTextError, decode_object
+from taskform.config.model import Config, duplicates
 from taskform.config.yamlpos import Document, YamlError, YamlPath
 from taskform.errors import ConfigError, Problem, ScheduleError
 from taskform.model import (
@@ -35,7 +33,6 @@ from taskform.model import (
     DesiredTask,
     Position,
 )
-from taskform.schedule.hashing import uses_hash
 from taskform.schedule.zones import compile_schedule, is_utc, load_zone
 from taskform.schemas import explain, fast, label, load_schema, suggest, validator
 
@@ -43,103 +40,7 @@ TOP_KEYS: tuple[str, ...] = tuple(load_schema()["properties"])
 TASK_KEYS: tuple[str, ...] = tuple(load_schema()["$defs"]["task"]["properties"])
 ABSENT_KEYS = ("title", "owner", "absent", "description")
 
-
-@dataclass(frozen=True)
-class Config:
-    """The whole configuration, checked. A task's ``owner`` ``""`` means the signed-in user
-    until :meth:`resolve_owner` fills it in.
-
-    ``owner`` is the default owner if every file agrees on one (a file without ``owner``
-    stands for the signed-in user), else None; each task already carries its file's owner.
-    """
-
-    portal: str | None
-    owner: str | None
-    prune: bool
-    tasks: tuple[DesiredTask, ...]
-    files: tuple[str, ...]
-    #: Owners named by a file's top-level ``owner:`` (a file with ``tasks: []`` and
-    #: ``prune: true`` still manages its owner).
-    file_owners: tuple[str, ...] = ()
-    #: The owners of the files that set ``prune: true`` (``""``: the signed-in user): prune
-    #: deletes only their undeclared tasks, never those of another file's owners.
-    prune_owners: tuple[str, ...] = ()
-    #: The clock schedules with a ``timezone`` were compiled with (``load_config(now=)``).
-    compiled_at: datetime | None = None
-
-    def resolve_owner(self, user: str) -> Config:
-        """This configuration with ``user`` as the owner of every task that names none (an
-        ``H`` schedule of such a task is hashed again, with that owner).
-
-        Raises :class:`ConfigError` if that makes two tasks share (owner, title)."""
-        return self.rename_owners(lambda owner: owner or user)
-
-    def rename_owners(self, spell: Callable[[str], str]) -> Config:
-        """This configuration with every owner (tasks, files, prune) replaced by ``spell(owner)``:
-        how the signed-in user fills in ``""`` (an ``H`` schedule of such a task is hashed
-        again, with that owner) and owners take the portal's spelling.
-
-        Raises :class:`ConfigError` if that makes two tasks share (owner, title)."""
-        tasks = tuple(
-            t
-            if spell(t.owner) == t.owner
-            else _with_owner(t, spell(t.owner), self.compiled_at)
-            if t.owner == ""
-            else dataclasses.replace(t, owner=spell(t.owner))
-            for t in self.tasks
-        )
-        problems = [problem for _, problem in _duplicates(tasks)]
-        if problems:
-            raise ConfigError(problems)
-        return dataclasses.replace(
-            self,
-            tasks=tasks,
-            owner=spell(self.owner) if self.owner else self.owner,
-            file_owners=tuple(dict.fromkeys(spell(o) for o in self.file_owners)),
-            prune_owners=tuple(dict.fromkeys(spell(o) for o in self.prune_owners)),
-        )
-
-    def owners(self) -> tuple[str, ...]:
-        """The distinct owners of the declared tasks (absent ones included), in file order."""
-        return tuple(dict.fromkeys(t.owner for t in self.tasks))
-
-    def digest(self) -> str:
-        """sha256 (hex) of the desired state, secret values included, to notice changes
-        between plan and apply. Positions, file names and task order do not count."""
-        tasks = sorted((_task_state(t) for t in self.tasks), key=lambda t: (t["owner"], t["title"]))
-        state = {
-            "portal": self.portal,
-            "owner": self.owner,
-            "prune": self.prune,
-            "prune_owners": sorted(self.prune_owners),
-            "tasks": tasks,
-        }
-        text = json.dumps(state, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def _with_owner(task: DesiredTask, user: str, now: datetime | None) -> DesiredTask:
-    cron = task.cron
-    if task.schedule is not None and uses_hash(task.schedule):
-        zone = task.timezone
-        cron = compile_schedule(
-            task.schedule, owner=user, title=task.title, zone=zone, now=now
-        ).fields
-    return dataclasses.replace(task, owner=user, cron=cron)
-
-
-def _task_state(task: DesiredTask) -> dict[str, Any]:
-    state = {
-        f.name: getattr(task, f.name) for f in dataclasses.fields(task) if f.name != "position"
-    }
-    state["cron"] = task.cron.as_portal() if task.cron else None
-    state["secrets"] = sorted(task.secrets)
-    # Secret values stay out of the digest (it is stored in plan files, where a weak secret
-    # could be guessed from it); a changed secret still makes a saved plan stale, because the
-    # fresh plan then shows the secret as changed where the saved one did not.
-    state["parameters"] = secrets.mask_declared(task.parameters, task.secrets)
-    state["lifecycle"] = dict(task.lifecycle)
-    return state
+__all__ = ["ABSENT_KEYS", "TASK_KEYS", "TOP_KEYS", "Config", "load_config"]
 
 
 def load_config(
@@ -172,22 +73,6 @@ def load_config(
         ordered = sorted(loader.problems, key=lambda p: (p[0], p[1].line or 0))
         raise ConfigError(problem for _, problem in ordered)
     return loader.config(names)
-
-
-def _duplicates(tasks: Iterable[DesiredTask]) -> list[tuple[str, Problem]]:
-    """A problem for each task whose (owner, title) an earlier task already has."""
-    first: dict[tuple[str, str], DesiredTask] = {}
-    problems = []
-    for task in tasks:
-        earlier = first.setdefault(task.key, task)
-        if earlier is task:
-            continue
-        who = f"owner '{task.owner}'" if task.owner else "the signed-in user"
-        where = task.position or Position("?")
-        message = f"duplicate task '{task.title}' for {who} (also at {earlier.position})"
-        hint = "titles must be unique per owner; rename one of them"
-        problems.append((where.file, Problem(where.file, where.line, message, hint)))
-    return problems
 
 
 @dataclass
@@ -347,7 +232,7 @@ class _Loader:
                     self.add(file, (key,), message, f"{key} must be the same in every file")
         index = {file.name: file.index for file in self.files}
         tasks = [task for file in self.files for task in file.identities]
-        for name, problem in _duplicates(tasks):
+        for name, problem in duplicates(tasks):
             self.problems.append((index.get(name, -1), problem))
 
     def config(self, names: list[str]) -> Config:
