@@ -77,3 +77,14 @@ def test_offset_change_is_its_own_drift_kind(tmp_path: Path) -> None:
     assert [i.kind for i in classify(plan, cfg.tasks, edited, {}, now=NOW)] == [
         DriftKind.CONFIG_CHANGED
     ]
+
+
+def test_markdown_carries_the_schedule_lines(tmp_path: Path) -> None:
+    from taskform.render import render_markdown
+
+    cfg = load_config(config(tmp_path, "0 5 * * 1-5", "Europe/Oslo"), now=NOW)
+    plan = make_plan(cfg.tasks, {"admin": [live("0 5 * * *")]}, now=NOW)
+    text = render_markdown(plan)
+    assert "Schedule: at 05:00 Europe/Oslo, Monday to Friday" in text
+    assert "Runs per week: 7 -&gt; 5" in text  # GitHub shows the entity as ">"
+    assert "Next runs: 2026-11-24 05:00 Europe/Oslo (04:00 UTC)" in text
