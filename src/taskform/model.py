@@ -369,8 +369,7 @@ class Plan:
     """The difference between the configuration and the portal, as data.
 
     ``live_counts`` is the number of live tasks per owner (the portal's spelling), for the
-    delete safety limit; ``available`` the active tasks each owner may still add, where the
-    portal said (``activeTasksAvailable``)."""
+    delete safety limit."""
 
     changes: tuple[Change, ...]
     unchanged: int = 0
@@ -442,9 +441,9 @@ class Portal(Protocol):
         """The task's recent runs, newest first."""
         ...
 
-    def active_available(self, owner: str) -> int | None:
-        """How many more active tasks ``owner`` may have, as the last listing of their tasks
-        said (``activeTasksAvailable``), or None when the portal did not say."""
+    def active_available(self, owner: str, task_type: str) -> int | None:
+        """How many more active tasks of ``task_type`` ``owner`` may have, as the portal
+        says (``activeTasksAvailable`` of the owner's task list), or None when it does not."""
         ...
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import requests
 
 from tests.e2e.conftest import ITEM, Cli
+from tests.support.emulator import EmulatorProcess
 
 
 def write(cli: Cli, text: str, name: str = "taskform.yaml") -> Path:
@@ -290,3 +291,36 @@ def test_a_task_changed_while_the_prompt_waits_is_not_overwritten(cli: Cli) -> N
     now = next(t for t in cli.tasks() if t["title"] == "Weekly")
     assert now["maxOccurrences"] == 42  # the person's change was not overwritten
     assert now["cronSchedule"]["hour"] == "3"  # and nothing stale was written
+
+
+def test_plan_foresees_the_active_task_limits_per_type(tmp_path: Path) -> None:
+    limits = ("--limit", "ExecuteNotebooksUserLimit=2", "--limit", "UpdateInsightsUserLimit=1")
+    with EmulatorProcess().start(*limits) as emu:
+        cli = Cli(emu, tmp_path)
+        env = cli.env(ARCGIS_PASSWORD="admin")
+        notebooks = "\n".join(
+            f'  - {{title: "N{i}", type: ExecuteNotebook, item_id: {ITEM}, '
+            f'schedule: "{i} 2 * * *"}}'
+            for i in range(3)
+        )
+        workbooks = "\n".join(
+            f'  - {{title: "W{i}", type: UpdateInsightsWorkbook, item_id: {ITEM}, '
+            f'schedule: "{i} 3 * * *"}}'
+            for i in range(2)
+        )
+        write(cli, f"version: 1\ntasks:\n{notebooks}\n{workbooks}\n")
+        plan = cli("plan", "--format", "json", env=env)
+        assert plan.returncode == 0, plan.stderr
+        warnings = json.loads(plan.stdout)["warnings"]
+        assert (
+            "apply will fail for some tasks of admin: the plan adds 3 active ExecuteNotebook "
+            "tasks and the portal allows 2 more (activeTasksAvailable); disable or delete "
+            "active tasks first, or declare some of these inactive"
+        ) in warnings
+        assert any(
+            "adds 2 active UpdateInsightsWorkbook tasks" in w and "allows 1 more" in w
+            for w in warnings
+        ), warnings
+        applied = cli("apply", "--auto-approve", env=env)
+        assert applied.returncode == 1  # as foreseen: the portal refused two creates
+        assert "Apply: 3 applied, 2 failed" in applied.stdout, applied.stdout

@@ -145,5 +145,5 @@ class MemoryPortal:
     def list_runs(self, owner: str, task_id: str) -> list[Run]:
         return []
 
-    def active_available(self, owner: str) -> int | None:
-        return self.available.get(owner)
+    def active_available(self, owner: str, task_type: str) -> int | None:
+        return self.available.get(owner)  # the same headroom for every type

@@ -67,7 +67,6 @@ def make_plan(
     states: Mapping[str, LifecycleState] | None = None,
     prune_owners: Iterable[str] | None = None,
     blocked: Sequence[Blocked] = (),
-    available: Mapping[str, int] | None = None,
 ) -> Plan:
     """Compare the declared tasks with the live tasks of every managed owner.
 
@@ -77,8 +76,9 @@ def make_plan(
     owners of the files that set it); ``prune=True`` without it prunes every managed owner.
     ``states`` gives, by live task id, the :class:`~taskform.model.LifecycleState` of inactive
     tasks whose runs were read; others are classified from what the task itself says.
-    ``blocked`` are tasks already known to be left alone (a GP service that cannot be read);
-    ``available`` the active tasks each owner may still add (``activeTasksAvailable``).
+    ``blocked`` are tasks already known to be left alone (a GP service that cannot be read).
+    The active-task limits are checked by the caller (:func:`limit_needs`, which needs a
+    read per task type: the planner does no I/O).
 
     Owners match without regard to case and titles in Unicode NFC (:func:`~taskform.model.
     identity`); changes carry the live task's own spelling of its owner.
@@ -167,7 +167,6 @@ def make_plan(
         missing=tuple((c.owner, c.title) for c in changes if c.action is Action.CREATE),
     )
     foresight = [f"apply will refuse without --force: {p}" for p in safety_problems(plan)]
-    foresight += limit_problems(plan, available or {})
     if foresight:
         plan = dataclasses.replace(plan, warnings=plan.warnings + tuple(foresight))
     return plan
@@ -275,33 +274,40 @@ def check_safety(plan: Plan) -> None:
         )
 
 
-def limit_problems(plan: Plan, available: Mapping[str, int]) -> list[str]:
-    """Owners whose creates and enables would pass their active-task limit, from the
-    ``activeTasksAvailable`` the portal reported. Disables and deletes of active tasks run
-    first in apply and free slots, so they count against the new ones."""
-    free = {owner.casefold(): n for owner, n in available.items()}
-    net: dict[str, int] = defaultdict(int)
+def limit_needs(plan: Plan) -> dict[tuple[str, str], int]:
+    """The active tasks the plan adds, per (owner, task type), where it adds any: creates and
+    enables count, and disables and deletes of active tasks (run first in apply, freeing slots)
+    count against them. The portal's active-task limits are per type."""
+    net: dict[tuple[str, str], int] = defaultdict(int)
+    names: dict[str, str] = {}
     for change in plan.changes:
-        owner = change.owner.casefold()
-        was = change.live is not None and change.live.active
-        wanted = change.desired is not None and change.desired.active
-        if change.action is Action.CREATE:
-            net[owner] += int(wanted)
-        elif change.action is Action.DELETE:
-            net[owner] -= int(was)
-        elif change.action is Action.REPLACE:
-            net[owner] += int(wanted) - int(was)
-        elif "active" in change.fields:
-            net[owner] += 1 if change.fields["active"].after is True else -1
+        owner = names.setdefault(change.owner.casefold(), change.owner)
+        live, desired = change.live, change.desired
+        was = live is not None and live.active
+        wanted = desired is not None and desired.active
+        new_type = (desired.type if desired else None) or (live.type if live else "")
+        if change.action in (Action.DELETE, Action.REPLACE) and live is not None:
+            net[(owner, live.type)] -= int(was)
+        if change.action in (Action.CREATE, Action.REPLACE):
+            net[(owner, new_type)] += int(wanted)
+        elif change.action is Action.UPDATE and "active" in change.fields:
+            net[(owner, new_type)] += 1 if change.fields["active"].after is True else -1
+    return {key: n for key, n in sorted(net.items()) if n > 0}
+
+
+def limit_problems(
+    needs: Mapping[tuple[str, str], int], available: Mapping[tuple[str, str], int]
+) -> list[str]:
+    """Where the creates and enables of an owner's tasks of one type would pass the
+    active-task limit, from the ``activeTasksAvailable`` the portal reported for that type."""
     problems = []
-    names = {c.owner.casefold(): c.owner for c in plan.changes}
-    for owner, added in sorted(net.items()):
-        if owner in free and added > free[owner]:
+    for (owner, kind), added in needs.items():
+        free = available.get((owner, kind))
+        if free is not None and added > free:
             problems.append(
-                f"apply will fail for some tasks of {names[owner]}: the plan adds {added} "
-                f"active tasks and the portal allows {free[owner]} more "
-                "(activeTasksAvailable); disable or delete active tasks first, or declare "
-                "some of these inactive"
+                f"apply will fail for some tasks of {owner}: the plan adds {added} active "
+                f"{kind} tasks and the portal allows {free} more (activeTasksAvailable); "
+                "disable or delete active tasks first, or declare some of these inactive"
             )
     return problems
 

@@ -58,6 +58,8 @@ ORG_TASKS = Listing("portals/self/allScheduledTasks", "portals/self/allScheduled
 #: Error codes after which the org-wide list is not used (not allowed, not understood, or a
 #: portal without it); the owners' own lists are read instead.
 ORG_REFUSED = frozenset({400, 403, 404})
+#: The task type whose headroom an unfiltered task list reports (``activeTasksAvailable``).
+NOTEBOOK = "ExecuteNotebook"
 #: What a listed task must carry to be planned from the list alone. Esri's client reads only
 #: ``id`` and ``userId`` of the org-wide list's items, so a portal may list partial objects
 #: there; then the owners' own lists (full objects) are read instead.
@@ -138,6 +140,7 @@ class PortalClient(TaskWrites):
         self._admin: bool | None = None
         self._known: dict[str, set[str]] = {}  # owner -> ids listed or created by this client
         self._available: dict[str, int] = {}  # owner (casefolded) -> activeTasksAvailable
+        self._available_by_type: dict[tuple[str, str], int] = {}  # (owner, type) -> same
 
     @classmethod
     def from_env(cls, url: str, env: Mapping[str, str] = os.environ, **kw: Any) -> PortalClient:
@@ -207,9 +210,34 @@ class PortalClient(TaskWrites):
             self._user, self._record = name, user if isinstance(user, Mapping) else {}
         return name
 
-    def active_available(self, owner: str) -> int | None:
+    def active_available(self, owner: str, task_type: str) -> int | None:
+        """``activeTasksAvailable`` for ``task_type``. The portal reports the headroom of the
+        type a task list is filtered to (``types=``), and an unfiltered list that of notebook
+        tasks (the documented example is ``ExecuteNotebooksUserLimit``): notebook tasks use
+        the number the plan's own listing carried; another type costs one small request
+        (``types=<type>&num=1``), made only for the types a plan adds active tasks of. None
+        when the portal does not say (then nothing is foreseen)."""
+        key = owner.casefold()
         with self._lock:
-            return self._available.get(owner.casefold())
+            if task_type == NOTEBOOK and key in self._available:
+                return self._available[key]
+            if (key, task_type) in self._available_by_type:
+                return self._available_by_type[(key, task_type)]
+        path, shown = _tasks_path(owner)
+        params = {"f": "json", "num": "1", "start": "1", "types": task_type}
+        try:
+            body = self._http.call("GET", path, params=params, owner=owner)
+        except TransientError:
+            raise
+        except PortalError as exc:
+            read_log.debug("GET %s?types=%s: %s; limit not foreseen", shown, task_type, exc)
+            return None
+        value = body.get("activeTasksAvailable")
+        found = value if isinstance(value, int) and not isinstance(value, bool) else None
+        if found is not None:
+            with self._lock:
+                self._available_by_type[(key, task_type)] = found
+        return found
 
     def user_info(self, name: str) -> dict[str, Any]:
         """The user record (``community/users/NAME``)."""

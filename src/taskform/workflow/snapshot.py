@@ -23,7 +23,7 @@ from taskform.errors import (
 )
 from taskform.model import Blocked, DesiredTask, LifecycleState, LiveTask, Plan, Portal, Run
 from taskform.plan import lifecycle
-from taskform.plan.planner import make_plan
+from taskform.plan.planner import limit_needs, limit_problems, make_plan
 from taskform.portal.pool import reading_pool
 from taskform.tasktypes.gpservice import description_errors, gp_problems, gp_task_urls, gp_tasks
 from taskform.workflow.items import ItemLookup, check_items, moved_tasks, without_moved
@@ -95,7 +95,6 @@ def snapshot(
             raise ConfigError([*item_check.problems, *problems])
     now = now or datetime.now(timezone.utc)
     states = lifecycle_states(portal, resolved.tasks, live, now)
-    available = {o: n for o in owners if (n := portal.active_available(o)) is not None}
     plan = make_plan(
         resolved.tasks,
         live,
@@ -105,8 +104,10 @@ def snapshot(
         states=states,
         prune_owners=resolved.prune_owners,
         blocked=[dataclasses.replace(b, owner=_spell(live, b.owner)) for b in blocked],
-        available=available,
     )
+    needs = limit_needs(plan)
+    available = {k: n for k in needs if (n := portal.active_available(*k)) is not None}
+    warnings += tuple(limit_problems(needs, available))
     if warnings:
         plan = dataclasses.replace(plan, warnings=plan.warnings + warnings)
     plan = without_moved(plan, moved)
