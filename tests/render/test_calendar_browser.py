@@ -43,6 +43,13 @@ def run_chromium(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
             "--no-first-run",
             "--disable-extensions",
             "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-pings",
+            # nothing may leave the machine: no name resolves, any proxy use hits a dead
+            # loopback port (the page is a file:// URL and needs neither)
+            "--host-resolver-rules=MAP * ~NOTFOUND",
+            "--proxy-server=http://127.0.0.1:9",
             "--enable-logging=stderr",
             "--v=0",
             f"--user-data-dir={home / 'profile'}",
