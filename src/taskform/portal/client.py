@@ -186,10 +186,14 @@ class PortalClient(TaskListing, TaskWrites):
         tasks (the documented example is ``ExecuteNotebooksUserLimit``): notebook tasks use
         the number the plan's own listing carried; another type costs one small request
         (``types=<type>&num=1``), made only for the types a plan adds active tasks of. None
-        when the portal does not say (then nothing is foreseen)."""
+        when the portal does not say, or the owner's tasks came from the org-wide list (then
+        nothing is foreseen: no request per owner is spent on it)."""
         key = owner.casefold()
         with self._lock:
-            if task_type == NOTEBOOK and key in self._available:
+            if key not in self._available:
+                # Read from the org-wide list (no per-owner number): not a request per owner.
+                return None
+            if task_type == NOTEBOOK:
                 return self._available[key]
             if (key, task_type) in self._available_by_type:
                 return self._available_by_type[(key, task_type)]
