@@ -137,6 +137,8 @@ class DesiredTask:
     absent: bool = False
     lifecycle: Mapping[str, str] = field(default_factory=lambda: dict(LIFECYCLE_DEFAULTS))
     position: Position | None = None
+    #: Where the owner is named: the task's ``owner:``, else its file's (None: the signed-in user).
+    owner_position: Position | None = field(default=None, compare=False)
     #: ``renamed_from``: the live task with this title (same owner) is this task, renamed.
     renamed_from: str | None = None
 

@@ -82,7 +82,7 @@ def test_plan_over_25_owners_reads_the_org_list_once(tmp_path: Path) -> None:
         )
         unknown = cli("plan", "-c", "config")
         assert unknown.returncode == 1
-        assert "config/ghost.yaml:3: owner 'ghost' of task 'Boo' is not a user of the portal" in (
+        assert "config/ghost.yaml:4: owner 'ghost' of task 'Boo' is not a user of the portal" in (
             unknown.stderr
         )
 
@@ -189,7 +189,7 @@ def test_an_owner_that_does_not_exist_is_a_plan_error_at_its_line(cli: Cli) -> N
     write(cli, ONE_TASK.replace("tasks:", "owner: nobody_here\ntasks:"))
     one = cli("plan")  # one owner: read through the owner's own task list
     assert one.returncode == 1
-    assert "taskform.yaml:4: owner 'nobody_here' of task 'Nightly' is not a user" in one.stderr
+    assert "taskform.yaml:2: owner 'nobody_here' of task 'Nightly' is not a user" in one.stderr
     two = ONE_TASK + (
         f"  - {{title: Other, owner: ghost, type: ExecuteNotebook, item_id: {ITEM},"
         " schedule: '0 3 * * *'}\n"

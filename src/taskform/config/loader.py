@@ -294,6 +294,12 @@ class _TaskChecker:
         file_owner = self.file.data.get("owner")
         owner = task.get("owner", file_owner if isinstance(file_owner, str) else "")
         position = Position(self.file.name, self.file.doc.line((*self.base, "title")))
+        named = (*self.base, "owner") if "owner" in task else ("owner",)
+        owner_position = (
+            Position(self.file.name, self.file.doc.line(named))
+            if "owner" in task or isinstance(file_owner, str)
+            else None
+        )
         if not isinstance(title, str) or not title.strip() or not isinstance(owner, str):
             return
         identity = DesiredTask(owner=owner, title=title, absent=True, position=position)
@@ -366,6 +372,7 @@ class _TaskChecker:
             secrets=frozenset(self.file.secrets.get(self.index, ())),
             lifecycle=lifecycle,
             position=position,
+            owner_position=owner_position,
             renamed_from=renamed if isinstance(renamed, str) else None,
         )
         self.file.tasks.append(desired)

@@ -124,7 +124,7 @@ def unknown_owner_problems(config: Config, owners: Sequence[str]) -> list[Proble
     for task in config.tasks:
         if task.owner.casefold() in wanted:
             seen.add(task.owner.casefold())
-            where = task.position
+            where = task.owner_position or task.position  # the line naming the owner
             message = f"owner '{task.owner}' of task '{task.title}' is not a user of the portal"
             problems.append(
                 Problem(where.file if where else "?", where.line if where else None, message, hint)
