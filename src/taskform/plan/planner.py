@@ -466,10 +466,15 @@ def _replace(task: DesiredTask, live: LiveTask, now: datetime) -> Change:
     fields: dict[str, FieldChange] = {}
     for name in normalize.FIELDS:
         if name == "parameters":
-            before = normalize.parameters(live.type, live.parameters)
-            after = normalize.parameters(task.type, task.parameters)
+            # Values the portal fills in for a type are left out on both sides: the new
+            # task is created afresh, so only what differs from the defaults is worth showing.
+            before = _without_defaults(live.type, live.parameters)
+            after = _without_defaults(task.type, task.parameters)
             if before != after:
-                fields.update(_parameter_changes(before, after, task))
+                changed = _parameter_changes(before, after, task)
+                if len(changed) > 1:  # leaves are listed: an empty side adds nothing
+                    changed = {k: v for k, v in changed.items() if k != "parameters"}
+                fields.update(changed)
         elif shown_have[name] != shown_want[name]:
             fields[name] = FieldChange(shown_have[name], shown_want[name])
     if live.active != task.active:
@@ -487,6 +492,12 @@ def _replace(task: DesiredTask, live: LiveTask, now: datetime) -> Change:
         reason=Reason.REPLACE,
         detail=f"{live.type} -> {task.type}",
     )
+
+
+def _without_defaults(task_type: str | None, params: Mapping[str, Any]) -> dict[str, Any]:
+    defaults = normalize.parameters(task_type, {})
+    full = normalize.parameters(task_type, params)
+    return {k: v for k, v in full.items() if k not in defaults or defaults[k] != v}
 
 
 def _parameter_changes(
