@@ -105,7 +105,9 @@ def _with_owner(task: DesiredTask, user: str, now: datetime | None) -> DesiredTa
 
 def _task_state(task: DesiredTask) -> dict[str, Any]:
     state = {
-        f.name: getattr(task, f.name) for f in dataclasses.fields(task) if f.name != "position"
+        f.name: getattr(task, f.name)
+        for f in dataclasses.fields(task)
+        if f.name not in ("position", "owner_position")  # where it was written: not state
     }
     state["cron"] = task.cron.as_portal() if task.cron else None
     state["secrets"] = sorted(task.secrets)
