@@ -16,6 +16,7 @@ import click
 
 from taskform.cli import common
 from taskform.cli.options import (
+    OUTPUT,
     common_options,
     config_option,
     data,
@@ -104,7 +105,7 @@ def run(
             lambda: jobs.cancel(ref),
             interval=interval,
             timeout=timeout,
-            on_status=progress,
+            on_status=(lambda s, e: None) if OUTPUT.quiet else progress,
         )
     progress.close()
     if fmt == "json":

@@ -11,13 +11,15 @@ Without a terminal (CI logs, pipes): one plain line per change of state, never a
     0:00  submitted (esriJobSubmitted)
     0:02  running (esriJobExecuting)
 
-Text from the server is escaped (render.common.printable) and cut to the line.
+Text from the server is escaped (render.escape.text), scrubbed of secrets (redact.scrub) and
+cut to the line.
 """
 
 from __future__ import annotations
 
 from typing import TextIO
 
+from taskform import redact
 from taskform.jobs.model import JobStatus
 from taskform.render.escape import text as printable
 
@@ -48,7 +50,8 @@ class Progress:
             if key != self._last:
                 self._last = key
                 raw = printable(status.raw)
-                self.stream.write(f"{clock_text(elapsed)}  {status.state.value} ({raw})\n")
+                line = f"{clock_text(elapsed)}  {status.state.value} ({raw})"
+                self.stream.write(redact.scrub(line) + "\n")
                 self.stream.flush()
 
     def line(self, status: JobStatus, elapsed: float) -> str:
@@ -71,7 +74,7 @@ class Progress:
         return text[: self.width - 1]
 
     def _draw(self, status: JobStatus, elapsed: float) -> None:
-        self.stream.write("\r\x1b[K" + self.line(status, elapsed))
+        self.stream.write("\r\x1b[K" + redact.scrub(self.line(status, elapsed)))
         self.stream.flush()
         self._drawn = True
 
