@@ -419,8 +419,8 @@ def calendar_cpu(n: int = 1000, days: int = 30) -> dict[str, float]:
     process (one core): building the runs, then each view. Schedules mix daily, weekday,
     hourly, quarter-hourly and weekly tasks, with H."""
     from taskform.model import DesiredTask
-    from taskform.render.calendar_html import render_html
-    from taskform.render.calendar_text import render_ics, render_markdown
+    from taskform.render.calendar.html import render_html
+    from taskform.render.calendar.text import render_ics, render_markdown
     from taskform.schedule.calendar import build
     from taskform.schedule.zones import compile_schedule
 

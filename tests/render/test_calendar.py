@@ -12,8 +12,8 @@ from pathlib import Path
 import vobject
 
 from taskform.config.loader import load_config
-from taskform.render.calendar_html import render_html
-from taskform.render.calendar_text import render_ics, render_markdown
+from taskform.render.calendar.html import render_html
+from taskform.render.calendar.text import render_ics, render_markdown
 from taskform.schedule.calendar import Calendar, build
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "calendar"

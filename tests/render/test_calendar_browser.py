@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from taskform.render.calendar_html import render_html
+from taskform.render.calendar.html import render_html
 from tests.render.test_calendar import calendar
 
 

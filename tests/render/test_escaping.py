@@ -24,8 +24,8 @@ from taskform.model import (
 )
 from taskform.plan.drift import DriftItem, DriftKind
 from taskform.render import escape
-from taskform.render.drift import render_drift_markdown, render_drift_text
-from taskform.render.status import render_status_text, status_rows
+from taskform.render.live.drift import render_drift_markdown, render_drift_text
+from taskform.render.live.status import render_status_text, status_rows
 
 HOSTILE = [
     "\x1b]0;pwned\x07",  # set the window title

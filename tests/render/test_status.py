@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from taskform.model import Run
-from taskform.render.status import render_status_json, render_status_text, status_rows
+from taskform.render.live.status import render_status_json, render_status_text, status_rows
 from tests.support.fakes import live_task
 
 DAY = 86_400_000

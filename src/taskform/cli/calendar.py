@@ -10,8 +10,8 @@ import click
 
 from taskform.cli import common
 from taskform.cli.options import common_options, config_option, data, format_option, write_atomic
-from taskform.render.calendar_html import render_html
-from taskform.render.calendar_text import render_ics, render_markdown
+from taskform.render.calendar.html import render_html
+from taskform.render.calendar.text import render_ics, render_markdown
 from taskform.schedule.calendar import build
 
 

@@ -18,7 +18,7 @@ from taskform.cli.options import (
 from taskform.cli.targets import target_option, wanted
 from taskform.plan.drift import DriftKind, classify, exit_code
 from taskform.render import views
-from taskform.render.drift import render_drift_json
+from taskform.render.live.drift import render_drift_json
 from taskform.workflow.connect import PortalOptions
 
 KIND_NAMES = [kind.value for kind in DriftKind]

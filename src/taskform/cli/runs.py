@@ -18,8 +18,8 @@ from taskform.errors import PortalError
 from taskform.jobs.target import pick
 from taskform.model import LiveTask, Run
 from taskform.portal.jobs import JobsClient
-from taskform.render import jobs as render
-from taskform.render.jobs import RunRow
+from taskform.render.live import jobs as render
+from taskform.render.live.jobs import RunRow
 from taskform.workflow.connect import PortalOptions
 
 #: The portal keeps at most this many runs per task (Enterprise's TaskRunHistoryCount).

@@ -21,8 +21,8 @@ from taskform.cli.targets import target_option, wanted
 from taskform.model import LiveTask, Run
 from taskform.portal.jobs import JobsClient
 from taskform.render import views
-from taskform.render.jobs import first_error
-from taskform.render.status import FAILING, not_live_rows, status_rows
+from taskform.render.live.jobs import first_error
+from taskform.render.live.status import FAILING, not_live_rows, status_rows
 from taskform.workflow.connect import PortalOptions
 from taskform.workflow.snapshot import read_runs
 

@@ -35,7 +35,7 @@ from taskform.model import (
     ScheduleSummary,
 )
 from taskform.render import FORMAT_VERSION, format_summary
-from taskform.render.schedule import from_document
+from taskform.render.plan.schedule import from_document
 
 
 @dataclass(frozen=True)

@@ -28,10 +28,10 @@ from typing import Any
 
 from taskform.epoch import iso_utc
 from taskform.model import Change, Plan
-from taskform.render import schedule as schedule_view
 from taskform.render.common import format_summary, jsonable
-from taskform.render.markdown import render_markdown
-from taskform.render.text import format_apply_summary, render_apply_report, render_text
+from taskform.render.plan import schedule as schedule_view
+from taskform.render.plan.markdown import render_markdown
+from taskform.render.plan.text import format_apply_summary, render_apply_report, render_text
 
 __all__ = [
     "FORMAT_VERSION",

@@ -14,8 +14,9 @@ from typing import Any, Generic, TypeVar
 
 from taskform.model import ApplyReport, Plan
 from taskform.plan.drift import DriftItem
-from taskform.render import drift, markdown, status, text
 from taskform.render import render_json as plan_json
+from taskform.render.live import drift, status
+from taskform.render.plan import markdown, text
 from taskform.render.style import Paint, plain
 
 T = TypeVar("T")

@@ -23,7 +23,6 @@ import unicodedata
 from collections.abc import Sequence
 
 from taskform.model import Action, ApplyReport, Change, Outcome, Plan
-from taskform.render import schedule as schedule_view
 from taskform.render.common import (
     SECRET_CHANGED,
     actions_used,
@@ -37,6 +36,7 @@ from taskform.render.common import (
     sorted_changes,
     task_label,
 )
+from taskform.render.plan import schedule as schedule_view
 from taskform.render.style import Paint, plain
 
 _ACTION_COLORS = {

@@ -21,7 +21,6 @@ from typing import Any
 from taskform.model import Action, Change, Plan
 from taskform.plan.normalize import display_live
 from taskform.render import escape
-from taskform.render import schedule as schedule_view
 from taskform.render.common import (
     SECRET_CHANGED,
     change_label,
@@ -34,6 +33,7 @@ from taskform.render.common import (
     sorted_changes,
     value_repr,
 )
+from taskform.render.plan import schedule as schedule_view
 
 #: The first line of every comment, so a CI job can find and update its previous comment.
 MARKER = "<!-- taskform:plan -->"

@@ -19,7 +19,7 @@ import html
 from datetime import datetime, timedelta, timezone
 
 from taskform import __version__
-from taskform.render.calendar_text import DAY_NAMES, heat_rows
+from taskform.render.calendar.text import DAY_NAMES, heat_rows
 from taskform.schedule.calendar import Calendar, TaskRuns
 
 _UTC = timezone.utc

@@ -1,0 +1,1 @@
+"""``taskform calendar`` views: the HTML page, iCalendar and the Markdown heat map."""

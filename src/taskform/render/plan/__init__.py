@@ -1,0 +1,1 @@
+"""Views of a plan and an apply report: text, Markdown and the schedule diff."""
