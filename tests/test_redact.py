@@ -211,7 +211,7 @@ def _travels(secret: str) -> list[str]:
     from urllib.parse import parse_qsl
 
     from taskform.model import CronFields, DesiredTask
-    from taskform.portal.codec import task_form
+    from taskform.portal.resources.codec import task_form
 
     task = DesiredTask(
         owner="jo",

@@ -26,7 +26,7 @@ import pytest
 from taskform.config.loader import load_config
 from taskform.errors import Problem, TaskformError
 from taskform.model import DesiredTask, LiveTask
-from taskform.portal.codec import run_from_json, task_from_json
+from taskform.portal.resources.codec import run_from_json, task_from_json
 from taskform.render import render_json, render_text
 from taskform.schedule.lint import lint
 from taskform.workflow.overlap import find_overlaps, typical_duration

@@ -9,7 +9,7 @@ from typing import Any
 from werkzeug.wrappers import Request, Response
 
 from taskform.portal import PortalClient
-from taskform.portal.throttle import Gate
+from taskform.portal.transport.throttle import Gate
 from tests.portal.conftest import MakeClient
 from tests.support.stub import FakeTasks, StubPortal, task_json
 

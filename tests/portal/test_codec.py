@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from taskform.model import CronFields, DesiredTask, LiveTask
-from taskform.portal.codec import run_from_json, task_form, task_from_json
+from taskform.portal.resources.codec import run_from_json, task_form, task_from_json
 
 WEEKDAYS = CronFields("0", "2", "?", "*", "2-6")
 

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import pytest
 
 from taskform.errors import TransientError
-from taskform.portal.http import Transport
-from taskform.portal.retry import RetryPolicy
+from taskform.portal.transport.http import Transport
+from taskform.portal.transport.retry import RetryPolicy
 from tests.support.hostile import HostilePortal
 from tests.support.stub import StubPortal
 

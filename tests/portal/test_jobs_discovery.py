@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from taskform.errors import ForeignHostError, PortalError
-from taskform.portal.jobs import JobsClient
+from taskform.portal.resources.jobs import JobsClient
 from taskform.portal.urls import parse_portal_url
 
 

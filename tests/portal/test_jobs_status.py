@@ -9,7 +9,7 @@ import pytest
 
 from taskform.jobs.model import Message, State
 from taskform.model import CronFields, LiveTask
-from taskform.portal.jobs import JobsClient, gp_status, notebook_status
+from taskform.portal.resources.jobs import JobsClient, gp_status, notebook_status
 
 SEED_001_COMPLETED: dict[str, Any] = {
     "jobId": "j6185135c-92a8-4402-b8de-90a66dc61fcc",

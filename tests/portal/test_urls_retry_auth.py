@@ -10,8 +10,8 @@ import pytest
 from taskform import redact
 from taskform.errors import AuthError, PortalError
 from taskform.portal import PortalClient, RetryPolicy
-from taskform.portal.auth import PasswordSignIn, Secret, StaticToken
-from taskform.portal.retry import parse_retry_after
+from taskform.portal.auth.credentials import PasswordSignIn, Secret, StaticToken
+from taskform.portal.transport.retry import parse_retry_after
 from taskform.portal.urls import InsecureURLError, is_loopback, parse_portal_url
 
 

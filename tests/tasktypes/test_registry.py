@@ -12,7 +12,7 @@ from taskform import tasktypes
 from taskform.config.loader import load_config
 from taskform.errors import ConfigError
 from taskform.plan import normalize
-from taskform.portal import codec
+from taskform.portal.resources import codec
 from taskform.schemas import load_schema
 
 

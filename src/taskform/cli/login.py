@@ -13,8 +13,7 @@ import click
 
 from taskform.cli.options import common_options, out, portal_options
 from taskform.errors import AuthError, BadResponse
-from taskform.portal.http import Transport
-from taskform.portal.oauth import (
+from taskform.portal.auth.oauth import (
     LoopbackReceiver,
     TokenFile,
     authorization_url,
@@ -22,6 +21,7 @@ from taskform.portal.oauth import (
     entry_for,
     pkce_pair,
 )
+from taskform.portal.transport.http import Transport
 from taskform.portal.urls import parse_portal_url
 from taskform.workflow.connect import PortalOptions, portal_url
 

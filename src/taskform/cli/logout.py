@@ -8,8 +8,8 @@ import click
 
 from taskform.cli.options import common_options, out, portal_options
 from taskform.errors import PortalError
-from taskform.portal.http import Transport
-from taskform.portal.oauth import TokenFile, default_token_file
+from taskform.portal.auth.oauth import TokenFile, default_token_file
+from taskform.portal.transport.http import Transport
 from taskform.portal.urls import parse_portal_url
 from taskform.workflow.connect import PortalOptions, portal_url
 

@@ -1,6 +1,6 @@
 """``taskform run``: run a declared task's work now and follow its job (``kubectl create job
 --from=cronjob/NAME``). The waiting loop is :mod:`taskform.jobs.wait`, the REST calls
-:mod:`taskform.portal.jobs`, the output :mod:`taskform.render.live.jobs`."""
+:mod:`taskform.portal.resources.jobs`, the output :mod:`taskform.render.live.jobs`."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ from taskform.jobs.progress import Progress
 from taskform.jobs.target import pick
 from taskform.jobs.wait import Ending, wait
 from taskform.model import LiveTask
-from taskform.portal.jobs import RUNNABLE_TYPES, JobsClient
+from taskform.portal.resources.jobs import RUNNABLE_TYPES, JobsClient
 from taskform.render.escape import text as esc
 from taskform.render.live import jobs as render
 from taskform.workflow.connect import PortalOptions

@@ -17,7 +17,7 @@ from taskform.cli.options import (
 from taskform.errors import PortalError
 from taskform.jobs.target import pick
 from taskform.model import LiveTask, Run
-from taskform.portal.jobs import JobsClient
+from taskform.portal.resources.jobs import JobsClient
 from taskform.render.live import jobs as render
 from taskform.render.live.jobs import RunRow
 from taskform.workflow.connect import PortalOptions

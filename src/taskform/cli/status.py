@@ -19,7 +19,7 @@ from taskform.cli.options import (
 from taskform.cli.runs import failed_run_row
 from taskform.cli.targets import target_option, wanted
 from taskform.model import LiveTask, Run
-from taskform.portal.jobs import JobsClient
+from taskform.portal.resources.jobs import JobsClient
 from taskform.render import views
 from taskform.render.live.jobs import first_error
 from taskform.render.live.status import FAILING, not_live_rows, status_rows

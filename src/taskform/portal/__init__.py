@@ -11,17 +11,17 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from taskform.portal.client import PortalClient
-    from taskform.portal.codec import run_from_json, task_form, task_from_json
-    from taskform.portal.retry import RetryPolicy
+    from taskform.portal.resources.codec import run_from_json, task_form, task_from_json
+    from taskform.portal.transport.retry import RetryPolicy
 
 __all__ = ["PortalClient", "RetryPolicy", "run_from_json", "task_form", "task_from_json"]
 
 _WHERE = {
     "PortalClient": "client",
-    "RetryPolicy": "retry",
-    "run_from_json": "codec",
-    "task_form": "codec",
-    "task_from_json": "codec",
+    "RetryPolicy": "transport.retry",
+    "run_from_json": "resources.codec",
+    "task_form": "resources.codec",
+    "task_from_json": "resources.codec",
 }
 
 

@@ -23,18 +23,23 @@ from taskform.errors import (
     TransientError,
 )
 from taskform.model import LiveTask, Run
-from taskform.portal.auth import NO_CREDENTIALS, Credentials, PasswordSignIn, make_credentials
-from taskform.portal.codec import run_from_json
-from taskform.portal.http import Transport
-from taskform.portal.listing import ORG_TASKS, TaskListing
-from taskform.portal.listing import partial as _partial
-from taskform.portal.oauth import RefreshTokenSignIn, TokenFile, default_token_file
-from taskform.portal.pool import reading_pool
-from taskform.portal.retry import RetryPolicy
+from taskform.portal.auth.credentials import (
+    NO_CREDENTIALS,
+    Credentials,
+    PasswordSignIn,
+    make_credentials,
+)
+from taskform.portal.auth.oauth import RefreshTokenSignIn, TokenFile, default_token_file
+from taskform.portal.resources.codec import run_from_json
+from taskform.portal.resources.listing import ORG_TASKS, TaskListing
+from taskform.portal.resources.listing import partial as _partial
+from taskform.portal.resources.writes import TaskWrites
+from taskform.portal.resources.writes import quote_segment as _q
+from taskform.portal.resources.writes import tasks_path as _tasks_path
+from taskform.portal.transport.http import Transport
+from taskform.portal.transport.pool import reading_pool
+from taskform.portal.transport.retry import RetryPolicy
 from taskform.portal.urls import parse_portal_url
-from taskform.portal.writes import TaskWrites
-from taskform.portal.writes import quote_segment as _q
-from taskform.portal.writes import tasks_path as _tasks_path
 
 log = logging.getLogger("taskform.http")
 # Why a task list is read the way it is (taskform.http keeps one line per request).
@@ -59,8 +64,8 @@ def _admin_record(record: Mapping[str, Any]) -> bool:
 
 class PortalClient(TaskListing, TaskWrites):
     """A portal's scheduled tasks over the Sharing REST API (``<url>/sharing/rest``); how
-    task lists are read is :class:`~taskform.portal.listing.TaskListing`, the writes are
-    :class:`~taskform.portal.writes.TaskWrites`."""
+    task lists are read is :class:`~taskform.portal.resources.listing.TaskListing`, the writes are
+    :class:`~taskform.portal.resources.writes.TaskWrites`."""
 
     def __init__(
         self,

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from taskform import redact, secrets
 from taskform.config.loader import Config
 from taskform.errors import TaskformError
-from taskform.portal.retry import RetryPolicy
+from taskform.portal.transport.retry import RetryPolicy
 
 if TYPE_CHECKING:  # imported when connecting: validate never loads requests
     from taskform.portal.client import PortalClient

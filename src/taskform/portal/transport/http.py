@@ -28,10 +28,10 @@ from taskform.errors import (
     PortalError,
     TransientError,
 )
-from taskform.portal import deadline
-from taskform.portal.auth import Credentials
-from taskform.portal.retry import Attempts, RetryPolicy, parse_retry_after
-from taskform.portal.throttle import Gate
+from taskform.portal.auth.credentials import Credentials
+from taskform.portal.transport import deadline
+from taskform.portal.transport.retry import Attempts, RetryPolicy, parse_retry_after
+from taskform.portal.transport.throttle import Gate
 
 log = logging.getLogger("taskform.http")
 
@@ -99,7 +99,9 @@ class Transport:
         self.timeout = timeout
         self.retry = retry or RetryPolicy()
         self.sleep = sleep
-        self.gate = Gate()  # fewer requests at once after a 429 (see taskform.portal.throttle)
+        self.gate = (
+            Gate()
+        )  # fewer requests at once after a 429 (see taskform.portal.transport.throttle)
         self.session = requests.Session()
         self.max_body = max_body
         adapter = deadline.DeadlineAdapter(

@@ -34,7 +34,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 from taskform import redact
 from taskform.errors import AuthError, BadResponse, PortalError, TransientError
-from taskform.portal.auth import RENEW_MARGIN, Credentials, Secret
+from taskform.portal.auth.credentials import RENEW_MARGIN, Credentials, Secret
 
 log = logging.getLogger("taskform.http")
 

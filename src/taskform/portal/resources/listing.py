@@ -22,9 +22,8 @@ from taskform.errors import (
     user_not_found,
 )
 from taskform.model import LiveTask
-from taskform.portal.codec import task_from_json
-from taskform.portal.http import Transport
-from taskform.portal.paging import (
+from taskform.portal.resources.codec import task_from_json
+from taskform.portal.resources.paging import (
     MAX_TASKS,
     PAGE_SIZE,
     Listing,
@@ -34,8 +33,9 @@ from taskform.portal.paging import (
     parse_page,
     read_pages,
 )
-from taskform.portal.pool import reading_pool
-from taskform.portal.writes import tasks_path
+from taskform.portal.resources.writes import tasks_path
+from taskform.portal.transport.http import Transport
+from taskform.portal.transport.pool import reading_pool
 
 log = logging.getLogger("taskform.http")
 # Why a task list is read the way it is (taskform.http keeps one line per request).

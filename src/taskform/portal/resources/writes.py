@@ -16,9 +16,9 @@ from urllib.parse import quote
 
 from taskform.errors import AmbiguousWriteError, BadResponse, NotFound, PortalError, TransientError
 from taskform.model import DesiredTask, LiveTask
-from taskform.portal.codec import task_form, task_from_json
-from taskform.portal.http import Transport
-from taskform.portal.retry import RetryPolicy
+from taskform.portal.resources.codec import task_form, task_from_json
+from taskform.portal.transport.http import Transport
+from taskform.portal.transport.retry import RetryPolicy
 
 log = logging.getLogger("taskform.http")
 

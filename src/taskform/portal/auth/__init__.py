@@ -1,0 +1,1 @@
+"""Signing in: fixed tokens, API keys, generated tokens and OAuth."""

@@ -1,0 +1,1 @@
+"""How a request travels: one HTTP exchange, retries, throttling, deadlines and thread pools."""
