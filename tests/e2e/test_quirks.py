@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from taskform.emulator.quirks import QUIRKS
+from taskform.emulator.server.quirks import QUIRKS
 from tests.e2e.conftest import ITEM, Cli
 from tests.support.emulator import EmulatorProcess
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from taskform.emulator import quartz
-from taskform.emulator.store import TaskTable
+from taskform.emulator.jobs import quartz
+from taskform.emulator.server.store import TaskTable
 from tests.emulator.conftest import Api
 from tests.emulator.test_emulator_quartz import as_fields, ms
 from tests.support.emulator import EmulatorProcess

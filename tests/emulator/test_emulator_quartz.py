@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from taskform.emulator import quartz
+from taskform.emulator.jobs import quartz
 from tests.emulator.conftest import Api, error_of, task_form
 from tests.support.emulator import EmulatorProcess
 

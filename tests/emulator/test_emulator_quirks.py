@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from taskform.emulator.quirks import QUIRKS
+from taskform.emulator.server.quirks import QUIRKS
 from tests.emulator.conftest import ITEM2, STANDARD_ARGS, Api, error_of, task_form
 from tests.support.emulator import EmulatorProcess
 

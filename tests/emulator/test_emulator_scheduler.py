@@ -7,11 +7,12 @@ from typing import Any
 
 import pytest
 
-from taskform.emulator import quartz, tasks
+from taskform.emulator.jobs import quartz
 from taskform.emulator.jobs import scheduler as scheduler_module
 from taskform.emulator.jobs.board import JobBoard
 from taskform.emulator.jobs.scheduler import Scheduler
-from taskform.emulator.store import Store
+from taskform.emulator.server.store import Store
+from taskform.emulator.sharing import tasks
 
 T0 = 1_764_633_600_000
 HOUR = 3_600_000

@@ -16,15 +16,15 @@ from typing import Any
 import click
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
-from .app import EmulatorApp
-from .auth import DEFAULT_EXPIRATION_MAX_MINUTES, Account, Accounts
-from .faults import Faults
 from .items import Items
-from .limits import Limits, parse_setting
 from .oauth import DEFAULT_CLIENTS, DEFAULT_REFRESH_MINUTES, OAuth
-from .profile import load_profile
-from .quirks import QUIRKS, Quirks
-from .store import StateFileError, Store
+from .server.app import EmulatorApp
+from .server.faults import Faults
+from .server.profile import load_profile
+from .server.quirks import QUIRKS, Quirks
+from .server.store import StateFileError, Store
+from .sharing.auth import DEFAULT_EXPIRATION_MAX_MINUTES, Account, Accounts
+from .sharing.limits import Limits, parse_setting
 
 
 class _RequestHandler(WSGIRequestHandler):

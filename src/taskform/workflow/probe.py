@@ -7,7 +7,7 @@ start date in 2099, switched off at once, deleted at the end even on failure) se
 createTask and update do with fields they are not sent, whether enable/disable move
 ``updated``, and which error codes a bad schedule and an unknown task get.
 
-Each finding names the emulator quirk it corresponds to (:mod:`taskform.emulator.quirks`), so
+Each finding names the emulator quirk it corresponds to (:mod:`taskform.emulator.server.quirks`), so
 the JSON written by ``--out`` is a profile ``taskform emulator --profile FILE`` can load.
 """
 

@@ -24,12 +24,12 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from .. import auth
-from ..errors import PortalError, encode
-from ..faults import Faults
-from ..gpserver import GPServer
 from ..jobs.board import MESSAGE_TYPES, Job, JobBoard, messages_of, task_key
-from ..store import Store
+from ..server.errors import PortalError, encode
+from ..server.faults import Faults
+from ..server.store import Store
+from ..sharing import auth
+from .server import GPServer
 
 _PATH = re.compile(
     r"^(?P<task>/.+/GPServer/[^/]+)/(?:(?P<submit>submitJob)|jobs/(?P<id>[^/]+)"

@@ -36,7 +36,7 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from ..errors import PortalError
+from ..server.errors import PortalError
 
 CONTROL_PATH = "/__emulator/items"
 

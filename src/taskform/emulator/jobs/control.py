@@ -24,7 +24,7 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from ..store import Store
+from ..server.store import Store
 from .board import JobBoard, OutcomeError, parse_outcome
 
 PATHS = ("/__emulator/outcomes", "/__emulator/jobs", "/__emulator/servers")

@@ -26,8 +26,9 @@ import heapq
 from collections.abc import Mapping
 from typing import Any
 
-from .. import quartz, tasks
-from ..store import Store
+from ..server.store import Store
+from ..sharing import tasks
+from . import quartz
 from .board import JobBoard, item_key, task_key
 
 MAX_EVENTS_PER_TICK = 5000

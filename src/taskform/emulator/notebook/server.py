@@ -30,11 +30,11 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from .. import auth
-from ..errors import PortalError, encode
-from ..faults import Faults
 from ..jobs.board import Job, JobBoard, item_key, messages_of
-from ..store import Store
+from ..server.errors import PortalError, encode
+from ..server.faults import Faults
+from ..server.store import Store
+from ..sharing import auth
 
 PREFIX = "/notebookserver"
 ADMIN = PREFIX + "/admin"

@@ -43,9 +43,9 @@ from urllib.parse import urlencode, urlsplit
 
 from werkzeug.wrappers import Request, Response
 
-from ..auth import Accounts, issue_token
-from ..errors import PortalError, encode
-from ..store import Store
+from ..server.errors import PortalError, encode
+from ..server.store import Store
+from ..sharing.auth import Accounts, issue_token
 
 CODE_SECONDS = 300
 ACCESS_MINUTES = 30

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from .limits import DEFAULTS
+from ..sharing.limits import DEFAULTS
 from .quirks import QUIRKS
 
 PROFILE_FORMAT = "taskform-probe"

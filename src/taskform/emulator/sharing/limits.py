@@ -26,8 +26,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ..server.errors import bad_request
 from . import tasks
-from .errors import bad_request
 
 #: Task type -> (its per-user limit, its per-organisation limit).
 TYPE_LIMITS: Mapping[str, tuple[str, str]] = {

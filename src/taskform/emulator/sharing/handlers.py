@@ -12,9 +12,9 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from . import tasks
-from .auth import Account, Accounts, issue_token, require_admin, user_record
-from .errors import (
+from ..items import Items
+from ..notebook.server import servers as notebook_servers
+from ..server.errors import (
     PortalError,
     bad_request,
     forbidden,
@@ -23,11 +23,11 @@ from .errors import (
     token_required,
     user_not_found,
 )
-from .items import Items
+from ..server.quirks import Quirks
+from ..server.store import Store
+from . import tasks
+from .auth import Account, Accounts, issue_token, require_admin, user_record
 from .limits import DEFAULT_TYPE, Limits
-from .notebook.server import servers as notebook_servers
-from .quirks import Quirks
-from .store import Store
 
 CURRENT_VERSION = "2024.1"  # ArcGIS Enterprise 11.3 (GPService tasks need 11.2 = 2023.2)
 PORTAL_ID = "0123456789ABCDEF"

@@ -30,22 +30,22 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from . import auth
+from ..gp import jobs as gp_jobs
+from ..gp.server import CONTROL_PATH, GPServer, is_task_path
+from ..items import CONTROL_PATH as ITEMS_CONTROL_PATH
+from ..items import Items
+from ..jobs import control as jobs_control
+from ..jobs.board import JobBoard
+from ..jobs.scheduler import Scheduler
+from ..notebook import server as notebook
+from ..oauth import OAuth
+from ..sharing import auth
+from ..sharing.handlers import Ctx, SharingApi
+from ..sharing.limits import Limits
 from .control import Control
 from .errors import PortalError, encode
 from .faults import Faults, Stats
-from .gp import jobs as gp_jobs
-from .gpserver import CONTROL_PATH, GPServer, is_task_path
-from .items import CONTROL_PATH as ITEMS_CONTROL_PATH
-from .items import Items
-from .jobs import control as jobs_control
-from .jobs.board import JobBoard
-from .jobs.scheduler import Scheduler
-from .limits import Limits
-from .notebook import server as notebook
-from .oauth import OAuth
 from .quirks import Quirks
-from .sharing import Ctx, SharingApi
 from .store import Store
 
 log = logging.getLogger("taskform.emulator")

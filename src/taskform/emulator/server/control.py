@@ -27,7 +27,7 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from . import tasks
+from ..sharing import tasks
 from .faults import FaultError, Faults, Stats
 from .store import Store
 

@@ -29,10 +29,10 @@ from urllib.parse import unquote
 
 from werkzeug.wrappers import Request, Response
 
-from . import auth
-from .errors import PortalError, encode, token_required
-from .faults import Faults
-from .store import Store
+from ..server.errors import PortalError, encode, token_required
+from ..server.faults import Faults
+from ..server.store import Store
+from ..sharing import auth
 
 CONTROL_PATH = "/__emulator/gp"
 _TASK_PATH = re.compile(r"^(?P<service>/.+/GPServer)/(?P<task>[^/]+)$")

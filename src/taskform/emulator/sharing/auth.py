@@ -18,8 +18,8 @@ from typing import Any
 
 from werkzeug.datastructures import Headers
 
-from .errors import forbidden, invalid_token
-from .store import Store
+from ..server.errors import forbidden, invalid_token
+from ..server.store import Store
 
 ORG_ID = "tfEmulatorOrg0001"
 DEFAULT_EXPIRATION_MINUTES = 60

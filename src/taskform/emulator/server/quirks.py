@@ -1,7 +1,7 @@
 """Named quirks: the other reading of each behaviour the portal's documentation leaves open.
 
 The emulator's default is one reading (FIDELITY.md says which and why); ``--quirk NAME``
-(repeatable) or a probe profile (``--profile FILE``, see :mod:`taskform.emulator.profile`)
+(repeatable) or a probe profile (``--profile FILE``, see :mod:`taskform.emulator.server.profile`)
 switches on the other, so that taskform is tested against both. Each quirk is applied here, at
 the one point where the portal's answer would differ, so the handlers stay readable.
 """

@@ -37,9 +37,9 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from . import quartz
-from .errors import bad_request
-from .quirks import Quirks
+from ..jobs import quartz
+from ..server.errors import bad_request
+from ..server.quirks import Quirks
 
 TASK_TYPES = (
     "ExecuteNotebook",

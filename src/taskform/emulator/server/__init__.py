@@ -1,0 +1,2 @@
+"""The emulator as a server: the WSGI app, its state store, error envelopes, faults, quirks,
+profiles and the control endpoints."""
