@@ -110,7 +110,7 @@ def test_validate_imports_no_network_emulator_or_diff_library(tmp_path: Path) ->
     code = (
         f"import sys; from taskform.cli import main; sys.argv = ['taskform', 'validate', '-c', {str(config)!r}]\n"  # noqa: E501
         "try:\n    main()\nexcept SystemExit as exc:\n    assert exc.code in (0, None), exc.code\n"
-        "assert 'taskform.cli.validate' in sys.modules\n"
+        "assert 'taskform.cli.offline.validate' in sys.modules\n"
         "assert not [m for m in sys.modules if m.startswith(('requests', 'urllib3', 'werkzeug',"
         " 'deepdiff', 'taskform.emulator', 'taskform.portal.client'))], sorted(sys.modules)"
     )

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from taskform.cli import cli
-from taskform.cli.validate import github_annotation
+from taskform.cli.offline.validate import github_annotation
 from taskform.errors import Problem
 
 CONFIG = """\

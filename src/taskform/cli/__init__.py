@@ -1,6 +1,8 @@
 """The ``taskform`` command line: parse options, call the core, render, return an exit code.
 
-One module per command (``taskform/cli/<command>.py``), loaded only when that command runs, so
+One module per command, grouped by concern (``cli/offline/``: validate, schema, show,
+calendar; ``cli/converge/``: plan, apply, drift, export, status; ``cli/jobs/``: run, runs;
+``cli/access/``: login, logout, probe), loaded only when that command runs, so
 ``taskform --version`` and ``--help`` import almost nothing. Shared options and error handling
 live in :mod:`taskform.cli.options`; helpers several commands use in :mod:`taskform.cli.common`.
 
@@ -19,21 +21,21 @@ from taskform import __version__
 
 #: Command name -> "module:attribute" of its click command, imported on first use.
 COMMANDS = {
-    "validate": "taskform.cli.validate:validate",
-    "plan": "taskform.cli.plan:plan",
-    "apply": "taskform.cli.apply:apply",
-    "show": "taskform.cli.show:show",
-    "drift": "taskform.cli.drift:drift",
-    "export": "taskform.cli.export:export",
-    "status": "taskform.cli.status:status",
-    "run": "taskform.cli.run:run",
-    "runs": "taskform.cli.runs:runs",
-    "schema": "taskform.cli.schema:schema",
-    "calendar": "taskform.cli.calendar:calendar",
+    "validate": "taskform.cli.offline.validate:validate",
+    "plan": "taskform.cli.converge.plan:plan",
+    "apply": "taskform.cli.converge.apply:apply",
+    "show": "taskform.cli.offline.show:show",
+    "drift": "taskform.cli.converge.drift:drift",
+    "export": "taskform.cli.converge.export:export",
+    "status": "taskform.cli.converge.status:status",
+    "run": "taskform.cli.jobs.run:run",
+    "runs": "taskform.cli.jobs.runs:runs",
+    "schema": "taskform.cli.offline.schema:schema",
+    "calendar": "taskform.cli.offline.calendar:calendar",
     "emulator": "taskform.emulator.command:emulator",
-    "login": "taskform.cli.login:login",
-    "logout": "taskform.cli.logout:logout",
-    "probe": "taskform.cli.probe:probe",
+    "login": "taskform.cli.access.login:login",
+    "logout": "taskform.cli.access.logout:logout",
+    "probe": "taskform.cli.access.probe:probe",
 }
 
 #: One-line help for the command list, so ``taskform --help`` needs no command imported.

@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from taskform.cli import common
+from taskform.cli.jobs.runs import failed_run_row
 from taskform.cli.options import (
     common_options,
     config_option,
@@ -16,7 +17,6 @@ from taskform.cli.options import (
     format_option,
     portal_options,
 )
-from taskform.cli.runs import failed_run_row
 from taskform.cli.targets import target_option, wanted
 from taskform.model import LiveTask, Run
 from taskform.portal.resources.jobs import JobsClient

@@ -1,0 +1,1 @@
+"""Commands about reaching a portal: login, logout (OAuth refresh tokens), probe."""

@@ -1,0 +1,2 @@
+"""Commands that compare the configuration with the portal and converge it: plan, apply,
+drift, export, status."""

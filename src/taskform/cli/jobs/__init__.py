@@ -1,0 +1,1 @@
+"""Commands that run tasks now and read their runs: run, runs."""

@@ -1,0 +1,1 @@
+"""Commands that never touch the network: validate, schema, show, calendar."""
