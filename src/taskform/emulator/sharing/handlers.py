@@ -1,14 +1,13 @@
 """Handlers for the Sharing API resources under /sharing/rest.
 
 Each handler takes the request context and the URL variables and returns the JSON body, or
-raises PortalError. Routing, faults, statistics and encoding live in app.py.
+raises PortalError. Routing, faults, statistics and encoding live in server/app.py; task lists
+(paging, filters, sorting) in lists.py.
 """
 
 from __future__ import annotations
 
-import itertools
-import operator
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,13 +24,12 @@ from ..server.errors import (
 )
 from ..server.quirks import Quirks
 from ..server.store import Store
-from . import tasks
+from . import lists, tasks
 from .auth import Account, Accounts, issue_token, require_admin, user_record
 from .limits import DEFAULT_TYPE, Limits
 
 CURRENT_VERSION = "2024.1"  # ArcGIS Enterprise 11.3 (GPService tasks need 11.2 = 2023.2)
 PORTAL_ID = "0123456789ABCDEF"
-PAGE_DEFAULT, PAGE_MAX = 10, 100
 
 
 @dataclass
@@ -159,25 +157,25 @@ class SharingApi:
 
     def do_list_tasks(self, ctx: Ctx, user: str) -> dict[str, Any]:
         owner = self._owner(ctx, user)
-        filters = _filters(ctx.values, self.quirks)
-        num, start = _paging(ctx.values)
+        filters = lists.filters(ctx.values, self.quirks)
+        num, start = lists.paging(ctx.values)
         with self.store.lock:
             now = self.store.now_ms()
-            chosen, total = _select(
+            chosen, total = lists.select(
                 self.store.tasks.of_owner(owner.name), filters, ctx.values, num, start, now
             )
             kinds = (ctx.values.get("types") or "").split(",")
             kind = kinds[0].strip() if len(kinds) == 1 and kinds[0] else DEFAULT_TYPE
             available = self.limits.available(self.store.tasks.values(), owner.name, kind, now)
-        page = _page(chosen, total, num, start, now)  # rendered outside the store lock
+        page = lists.page(chosen, total, num, start, now)  # rendered outside the store lock
         page["activeTasksAvailable"] = available
         page["tasks"] = page.pop("tasks")
         return page
 
     def do_all_tasks(self, ctx: Ctx) -> dict[str, Any]:
         require_admin(ctx.user())
-        filters = _filters(ctx.values, self.quirks)
-        num, start = _paging(ctx.values)
+        filters = lists.filters(ctx.values, self.quirks)
+        num, start = lists.paging(ctx.values)
         who = ctx.values.get("userFilter") or None
         if who is not None:  # usernames match without regard to case
             named = self.accounts.get(who)
@@ -185,8 +183,8 @@ class SharingApi:
         with self.store.lock:
             now = self.store.now_ms()
             records = self.store.tasks if who is None else self.store.tasks.of_owner(who)
-            chosen, total = _select(records, filters, ctx.values, num, start, now)
-        page = _page(chosen, total, num, start, now)  # rendered outside the store lock
+            chosen, total = lists.select(records, filters, ctx.values, num, start, now)
+        page = lists.page(chosen, total, num, start, now)  # rendered outside the store lock
         page["tasks"] = [self.quirks.org_item(t) for t in page["tasks"]]
         return page
 
@@ -194,7 +192,7 @@ class SharingApi:
         """The organization's users, by username, in pages (``start``/``num``, at most 100),
         as the portal's "Users" operation answers an administrator."""
         require_admin(ctx.user())
-        num, start = _paging(ctx.values)
+        num, start = lists.paging(ctx.values)
         names = sorted(self.accounts.users, key=str.casefold)
         chosen = names[start - 1 : start - 1 + num]
         return {
@@ -403,121 +401,3 @@ class SharingApi:
             self.store.rollback()
             raise PortalError(500, "Unable to save the change.", [str(exc.strerror)]) from None
         ctx.committed = True
-
-
-def _integer(values: Mapping[str, str], name: str, default: int) -> int:
-    text = values.get(name) or ""
-    if not text:
-        return default
-    try:
-        return int(text)
-    except ValueError:
-        raise bad_request([f"Invalid {name} '{text}': must be an integer."]) from None
-
-
-def _paging(values: Mapping[str, str]) -> tuple[int, int]:
-    num = min(max(_integer(values, "num", PAGE_DEFAULT), 1), PAGE_MAX)
-    start = max(_integer(values, "start", 1), 1)
-    return num, start
-
-
-Filter = Callable[[Mapping[str, Any], int], bool]
-
-
-def _filters(values: Mapping[str, str], quirks: Quirks) -> Filter | None:
-    """The list filters asked for (``itemId``, ``active``, ``types``), or None for none."""
-    item_id = values.get("itemId") or None
-    active_text = values.get("active") or None
-    if active_text not in (None, "true", "false"):
-        raise bad_request([f"Invalid active '{active_text}': must be true or false."])
-    types_text = values.get("types") or ""
-    # Esri's integration tests list with types="ExecuteNotebook,UpdateInsightsWorkbook".
-    wanted = [t.strip() for t in types_text.split(",")] if types_text else []
-    if len(wanted) > 1 and "types_single_value" in quirks:
-        raise bad_request([f"Invalid types '{types_text}': must be one task type name."])
-    for wanted_type in wanted:
-        if wanted_type not in tasks.TASK_TYPES:
-            raise bad_request(
-                [f"Invalid types '{wanted_type}': must be one of {', '.join(tasks.TASK_TYPES)}."]
-            )
-
-    def keep(record: Mapping[str, Any], now: int) -> bool:
-        if item_id is not None and record.get("itemId") != item_id:
-            return False
-        if wanted and record["type"] not in wanted:
-            return False
-        return active_text is None or tasks.is_active(record, now) == (active_text == "true")
-
-    return None if item_id is None and active_text is None and not wanted else keep
-
-
-#: ``sortField`` values (the documentation names type, title, created, updated, next run...).
-SORT_FIELDS = {
-    "created": lambda r, now: r["created"],
-    "updated": lambda r, now: r["updated"],
-    "title": lambda r, now: r["title"].lower(),
-    "type": lambda r, now: r["type"],
-    "nextstart": lambda r, now: tasks.render(r, now).get("nextStart", 1 << 62),
-}
-
-
-def _sorted(
-    records: list[dict[str, Any]], values: Mapping[str, str], now: int
-) -> list[dict[str, Any]]:
-    """``sortField`` / ``sortOrder`` (asc by default); without a field, creation order. Ties
-    keep creation order, so pages sorted by a field taskform sends (created) are stable."""
-    field = (values.get("sortField") or "").lower()
-    order = (values.get("sortOrder") or "asc").lower()
-    if order not in ("asc", "desc"):
-        raise bad_request([f"Invalid sortOrder '{order}': must be asc or desc."])
-    if not field:
-        return records
-    key = SORT_FIELDS.get(field)
-    if key is None:
-        raise bad_request(
-            [f"Invalid sortField '{field}': must be one of {', '.join(SORT_FIELDS)}."]
-        )
-    return sorted(records, key=lambda r: key(r, now), reverse=order == "desc")
-
-
-def _select(
-    records: Mapping[str, dict[str, Any]],
-    keep: Filter | None,
-    values: Mapping[str, str],
-    num: int,
-    start: int,
-    now: int,
-) -> tuple[list[dict[str, Any]], int]:
-    """The page's records, filtered and sorted, and the total. Shallow copies, to render after
-    the store lock is released (a write replaces a record's nested values rather than
-    changing them). Without filters or sorting no task but the page's is touched."""
-    chosen: Iterator[dict[str, Any]]
-    unsorted = not values.get("sortField")
-    if keep is None and unsorted:
-        _sorted([], values, now)  # still refuse a bad sortOrder
-        total = len(records)
-        chosen = itertools.islice(records.values(), start - 1, start - 1 + num)
-    else:
-        kept = [r for r in records.values() if keep is None or keep(r, now)]
-        if (values.get("sortField") or "").lower() in ("created", "updated"):
-            _sorted([], values, now)  # the same checks; a C-level key for the common case
-            field = values["sortField"].lower()
-            desc = (values.get("sortOrder") or "asc").lower() == "desc"
-            kept.sort(key=operator.itemgetter(field), reverse=desc)
-        else:
-            kept = _sorted(kept, values, now)
-        total, chosen = len(kept), iter(kept[start - 1 : start - 1 + num])
-    return [dict(r) for r in chosen], total
-
-
-def _page(
-    chosen: list[dict[str, Any]], total: int, num: int, start: int, now: int
-) -> dict[str, Any]:
-    next_start = start + num if start - 1 + num < total else -1
-    return {
-        "total": total,
-        "start": start,
-        "num": num,
-        "nextStart": next_start,
-        "tasks": [tasks.render(r, now) for r in chosen],
-    }
