@@ -3,7 +3,9 @@
 PyYAML's constructors throw positions away, so this module composes the node graph with
 PyYAML's composer and safe resolver and builds plain data itself. The parse events come from
 libyaml when PyYAML has it (see :data:`LIBYAML`), else from PyYAML's pure-Python parser; syntax
-errors from either read alike, naming the line and column. That gives one place to refuse
+errors from either read alike, naming the line and column. A plain document (no tag, anchor,
+merge, duplicate key...: nearly every configuration) is first read by the faster loop of
+:mod:`.yamlfast`, which gives the same data and lines; anything else is composed here. That gives one place to refuse
 what a configuration file must not contain: tags (``!!python/...``, ``!include``, any other),
 duplicate keys (PyYAML silently keeps the last), several documents, deep nesting, alias
 expansion bombs, oversized files and text that is not UTF-8. Timestamps stay strings so the
@@ -35,6 +37,8 @@ from yaml.parser import Parser
 from yaml.reader import Reader
 from yaml.resolver import Resolver
 from yaml.scanner import Scanner
+
+from taskform.config import yamlfast
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_DEPTH = 64
@@ -184,7 +188,31 @@ def _depth_error(line: int | None) -> YamlError:
 
 
 def parse(text: str, file: str) -> Document:
-    """Parse ``text`` (one YAML document) into a :class:`Document`."""
+    """Parse ``text`` (one YAML document) into a :class:`Document`: by the fast path of
+    :mod:`.yamlfast` when the document is plain, else composing it node by node here."""
+    fast = _compose_fast(text)
+    if fast is not None:
+        return Document(file, fast[0], fast[1])
+    return _parse_nodes(text, file)
+
+
+def _compose_fast(text: str) -> yamlfast.Composed | None:
+    try:
+        loader = _LOADERS[LIBYAML](text)
+    except Exception:  # e.g. text libyaml cannot take: the careful path says why
+        return None
+
+    def plain(value: str) -> Any:
+        tag: str = loader.resolve(ScalarNode, value, (True, False))  # type: ignore[no-untyped-call]
+        return _construct(loader, tag, value)
+
+    try:
+        return yamlfast.compose(loader.get_event, plain, max_depth=MAX_DEPTH, max_nodes=MAX_NODES)
+    finally:
+        loader.dispose()
+
+
+def _parse_nodes(text: str, file: str) -> Document:
     libyaml = LIBYAML
     loader: _Loader | None = None
     try:
@@ -228,6 +256,23 @@ def parse(text: str, file: str) -> Document:
     finally:
         if loader is not None:
             loader.dispose()
+
+
+def _construct(loader: _Loader, tag: str, value: str) -> Any:
+    """A scalar's value by its resolved tag (timestamps stay text)."""
+    node = ScalarNode(tag, value)
+    try:
+        if tag == _T + "int":
+            return loader.construct_yaml_int(node)
+        if tag == _T + "float":
+            return loader.construct_yaml_float(node)
+        if tag == _T + "bool":
+            return loader.construct_yaml_bool(node)
+        if tag == _T + "null":
+            return None
+    except (ValueError, yaml.YAMLError):  # pragma: no cover - resolver regexps prevent it
+        pass
+    return str(value)
 
 
 def _bad_character(text: str, position: int, char: str) -> YamlError:
@@ -350,20 +395,7 @@ class _Builder:
         return result
 
     def _scalar(self, node: ScalarNode) -> Any:
-        tag = node.tag
-        loader = self.loader
-        try:
-            if tag == _T + "int":
-                return loader.construct_yaml_int(node)
-            if tag == _T + "float":
-                return loader.construct_yaml_float(node)
-            if tag == _T + "bool":
-                return loader.construct_yaml_bool(node)
-            if tag == _T + "null":
-                return None
-        except (ValueError, yaml.YAMLError):  # pragma: no cover - resolver regexps prevent it
-            pass
-        return str(node.value)
+        return _construct(self.loader, node.tag, node.value)
 
     def _pairs(self, node: MappingNode, path: YamlPath, depth: int) -> list[tuple[str, Node, Node]]:
         """The mapping's (key, key node, value node) entries, with ``<<`` merges applied."""
