@@ -96,7 +96,8 @@ def _compose(
                     if (is_plain and text == "<<") or text in container:
                         raise _GiveUp  # a merge, or a duplicate key
                     key = text
-                    lines[path + (key,)] = event.start_mark.line + 1
+                    at: YamlPath = (*path, key)
+                    lines[at] = event.start_mark.line + 1
                     continue
             if is_plain:
                 if text in resolved:
@@ -113,7 +114,8 @@ def _compose(
                 container[key] = value
                 key = None
             else:
-                lines[path + (len(container),)] = event.start_mark.line + 1
+                at = (*path, len(container))
+                lines[at] = event.start_mark.line + 1
                 container.append(value)
         elif kind is MappingStartEvent or kind is SequenceStartEvent:
             if event.tag is not None or event.anchor is not None:

@@ -3,13 +3,13 @@
 PyYAML's constructors throw positions away, so this module composes the node graph with
 PyYAML's composer and safe resolver and builds plain data itself. The parse events come from
 libyaml when PyYAML has it (see :data:`LIBYAML`), else from PyYAML's pure-Python parser; syntax
-errors from either read alike, naming the line and column. A plain document (no tag, anchor,
-merge, duplicate key...: nearly every configuration) is first read by the faster loop of
-:mod:`.yamlfast`, which gives the same data and lines; anything else is composed here. That gives one place to refuse
-what a configuration file must not contain: tags (``!!python/...``, ``!include``, any other),
+errors from either read alike, naming the line and column. That gives one place to refuse what
+a configuration file must not contain: tags (``!!python/...``, ``!include``, any other),
 duplicate keys (PyYAML silently keeps the last), several documents, deep nesting, alias
 expansion bombs, oversized files and text that is not UTF-8. Timestamps stay strings so the
 caller parses dates itself. Mapping keys are always read as text (``on:`` is the key ``"on"``).
+A plain document (no tag, anchor, merge or duplicate key: nearly every configuration) is
+first read by the faster loop of :mod:`.yamlfast`, which gives the same data and lines.
 
 Every refusal is a :class:`YamlError` with a 1-based line where there is one. Finding and
 reading the files (directories, links, encodings, size) is :mod:`.files`.
