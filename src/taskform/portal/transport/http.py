@@ -8,7 +8,6 @@ scrubbed by :func:`taskform.redact.scrub` (the credentials register their secret
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -16,7 +15,6 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import requests
-import urllib3.exceptions
 
 from taskform import __version__, redact
 from taskform.errors import (
@@ -29,7 +27,7 @@ from taskform.errors import (
     TransientError,
 )
 from taskform.portal.auth.credentials import Credentials
-from taskform.portal.transport import deadline
+from taskform.portal.transport import answers, deadline
 from taskform.portal.transport.retry import Attempts, RetryPolicy, parse_retry_after
 from taskform.portal.transport.throttle import Gate
 
@@ -254,7 +252,7 @@ class Transport:
             except requests.RequestException as exc:
                 # Raised below, outside this block, so that no chained exception keeps the
                 # request (and its auth header) reachable from the error taskform reports.
-                failure = _describe_exception(exc, self.timeout)
+                failure = answers.describe_exception(exc, self.timeout)
                 if watch.expired:
                     failure = (f"no complete answer within {self.timeout:g}s", False, True)
         if failure is not None:
@@ -299,8 +297,8 @@ class Transport:
     ) -> dict[str, Any]:
         status = response.status_code
         retry_after = parse_retry_after(response.headers.get("Retry-After"))
-        body, problem = _decode(response, content)
-        if isinstance(body, dict) and _error_of(body) is not None:
+        body, problem = answers.decode(response, content)
+        if isinstance(body, dict) and answers.error_of(body) is not None:
             self._raise_envelope(body, status, name, owner, retry_after)
         if status in RETRY_STATUS:
             what = f"HTTP {status}"
@@ -328,7 +326,7 @@ class Transport:
                 owner=owner,
             )
         if status >= 400 or not isinstance(body, dict):
-            shape = "a JSON object" if isinstance(body, dict) else f"JSON {_kind(body)}"
+            shape = "a JSON object" if isinstance(body, dict) else f"JSON {answers.kind(body)}"
             raise BadResponse(
                 f"the portal answered with {shape} where an object was expected (HTTP {status})",
                 request=name,
@@ -344,7 +342,7 @@ class Transport:
         owner: str | None,
         retry_after: float | None,
     ) -> None:
-        error = _error_of(body) or {}
+        error = answers.error_of(body) or {}
         code = error.get("code")
         code = code if isinstance(code, int) else (status if status >= 400 else None)
         message = redact.scrub(str(error.get("message") or "the portal reported an error"))
@@ -388,78 +386,3 @@ class Transport:
             code=498,
             request=name,
         )
-
-
-def _error_of(body: Mapping[str, Any]) -> Mapping[str, Any] | None:
-    error = body.get("error")
-    if isinstance(error, Mapping):
-        return error
-    if body.get("status") == "error":  # admin-style envelope
-        return {"code": body.get("code"), "message": "the portal reported an error", **body}
-    return None
-
-
-def _decode(response: requests.Response, content: bytes) -> tuple[Any, str | None]:
-    """The parsed body and, when it is not JSON, what it is instead."""
-    text = content.decode(response.encoding or "utf-8", errors="replace")
-    stripped = text.lstrip()
-    if not stripped:
-        return None, "an empty body"
-    try:
-        return json.loads(stripped), None
-    except ValueError:
-        pass
-    content_type = response.headers.get("Content-Type", "").lower()
-    if "html" in content_type or stripped[:1] == "<":
-        return None, "HTML"
-    if stripped[:1] in "{[":
-        return None, "truncated or invalid JSON"
-    return None, "plain text"
-
-
-def _kind(value: Any) -> str:
-    return {list: "a list", str: "a string", type(None): "null"}.get(type(value), "a value")
-
-
-def _tls_reason(text: str) -> str:
-    """What a TLS failure means for the user, and which flag fixes it."""
-    lowered = text.lower()
-    if "wrong version number" in lowered or "record layer failure" in lowered:
-        return (
-            "the server does not speak TLS (it seems to answer in plain HTTP): "
-            "check that the portal URL should start with https://"
-        )
-    if "certificate" in lowered:
-        return (
-            "TLS certificate verification failed; for a portal with a private CA, "
-            "pass --ca-bundle FILE or set ARCGIS_CA_BUNDLE"
-        )
-    return (
-        "the TLS handshake failed; check the portal URL, and for a private CA pass "
-        "--ca-bundle FILE or set ARCGIS_CA_BUNDLE"
-    )
-
-
-def _describe_exception(exc: requests.RequestException, timeout: float) -> tuple[str, bool, bool]:
-    """(reason, certainly unprocessed, worth retrying) for a failed exchange."""
-    if isinstance(exc, requests.exceptions.SSLError):
-        return _tls_reason(str(exc)), True, False
-    if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return "timed out while connecting", True, True
-    if isinstance(exc, requests.exceptions.ReadTimeout):
-        return f"no answer within {timeout:g}s", False, True
-    if isinstance(
-        exc, (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError)
-    ):
-        return "the answer was cut off", False, True
-    if isinstance(exc, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema)):
-        return "invalid URL", True, False
-    if isinstance(exc, requests.exceptions.ConnectionError):
-        cause = exc.args[0] if exc.args else None
-        reason = getattr(cause, "reason", cause)
-        if isinstance(reason, urllib3.exceptions.NameResolutionError):
-            return f"cannot resolve the host name {reason.conn.host}", True, False
-        if isinstance(reason, urllib3.exceptions.NewConnectionError):
-            return "could not connect (connection refused or unreachable)", True, True
-        return "the connection was closed without an answer", False, True
-    return f"{type(exc).__name__}", False, True
