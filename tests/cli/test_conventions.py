@@ -185,3 +185,34 @@ def test_help_lists_own_options_first_and_names_the_credentials(name: str) -> No
     )
     assert names[-4:] == ["quiet", "no_color", "verbose", "debug"]
     assert "ARCGIS_TOKEN, or ARCGIS_API_KEY, or ARCGIS_USERNAME and ARCGIS_PASSWORD" in text
+
+
+@pytest.mark.parametrize(
+    ("command", "option", "name"),
+    [("plan", "targets", "TASKFORM_TARGET"), ("export", "owners", "TASKFORM_OWNER")],
+)
+def test_repeatable_options_from_the_environment_split_at_lines_not_spaces(
+    command: str, option: str, name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(name, "admin/Nightly refresh\n  bob/Weekly report  \n\n")
+    cmd = cli.get_command(click.Context(cli), command)
+    assert cmd is not None
+    ctx = cmd.make_context(command, [])
+    assert ctx.params[option] == ("admin/Nightly refresh", "bob/Weekly report")
+    monkeypatch.setenv(name, "admin/Nightly refresh")
+    assert cmd.make_context(command, []).params[option] == ("admin/Nightly refresh",)
+
+
+def test_force_from_the_environment_is_announced(tmp_path: Path) -> None:
+    (tmp_path / "old.yaml").write_text("tasks: []\n")
+    args = ("export", "-o", "old.yaml", "--portal", "http://127.0.0.1:9")
+    shared = taskform(*args, cwd=tmp_path, TASKFORM_FORCE="1")
+    assert "--force is on for export: set by TASKFORM_FORCE" in shared.stderr
+    own = taskform(*args, cwd=tmp_path, TASKFORM_EXPORT_FORCE="1")
+    assert "--force is on for export: set by TASKFORM_EXPORT_FORCE" in own.stderr
+    flag = taskform(*args, "--force", cwd=tmp_path)
+    assert "--force is on" not in flag.stderr
+    quiet = taskform(*args, "-q", cwd=tmp_path, TASKFORM_FORCE="1")
+    assert "--force is on" not in quiet.stderr
+    refused = taskform(*args, cwd=tmp_path)
+    assert "exists; export does not overwrite it" in refused.stderr

@@ -3,7 +3,13 @@ refused with a clear message, never an unloadable file."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
 from tests.e2e.conftest import Cli
+from tests.support.emulator import EmulatorProcess
 
 
 def test_defaults_are_left_out_and_the_round_trip_is_empty(cli: Cli) -> None:
@@ -62,3 +68,39 @@ def test_a_calendar_schedule_is_refused_not_written(cli: Cli) -> None:
     assert cli("validate", "-c", "out.yaml").returncode == 0
     plan = cli("plan", "-c", "out.yaml")
     assert plan.returncode == 0 and "admin/Calendar" in plan.stdout  # listed as unmanaged
+
+
+@pytest.fixture(scope="module", params=["unlimited", "max_occurrences_default_10"])
+def reading(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[EmulatorProcess]:
+    """The portal's default for a create without maxOccurrences, under each reading (Q6)."""
+    quirk = () if request.param == "unlimited" else ("--quirk", request.param)
+    args = ("--user", "admin:s3cret-pw", "--admin", "admin", "--active-task-limit", "0")
+    with EmulatorProcess().start(*args, *quirk) as emu:
+        yield emu
+
+
+def test_max_occurrences_defaults_left_out_under_either_reading(
+    reading: EmulatorProcess, tmp_path: Path
+) -> None:
+    reading.reset()
+    cli = Cli(reading, tmp_path)
+    cli.create("Filled in")  # the portal's default: -1 or 10, depending on the reading
+    cli.create("Unlimited", maxOccurrences="-1")
+    cli.create("Ten", maxOccurrences="10")
+    cli.create("Five", maxOccurrences="5")
+    result = cli("export", "-o", "out.yaml")
+    assert result.returncode == 0, result.stderr
+    text = (tmp_path / "out.yaml").read_text()
+    assert text.count("max_occurrences") == 1 and "max_occurrences: 5" in text
+    plan = cli("plan", "-c", "out.yaml", "--detailed-exitcode")
+    assert plan.returncode == 0, plan.stdout + plan.stderr
+    kept = cli("export", "--keep-defaults", "-o", "all.yaml")
+    assert kept.returncode == 0, kept.stderr
+    every = (tmp_path / "all.yaml").read_text()
+    assert every.count("max_occurrences") == 4
+    assert "max_occurrences: -1" in every and "max_occurrences: 10" in every
+    assert "updatePortalItem" in every  # the notebook's parameter defaults, written too
+    plan = cli("plan", "-c", "all.yaml", "--detailed-exitcode")
+    assert plan.returncode == 0, plan.stdout + plan.stderr

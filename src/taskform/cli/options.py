@@ -81,6 +81,7 @@ def common_options(func: F) -> F:
         OUTPUT.quiet, OUTPUT.no_color = quiet, no_color
         register_credentials()
         setup_logging(verbose or debug, quiet=quiet)
+        announce_overrides()
         try:
             with interrupt.handling():
                 code = func(*args, **kwargs)
@@ -113,6 +114,31 @@ def common_options(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+#: Options that override a safety check: when one is taken from the environment, the command
+#: says which variable set it, so a ``TASKFORM_FORCE`` meant for one command never acts unseen
+#: on another (``--force`` is apply's delete limit and export's overwrite alike).
+ANNOUNCED = ("force",)
+
+
+def announce_overrides() -> None:
+    """Warn (on stderr, not under -q) for each :data:`ANNOUNCED` option set by a variable."""
+    from click.core import ParameterSource
+
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return
+    for param in ctx.command.params:
+        if param.name not in ANNOUNCED or not isinstance(param, click.Option):
+            continue
+        if ctx.get_parameter_source(param.name) is not ParameterSource.ENVIRONMENT:
+            continue
+        names = [param.envvar] if isinstance(param.envvar, str) else list(param.envvar or ())
+        name = next((n for n in names if os.environ.get(n)), "the environment")
+        logging.getLogger("taskform").warning(
+            "--%s is on for %s: set by %s", param.name, ctx.info_name, name
+        )
+
+
 def setup_logging(verbose: bool, *, quiet: bool = False) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(redact.ScrubbingFormatter("taskform: %(message)s"))
@@ -127,6 +153,23 @@ class _OnePath(click.ParamType):  # type: ignore[type-arg]  # generic from click
 
     name = "path"
     envvar_list_splitter = "\0"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        return str(value)
+
+
+class Lines(click.ParamType):  # type: ignore[type-arg]  # generic from click 8.2
+    """A text value of a repeatable option; from the environment one value per line.
+
+    click splits a repeatable option's variable at whitespace by default, which would cut
+    ``TASKFORM_TARGET="admin/Nightly refresh"`` in two: task titles hold spaces, lines do not.
+    """
+
+    name = "text"
+    envvar_list_splitter = "\n"
+
+    def split_envvar_value(self, rv: str) -> list[str]:
+        return [line.strip() for line in (rv or "").splitlines() if line.strip()]
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
         return str(value)

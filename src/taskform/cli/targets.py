@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import click
 
+from taskform.cli.options import Lines
 from taskform.errors import TaskformError
 from taskform.model import Plan
 
@@ -23,6 +24,7 @@ target_option = click.option(
     "--target",
     "targets",
     multiple=True,
+    type=Lines(),
     metavar="OWNER/TITLE",
     help="Only this task (repeatable); a bare TITLE means that title under any owner.",
 )

@@ -56,12 +56,26 @@ def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
 _Dumper.add_representer(str, _represent_str)
 
 
+#: What a portal fills in for ``maxOccurrences`` when a create sends none. The documentation
+#: does not say (reference Q6): the emulator's reading is -1 (unlimited); Esri's client always
+#: sends 10 and one quirk of the emulator (``max_occurrences_default_10``) fills in 10. A value
+#: equal to either is left out: left out, it is unmanaged, so plan keeps the live value and the
+#: round trip stays empty under both readings. ``--keep-defaults`` writes it (a config meant to
+#: re-create the tasks on another portal should pin it).
+MAX_OCCURRENCES_DEFAULTS = frozenset({-1, 10})
+
+
 def task_entry(
-    task: LiveTask, *, default_owner: str | None, secrets: dict[str, str] | None = None
+    task: LiveTask,
+    *,
+    default_owner: str | None,
+    secrets: dict[str, str] | None = None,
+    keep_defaults: bool = False,
 ) -> dict[str, Any]:
     """One task as a config mapping (keys in the order people read them). Parameters whose
     names look like credentials become ``${secret:NAME}``, and so do credentials recognised by
-    their value (:func:`taskform.secrets.withhold_values`); ``secrets`` collects where -> NAME."""
+    their value (:func:`taskform.secrets.withhold_values`); ``secrets`` collects where -> NAME.
+    Values equal to what the portal fills in by itself are left out unless ``keep_defaults``."""
     entry: dict[str, Any] = {"title": _escape(task.title), "type": task.type}
     if task.owner != default_owner:
         entry["owner"] = task.owner
@@ -74,7 +88,9 @@ def task_entry(
         raise Unexportable(
             f"its schedule ({fields}) has no Unix cron form that validate accepts ({exc})"
         ) from None
-    if task.max_occurrences is not None:
+    if task.max_occurrences is not None and (
+        keep_defaults or task.max_occurrences not in MAX_OCCURRENCES_DEFAULTS
+    ):
         entry["max_occurrences"] = task.max_occurrences
     if not task.active:
         entry["active"] = False
@@ -84,7 +100,9 @@ def task_entry(
         entry["end_date"] = iso_utc(task.end_date)
     if task.task_url:
         entry["task_url"] = _escape(task.task_url)
-    params = _without_defaults(task.type, normalize.parameters(task.type, task.parameters))
+    params = normalize.parameters(task.type, task.parameters)
+    if not keep_defaults:
+        params = _without_defaults(task.type, params)
     if params:
         entry["parameters"], found = mask_named(
             _escape(params), lambda path: secret_reference(task, path)
@@ -134,13 +152,15 @@ def export_yaml(
     secrets: dict[str, str] | None = None,
     clean: Callable[[Any], Any] | None = None,
     skipped: list[str] | None = None,
+    keep_defaults: bool = False,
 ) -> str:
     """The YAML text of a config declaring every given live task. ``secrets``, if given,
     receives the names of the ``${secret:NAME}`` references written in place of values.
     ``clean`` may rewrite the document's strings before it is written (the CLI passes
     ``redact.scrub_data``). A task it cannot write so that validate accepts it (a Quartz
     calendar schedule such as ``5C``) raises :class:`Unexportable`, or, with ``skipped``, is
-    left out and described there."""
+    left out and described there. ``keep_defaults`` writes values equal to the portal's own
+    defaults too (:data:`MAX_OCCURRENCES_DEFAULTS`, the task type's parameter defaults)."""
     tasks = [t for owner in sorted(live) for t in sorted(live[owner], key=_order)]
     document: dict[str, Any] = {"version": 1}
     if default_owner:
@@ -150,7 +170,11 @@ def export_yaml(
     for task in tasks:
         mine: dict[str, str] = {}
         try:
-            entries.append(task_entry(task, default_owner=default_owner, secrets=mine))
+            entries.append(
+                task_entry(
+                    task, default_owner=default_owner, secrets=mine, keep_defaults=keep_defaults
+                )
+            )
         except Unexportable as exc:
             if skipped is None:
                 raise

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from taskform import redact
-from taskform.cli.options import common_options, data, out, portal_options, write_atomic
+from taskform.cli.options import Lines, common_options, data, out, portal_options, write_atomic
 from taskform.config.export import duplicates, export_yaml
 from taskform.errors import TaskformError
 from taskform.model import LiveTask
@@ -21,6 +21,7 @@ from taskform.workflow.connect import PortalOptions, connect
     "--owner",
     "owners",
     multiple=True,
+    type=Lines(),
     help="Export this user's tasks (repeatable; default: the signed-in user).",
 )
 @click.option(
@@ -36,6 +37,12 @@ from taskform.workflow.connect import PortalOptions, connect
     help="Write to FILE instead of stdout; with --all-owners a directory: one OWNER.yaml each.",
 )
 @click.option("--force", is_flag=True, help="Overwrite files that exist.")
+@click.option(
+    "--keep-defaults",
+    is_flag=True,
+    help="Also write values equal to the portal's defaults (max_occurrences -1 or 10, the "
+    "type's parameter defaults): for a config that re-creates the tasks elsewhere.",
+)
 @portal_options
 @common_options
 def export(
@@ -43,6 +50,7 @@ def export(
     all_owners: bool,
     output: str | None,
     force: bool,
+    keep_defaults: bool,
     portal: PortalOptions,
 ) -> int:
     """Write the live tasks as a configuration that plan then finds equal.
@@ -82,7 +90,10 @@ def export(
                 f"{', '.join(existing)} exist; export does not overwrite them. "
                 "Choose another -o DIR, or pass --force to replace them"
             )
-        texts = {path: _render(part, default=next(iter(part))) for path, part in files.items()}
+        texts = {
+            path: _render(part, default=next(iter(part)), keep=keep_defaults)
+            for path, part in files.items()
+        }
         Path(output).mkdir(parents=True, exist_ok=True)
         for path, text in texts.items():
             write_atomic(path, text)
@@ -90,7 +101,7 @@ def export(
         out(f"Wrote {count} task(s) of {len(files)} owner(s) to {output}/.", err=True)
         return 0
     default = chosen[0] if len(chosen) == 1 else None
-    text = _render(live, default=default)
+    text = _render(live, default=default, keep=keep_defaults)
     if output:
         write_atomic(Path(output), text)
         count = sum(len(t) for t in live.values())
@@ -100,12 +111,17 @@ def export(
     return 0
 
 
-def _render(live: Mapping[str, Sequence[LiveTask]], *, default: str | None) -> str:
+def _render(live: Mapping[str, Sequence[LiveTask]], *, default: str | None, keep: bool) -> str:
     """The YAML for ``live``, with the notes about secrets and left-out tasks on stderr."""
     secrets: dict[str, str] = {}
     skipped: list[str] = []
     text = export_yaml(
-        live, default_owner=default, secrets=secrets, clean=redact.scrub_data, skipped=skipped
+        live,
+        default_owner=default,
+        secrets=secrets,
+        clean=redact.scrub_data,
+        skipped=skipped,
+        keep_defaults=keep,
     )
     for where, name in sorted(secrets.items()):
         out(
