@@ -90,7 +90,13 @@ def load(path: str | os.PathLike[str] = "taskform.yaml", *, resolve: bool = True
 
 
 def _snapshot(config: Config, portal: PortalClient) -> Snapshot:
-    return snapshot(config, portal, describe=portal.get_json, items=portal.search_items)
+    return snapshot(
+        config,
+        portal,
+        describe=portal.get_json,
+        items=portal.search_items,
+        usernames=portal.usernames,
+    )
 
 
 def plan(config: Config, portal: PortalClient) -> Plan:

@@ -123,6 +123,49 @@ tasks:
     assert [t["userId"] for t in body["tasks"]] == ["jo"]
 
 
+def test_an_owner_with_no_task_yet_gets_the_portal_spelling(cli: Cli) -> None:
+    """``owner: SAM`` for user ``sam``, who has no task yet: nothing live tells the spelling,
+    so the portal's user record does; the create goes out as ``sam``, and the next plan (one
+    owner: the owner's own list; two owners: the org-wide list) is empty."""
+    write(
+        cli,
+        f"""\
+version: 1
+owner: SAM
+prune: true
+tasks:
+  - {{title: Nightly, type: ExecuteNotebook, item_id: {ITEM}, schedule: "0 2 * * *"}}
+""",
+    )
+    first = cli("apply", "--auto-approve", "-v")
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "+ sam/Nightly" in first.stdout, first.stdout
+    assert "SAM" not in first.stdout
+    assert "GET community/users/SAM " in first.stderr or "GET community/users/SAM?" in (
+        first.stderr
+    ), first.stderr
+    assert [t["title"] for t in cli.tasks("sam")] == ["Nightly"]
+    assert cli("plan", "--detailed-exitcode").returncode == 0
+    two = f"""\
+version: 1
+prune: true
+tasks:
+  - {{title: Mine, type: ExecuteNotebook, item_id: {ITEM}, schedule: "0 5 * * *"}}
+  - {{title: Nightly, owner: SAM, type: ExecuteNotebook, item_id: {ITEM},
+      schedule: "0 2 * * *"}}
+  - {{title: Early, owner: JO, type: ExecuteNotebook, item_id: {ITEM}, schedule: "0 1 * * *"}}
+"""
+    write(cli, two)
+    cli.create("Existing")  # admin has a task: the org-wide list serves the three owners
+    second = cli("apply", "--auto-approve", "-v")
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert "GET portals/self/allScheduledTasks" in second.stderr
+    assert "+ jo/Early" in second.stdout and "JO" not in second.stdout
+    assert [t["title"] for t in cli.tasks("jo")] == ["Early"]
+    again = cli("plan", "--detailed-exitcode")
+    assert again.returncode == 0, again.stdout
+
+
 def test_prune_applies_to_the_owners_of_its_own_file(cli: Cli) -> None:
     write(
         cli,

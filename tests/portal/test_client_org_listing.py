@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import requests
 
-from taskform.errors import PermissionDenied
+from taskform.errors import PermissionDenied, UnknownOwnersError
 from taskform.portal import PortalClient, RetryPolicy
 
 emulator = pytest.importorskip("tests.support.emulator")
@@ -118,3 +118,30 @@ def test_a_non_admin_reads_each_owner_and_is_refused_another_owners_tasks(
     routes = portal.stats()["by_route"]
     assert ORG not in routes
     assert routes[OWNER_LIST] >= 1
+
+
+USER_GET = "GET community/users/{user}"
+
+
+def test_the_spelling_of_an_owner_without_tasks_is_one_user_request(portal: Any) -> None:
+    with client_for(portal) as client:
+        assert client.signed_in_user() == "admin"
+        assert client.list_tasks(["U05"]) == {"U05": []}  # the owner's own list, empty
+        portal.reset_stats()
+        assert client.usernames(["U05", "ADMIN"]) == {"u05": "u05", "admin": "admin"}
+        assert portal.stats()["by_route"] == {USER_GET: 1}  # the signed-in user is known
+        assert client.usernames(["u05"]) == {"u05": "u05"}
+        assert portal.stats()["requests"] == 1  # learnt once
+        with pytest.raises(UnknownOwnersError) as caught:
+            client.usernames(["Ghost", "U06"])
+    assert caught.value.owners == ("Ghost",)
+
+
+def test_the_org_listing_learns_the_spelling_of_owners_without_tasks(portal: Any) -> None:
+    create(portal, ["u01"], 1)
+    with client_for(portal) as client:
+        live = client.list_tasks(["u01", "U02"])  # U02 has no task: looked up while listing
+        portal.reset_stats()
+        assert client.usernames(["U02"]) == {"u02": "u02"}
+        assert portal.stats()["requests"] == 0
+    assert live["U02"] == []

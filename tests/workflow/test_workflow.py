@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
+import pytest
+
 from taskform.config.loader import load_config
+from taskform.errors import ConfigError, UnknownOwnersError
 from taskform.workflow.snapshot import managed_owners, snapshot
 from tests.support.fakes import MemoryPortal, live_task
 
@@ -40,3 +44,54 @@ def test_per_task_owners_never_make_the_signed_in_user_managed(tmp_path: Path) -
     )
     config = load_config(tmp_path / "taskform.yaml", env={})
     assert managed_owners(config.resolve_owner("admin"), "admin") == ("sam",)
+
+
+ITEM = "029b61ca770e428d9468a2a55f40b9fb"
+
+
+def test_owners_without_live_tasks_are_looked_up_once_and_take_the_portal_spelling(
+    tmp_path: Path,
+) -> None:
+    write(
+        tmp_path / "taskform.yaml",
+        "version: 1\ntasks:\n"
+        + "".join(
+            f"  - {{title: {title}, owner: {owner}, type: ExecuteNotebook, item_id: {ITEM},"
+            f" schedule: '0 {hour} * * *'}}\n"
+            for title, owner, hour in [("A", "SAM", 2), ("B", "JO", 3), ("C", "ADMIN", 4)]
+        ),
+    )
+    config = load_config(tmp_path / "taskform.yaml", env={})
+    asked: list[list[str]] = []
+
+    def usernames(owners: Sequence[str]) -> dict[str, str]:
+        asked.append(list(owners))
+        return {o.casefold(): o.lower() for o in owners}
+
+    portal = MemoryPortal(tasks=[live_task("jo", "B")])
+    snap = snapshot(config, portal, usernames=usernames)
+    assert asked == [["SAM"]]  # jo spelled by a live task, admin is the signed-in user
+    assert sorted((c.action.value, c.owner, c.title) for c in snap.plan.changes) == [
+        ("create", "admin", "C"),
+        ("create", "sam", "A"),
+        ("update", "jo", "B"),
+    ]
+    assert {t.owner for t in snap.config.tasks} == {"sam", "jo", "admin"}
+
+
+def test_an_owner_the_lookup_does_not_find_is_an_error_at_its_line(tmp_path: Path) -> None:
+    write(
+        tmp_path / "taskform.yaml",
+        "version: 1\ntasks:\n  - title: A\n    owner: Ghost\n    type: ExecuteNotebook\n"
+        f"    item_id: {ITEM}\n    schedule: '0 2 * * *'\n",
+    )
+    config = load_config(tmp_path / "taskform.yaml", env={})
+
+    def usernames(owners: Sequence[str]) -> dict[str, str]:
+        raise UnknownOwnersError(list(owners), request="GET community/users")
+
+    with pytest.raises(ConfigError) as caught:
+        snapshot(config, MemoryPortal(), usernames=usernames)
+    assert [(p.line, p.message) for p in caught.value.problems] == [
+        (4, "owner 'Ghost' of task 'A' is not a user of the portal")
+    ]

@@ -52,7 +52,13 @@ def take_snapshot(
 
     config = load(config_path)
     client, url = connect(portal, config)
-    snap = snapshot(config, client, describe=client.get_json, items=client.search_items)
+    snap = snapshot(
+        config,
+        client,
+        describe=client.get_json,
+        items=client.search_items,
+        usernames=client.usernames,
+    )
     if targets:
         keys = [t.key for t in snap.config.tasks]
         keys += [t.key for tasks in snap.live.values() for t in tasks]

@@ -116,6 +116,7 @@ class PortalClient(TaskListing, TaskWrites):
         self._known: dict[str, set[str]] = {}  # owner -> ids listed or created by this client
         self._available: dict[str, int] = {}  # owner (casefolded) -> activeTasksAvailable
         self._available_by_type: dict[tuple[str, str], int] = {}  # (owner, type) -> same
+        self._spellings: dict[str, str] = {}  # username (casefolded) -> the portal's spelling
 
     @classmethod
     def from_env(cls, url: str, env: Mapping[str, str] = os.environ, **kw: Any) -> PortalClient:
@@ -260,7 +261,7 @@ class PortalClient(TaskListing, TaskWrites):
             tasks = self._read_per_owner(unique)
         else:  # the org list cannot tell an owner with no tasks from one that does not exist
             me = (self._user or "").casefold()
-            self._check_users([o for o in unique if not tasks[o] and o.casefold() != me])
+            self._find_users([o for o in unique if not tasks[o] and o.casefold() != me])
         with self._lock:
             for owner, found in tasks.items():
                 self._known.setdefault(owner, set()).update(t.id for t in found)

@@ -30,6 +30,9 @@ from taskform.workflow.items import ItemLookup, check_items, moved_tasks, withou
 
 #: Reads a GP task's description: ``GET <task url>?f=json`` (the portal client's ``get_json``).
 Describe = Callable[[str], Mapping[str, Any]]
+#: The portal's spelling of usernames, by casefolded name (the portal client's ``usernames``);
+#: raises UnknownOwnersError for names the portal has no user for.
+Usernames = Callable[[Sequence[str]], Mapping[str, str]]
 
 
 @dataclass(frozen=True)
@@ -68,12 +71,15 @@ def snapshot(
     now: datetime | None = None,
     describe: Describe | None = None,
     items: ItemLookup | None = None,
+    usernames: Usernames | None = None,
 ) -> Snapshot:
     """Owners resolved, live tasks read, plan made. With ``describe``, the parameters of
     GPService tasks are first checked against their GP tasks (:func:`check_gp_services`);
     with ``items``, every declared item through the portal's item API
     (:mod:`~taskform.workflow.items`): unknown, wrong-type and unusable items are problems,
-    and a task that moved to another owner with its item is reported, not created again."""
+    and a task that moved to another owner with its item is reported, not created again.
+    With ``usernames``, owners whose spelling nothing read so far tells (no live task, not the
+    signed-in user) are looked up, so their creates go out under the portal's spelling."""
     user = portal.signed_in_user()
     resolved = config.resolve_owner(config.owner or user)
     item_check = check_items(resolved.tasks, items) if items is not None else None
@@ -84,9 +90,13 @@ def snapshot(
     owners = managed_owners(resolved, user)
     try:
         live = portal.list_tasks(owners)
+        spelled = learnt_spelling(live, user)
+        unresolved = [o for o in owners if o.casefold() not in spelled]
+        if usernames is not None and unresolved:
+            spelled = {**usernames(unresolved), **spelled}
     except UnknownOwnersError as exc:
         raise ConfigError(unknown_owner_problems(resolved, exc.owners)) from None
-    resolved, live = portal_spelling(resolved, live, user)
+    resolved, live = portal_spelling(resolved, live, spelled)
     owners = managed_owners(resolved, user)
     moved: dict[tuple[str, str], LiveTask] = {}
     if item_check is not None:
@@ -138,21 +148,26 @@ def unknown_owner_problems(config: Config, owners: Sequence[str]) -> list[Proble
     return problems
 
 
-def portal_spelling(
-    config: Config, live: Mapping[str, list[LiveTask]], user: str
-) -> tuple[Config, dict[str, list[LiveTask]]]:
-    """The configuration and the live tasks with every owner in the portal's own spelling.
-
-    The portal matches usernames without regard to case (``owner: GIS_Admin`` is user
-    ``gis_admin``), so taskform does too, and then uses the portal's spelling everywhere:
-    plans, safety counts, results, plan files. The spelling comes from what is already read
-    (the signed-in user, the ``userId`` of the owner's live tasks), never from a request per
-    owner: an owner with no live task yet keeps the configured spelling until its first task
-    exists (nothing is counted or deleted for such an owner)."""
+def learnt_spelling(live: Mapping[str, Sequence[LiveTask]], user: str) -> dict[str, str]:
+    """The portal's spelling of usernames as what is already read tells it, by casefolded
+    name: the signed-in user, and the ``userId`` of each owner's live tasks."""
     spelled: dict[str, str] = {user.casefold(): user}
     for tasks in live.values():
         for task in tasks[:1]:
             spelled.setdefault(task.owner.casefold(), task.owner)
+    return spelled
+
+
+def portal_spelling(
+    config: Config, live: Mapping[str, list[LiveTask]], spelled: Mapping[str, str]
+) -> tuple[Config, dict[str, list[LiveTask]]]:
+    """The configuration and the live tasks with every owner in the portal's own spelling
+    (``spelled``, by casefolded name; :func:`learnt_spelling` and the portal's user lookup).
+
+    The portal matches usernames without regard to case (``owner: GIS_Admin`` is user
+    ``gis_admin``), so taskform does too, and then uses the portal's spelling everywhere:
+    plans, safety counts, creates, results, plan files. An owner no spelling is known for
+    keeps the configured one."""
 
     def spell(owner: str) -> str:
         return spelled.get(owner.casefold(), owner) if owner else owner

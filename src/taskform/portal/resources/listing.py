@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import logging
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from taskform.errors import (
@@ -72,6 +72,7 @@ class TaskListing:
     _http: Transport
     _lock: threading.Lock
     _available: dict[str, int]
+    _spellings: dict[str, str]
 
     if TYPE_CHECKING:  # PortalClient's own
 
@@ -150,41 +151,72 @@ class TaskListing:
             return None
         return spent
 
-    def _check_users(self, owners: list[str]) -> None:
-        """UnknownOwnersError naming every one of ``owners`` that the portal has no user for
-        (``community/users/NAME``, concurrently; only owners the org-wide list showed no task
-        of, so usually none)."""
+    def usernames(self, owners: Sequence[str]) -> dict[str, str]:
+        """The portal's own spelling of each of ``owners`` (usernames match in any case), by
+        casefolded name. What this client already learnt (the signed-in user, users looked up
+        before) costs nothing; the rest are looked up as :meth:`_find_users` does: one request
+        per owner at most, fewer through the org's user list. UnknownOwnersError names every
+        owner the portal has no user for.
+
+        For owners that have no live task yet (so no ``userId`` tells the spelling) and are not
+        the signed-in user: their creates then go out under the portal's spelling."""
+        me = self.signed_in_user()  # known by now (every command starts with it)
+        with self._lock:
+            self._spellings.setdefault(me.casefold(), me)
+            known = dict(self._spellings)
+        wanted = list({o.casefold(): o for o in owners if o.casefold() not in known}.values())
+        self._find_users(wanted)
+        with self._lock:
+            return {
+                o.casefold(): self._spellings[o.casefold()]
+                for o in owners
+                if o.casefold() in self._spellings
+            }
+
+    def _find_users(self, owners: list[str]) -> None:
+        """Look up ``owners`` and keep their spelling (:attr:`_spellings`); UnknownOwnersError
+        naming every one the portal has no user for. The org's user list
+        (``portals/self/users``) when its pages are fewer than the owners, else
+        ``community/users/NAME`` per owner, concurrently."""
         if not owners:
             return
         known = self._org_usernames(max_pages=len(owners) - 1) if len(owners) > 1 else None
         if known is not None:
+            self._learn(known)
             unknown = [owner for owner in owners if owner.casefold() not in known]
             if unknown:
                 raise UnknownOwnersError(unknown, request="GET portals/self/users")
             return
 
-        def missing(owner: str) -> bool:
+        def spelling(owner: str) -> str | None:
             try:
-                self.user_info(owner)
+                record = self.user_info(owner)
             except NotFound:
-                return True
+                return None
             except PortalError as exc:
                 if user_not_found(exc):
-                    return True
+                    return None
                 raise
-            return False
+            name = record.get("username")
+            return name if isinstance(name, str) and name else owner
 
         with reading_pool(min(8, len(owners)), "users") as pool:
-            found = list(pool.map(missing, owners))
-        unknown = [owner for owner, gone in zip(owners, found, strict=True) if gone]
+            found = list(pool.map(spelling, owners))
+        self._learn({name.casefold(): name for name in found if name is not None})
+        unknown = [owner for owner, name in zip(owners, found, strict=True) if name is None]
         if unknown:
             raise UnknownOwnersError(unknown, request="GET community/users")
 
-    def _org_usernames(self, *, max_pages: int) -> set[str] | None:
-        """Every username of the organization (casefolded) from ``portals/self/users``, in
+    def _learn(self, spellings: Mapping[str, str]) -> None:
+        with self._lock:
+            for folded, name in spellings.items():
+                self._spellings.setdefault(folded, name)
+
+    def _org_usernames(self, *, max_pages: int) -> dict[str, str] | None:
+        """Every username of the organization (by casefolded name) from ``portals/self/users``, in
         pages of 100, when that takes at most ``max_pages`` requests (else None: asking about
         each owner is cheaper); None too when the portal refuses the list."""
-        names: set[str] = set()
+        names: dict[str, str] = {}
         start = 1
         for _ in range(max(0, max_pages)):
             try:
@@ -201,7 +233,7 @@ class TaskListing:
             if not isinstance(users, list):
                 return None
             names.update(
-                str(u["username"]).casefold()
+                (str(u["username"]).casefold(), str(u["username"]))
                 for u in users
                 if isinstance(u, Mapping) and u.get("username")
             )
