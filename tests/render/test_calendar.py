@@ -10,11 +10,13 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import vobject
+from icalendar import Calendar as ICalendar
+from icalendar import Event
 
 from taskform.config.loader import load_config
 from taskform.render.calendar.html import render_html
-from taskform.render.calendar.text import render_ics, render_markdown
-from taskform.schedule.calendar import Calendar, build
+from taskform.render.calendar.text import event_detail, render_ics, render_markdown, uid
+from taskform.schedule.calendar import Calendar, TaskRuns, build
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "calendar"
 NOW = datetime(2026, 11, 23, 0, 0, tzinfo=timezone.utc)  # a Monday
@@ -105,3 +107,50 @@ def test_calendar_command_offline(tmp_path: Path) -> None:
         check=False,
     )
     assert bad.returncode == 1 and "Traceback" not in bad.stderr
+
+
+def one_event_per_run(cal: Calendar) -> str:
+    """The file as icalendar writes it with one ``Event`` object per run: what the template
+    path in ``render_ics`` must reproduce byte for byte."""
+    out = ICalendar()
+    out.add("prodid", "-//taskform//calendar//EN")
+    out.add("version", "2.0")
+    out.add("calscale", "GREGORIAN")
+    out.add("x-wr-calname", "taskform scheduled tasks")
+    for task in cal.tasks:
+        for ms in task.runs:
+            begin = datetime.fromtimestamp(ms / 1000, tz=timezone.utc)
+            event = Event()
+            event.add("summary", task.title)
+            event.add("dtstart", begin)
+            event.add("dtend", begin + timedelta(minutes=15))
+            event.add("dtstamp", cal.start)
+            event.add("uid", uid(task, ms))
+            event.add("categories", [task.owner or "(you)"])
+            event.add("description", event_detail(task))
+            out.add_component(event)
+    return str(out.to_ical().decode("utf-8"))
+
+
+def test_ics_template_path_equals_one_icalendar_event_per_run() -> None:
+    """Titles with format braces, commas, semicolons, backslashes, non-ASCII text and a
+    description long enough to fold inside a multi-byte character; a run at a second that is
+    not :00, one crossing midnight and one before 1970."""
+    awkward = TaskRuns(
+        owner="Ørjan",
+        title="{0} {x} }{ a, b; c\\d — Tromsø ☃ " + "long " * 20,
+        type="ExecuteNotebook",
+        item_id="0" * 32,
+        schedule="H 2 * * *",
+        description="at 02:17 UTC, every day; ÆØÅ " * 4,
+        timezone="Europe/Oslo",
+        runs=(-86_400_000, 1_700_000_000_000, 1_700_006_341_000, 1_700_092_740_000),
+    )
+    plain = TaskRuns("", "Plain", "", None, "", "", None, (1_700_000_060_000,))
+    none = TaskRuns("x", "No runs", "ExecuteNotebook", None, "0 2 * * *", "", None, ())
+    cal = Calendar(NOW, 7, 10, (awkward, plain, none))
+    assert render_ics(cal) == one_event_per_run(cal)
+    assert render_ics(calendar()) == one_event_per_run(calendar())
+    events = vobject.readOne(render_ics(cal)).vevent_list
+    assert events[0].summary.value == awkward.title
+    assert [e.uid.value for e in events[:4]] == [uid(awkward, ms) for ms in awkward.runs]
