@@ -1,5 +1,5 @@
-"""``taskform calendar``'s views: golden ICS and Markdown for a fixed week, the ICS read back by
-a second, independent parser (vobject), stable UIDs, and escaping."""
+"""``taskform calendar``'s views: golden ICS, Markdown and HTML for a fixed week, the ICS read
+back by a second, independent parser (vobject), stable UIDs, and escaping."""
 
 from __future__ import annotations
 
@@ -13,10 +13,12 @@ import vobject
 from icalendar import Calendar as ICalendar
 from icalendar import Event
 
+from taskform import __version__
 from taskform.config.loader import load_config
 from taskform.render.calendar.html import render_html
 from taskform.render.calendar.text import event_detail, render_ics, render_markdown, uid
 from taskform.schedule.calendar import Calendar, TaskRuns, build
+from tests.conftest import check_golden
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "calendar"
 NOW = datetime(2026, 11, 23, 0, 0, tzinfo=timezone.utc)  # a Monday
@@ -38,6 +40,17 @@ def test_golden_ics_and_markdown() -> None:
     cal = calendar()
     check("calendar.ics", render_ics(cal))
     check("calendar.md", render_markdown(cal))
+
+
+def test_golden_html() -> None:
+    """The page for the fixture week, byte for byte: any change to it shows in review as the
+    rows it touches. Only the version number is written as ``VERSION``, so a release does not
+    rewrite the file."""
+    page = render_html(calendar())
+    assert page == render_html(calendar())  # no clock, no set order
+    stamp = f"taskform {__version__}."
+    assert page.count(stamp) == 1
+    check_golden(FIXTURES / "calendar.html", page.replace(stamp, "taskform VERSION."))
 
 
 def test_ics_reads_back_with_vobject() -> None:

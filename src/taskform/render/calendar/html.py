@@ -10,7 +10,9 @@ page opens offline and from a CI artifact. Three parts:
   collision minute in red;
 * the collisions: minutes in which several tasks start, over-threshold ones flagged.
 
-Every text from the configuration is HTML-escaped.
+Every text from the configuration is HTML-escaped. The page depends only on the calendar (no
+clock): one line per table row, list item and heading, so a change shows as the lines it
+touches in the golden file (``tests/fixtures/calendar/calendar.html``).
 """
 
 from __future__ import annotations
@@ -65,7 +67,7 @@ def _heat(calendar: Calendar) -> str:
     peak = max((c for row in rows for c in row), default=0)
     out = ['<table class="heat" id="heat"><tr><th></th>']
     out += [f"<th>{h:02d}</th>" for h in range(24)]
-    out.append("</tr>")
+    out.append("</tr>\n")
     for name, row in zip(DAY_NAMES, rows, strict=True):
         out.append(f"<tr><th>{name}</th>")
         for hour, count in enumerate(row):
@@ -76,8 +78,8 @@ def _heat(calendar: Calendar) -> str:
                 f' style="background:{_shade(count, peak)};color:{color}"'
                 f' title="{name} {hour:02d}:00 UTC: {count} start(s)">{count}</td>'
             )
-        out.append("</tr>")
-    out.append("</table>")
+        out.append("</tr>\n")
+    out.append("</table>\n")
     return "".join(out)
 
 
@@ -111,7 +113,7 @@ def _timeline(calendar: Calendar) -> str:
     out = [
         '<table class="timeline" id="timeline"><tr><th>task</th><th>schedule</th>'
         f'<th class="count">runs</th><th>{calendar.start:%a %d %b} → {calendar.days} days'
-        "</th></tr>"
+        "</th></tr>\n"
     ]
     for task in calendar.tasks:
         zone = f" ({_esc(task.timezone)})" if task.timezone else ""
@@ -121,20 +123,20 @@ def _timeline(calendar: Calendar) -> str:
             f"</span></td><td><code>{_esc(task.schedule)}</code>{zone}<br>"
             f'<span class="muted">{_esc(task.description)}</span></td>'
             f'<td class="count">{len(task.runs)}</td>'
-            f"<td>{_strip(task, calendar, hot.get((task.owner, task.title), set()))}</td></tr>"
+            f"<td>{_strip(task, calendar, hot.get((task.owner, task.title), set()))}</td></tr>\n"
         )
-    out.append("</table>")
+    out.append("</table>\n")
     return "".join(out)
 
 
 def _collisions(calendar: Calendar) -> str:
     if not calendar.collisions:
-        return '<p id="collisions">No two tasks start in the same minute.</p>'
+        return '<p id="collisions">No two tasks start in the same minute.</p>\n'
     worst = sorted(calendar.collisions, key=lambda c: (-len(c.tasks), c.at))
     out = [
         f"<p>{len(calendar.collisions)} minute(s) in which several tasks start; in red, more"
-        f" than {calendar.threshold} of one owner (the lint's --collision-threshold).</p>",
-        '<ul class="collisions" id="collisions">',
+        f" than {calendar.threshold} of one owner (the lint's --collision-threshold).</p>\n",
+        '<ul class="collisions" id="collisions">\n',
     ]
     for collision in worst[:_SHOWN_COLLISIONS]:
         when = datetime.fromtimestamp(collision.at / 1000, tz=_UTC)
@@ -143,11 +145,11 @@ def _collisions(calendar: Calendar) -> str:
         cls = ' class="over"' if collision.over_threshold else ""
         out.append(
             f'<li{cls} data-at="{when:%Y-%m-%dT%H:%MZ}" data-count="{len(collision.tasks)}">'
-            f"{when:%a %Y-%m-%d %H:%M} UTC: {len(collision.tasks)} tasks ({names}{more})</li>"
+            f"{when:%a %Y-%m-%d %H:%M} UTC: {len(collision.tasks)} tasks ({names}{more})</li>\n"
         )
-    out.append("</ul>")
+    out.append("</ul>\n")
     if len(worst) > _SHOWN_COLLISIONS:
-        out.append(f"<p>… and {len(worst) - _SHOWN_COLLISIONS} more minutes.</p>")
+        out.append(f"<p>… and {len(worst) - _SHOWN_COLLISIONS} more minutes.</p>\n")
     return "".join(out)
 
 
@@ -158,16 +160,16 @@ def render_html(calendar: Calendar) -> str:
         '<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>taskform calendar: {calendar.start:%Y-%m-%d}, {calendar.days} days</title>"
-        f"<style>{_CSS}</style></head><body>"
-        "<h1>taskform calendar</h1>"
+        f"<style>{_CSS}</style></head>\n<body>\n"
+        "<h1>taskform calendar</h1>\n"
         f'<p class="muted" id="summary">{calendar.total_runs} runs of {len(calendar.tasks)}'
         f" tasks from {calendar.start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} UTC"
-        f" ({calendar.days} days). taskform {_esc(__version__)}.</p>"
-        "<h2>Starts per hour of the week (UTC)</h2>"
+        f" ({calendar.days} days). taskform {_esc(__version__)}.</p>\n"
+        "<h2>Starts per hour of the week (UTC)</h2>\n"
         f"{_heat(calendar)}"
-        "<h2>Runs per task</h2>"
+        "<h2>Runs per task</h2>\n"
         f"{_timeline(calendar)}"
-        "<h2>Collisions</h2>"
+        "<h2>Collisions</h2>\n"
         f"{_collisions(calendar)}"
         "</body></html>\n"
     )
