@@ -64,7 +64,7 @@ def identity(owner: str, title: str) -> tuple[str, str]:
     """What makes two tasks the same task: the owner without regard to case (the portal
     matches usernames so) and the title in Unicode NFC (so a title typed on another system,
     with decomposed accents, is the same title). Every ``key`` below is this."""
-    return (owner.casefold(), unicodedata.normalize("NFC", title))
+    return (owner.casefold(), title if title.isascii() else unicodedata.normalize("NFC", title))
 
 
 @dataclass(frozen=True)

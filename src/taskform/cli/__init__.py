@@ -12,6 +12,7 @@ Exit codes: 0 success (no changes with --detailed-exitcode), 1 error, 2 changes 
 
 from __future__ import annotations
 
+import gc
 import importlib
 import sys
 
@@ -152,9 +153,18 @@ def cli() -> None:
     """
 
 
+#: Objects allocated between two collections of the youngest generation (Python's default: 700).
+GC_THRESHOLD = 50_000
+
+
 def main() -> None:
     """Run the CLI. Usage errors (unknown flag, bad value) exit 1 like every other error, so
-    that exit code 2 always means "changes" or "drift"."""
+    that exit code 2 always means "changes" or "drift".
+
+    The collector runs less often than Python's default (every 700 new objects): a run of a
+    few seconds builds a few hundred thousand objects that all live to its end (tasks, their
+    fields, their JSON), and collecting them every 700 cost a tenth of a 10,000-task plan."""
+    gc.set_threshold(GC_THRESHOLD, 20, 20)
     try:
         code = cli.main(prog_name="taskform", standalone_mode=False)
     except click.exceptions.Exit as done:

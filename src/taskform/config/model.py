@@ -55,6 +55,11 @@ class Config:
         again, with that owner) and owners take the portal's spelling.
 
         Raises :class:`ConfigError` if that makes two tasks share (owner, title)."""
+        owners = {t.owner for t in self.tasks} | set(self.file_owners) | set(self.prune_owners)
+        if self.owner:
+            owners.add(self.owner)
+        if all(spell(o) == o for o in owners):
+            return self  # nothing renamed (the loader has already refused duplicates)
         tasks = tuple(
             t
             if spell(t.owner) == t.owner

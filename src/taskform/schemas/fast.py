@@ -13,6 +13,8 @@ full validation, whose errors carry the paths and explanations users see.
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -50,12 +52,42 @@ def _task_schema(name: str) -> tuple[dict[str, Any], frozenset[str]] | None:
     return task["properties"], frozenset(task.get("required", ()))
 
 
+_PLAIN_STRING = frozenset({"description", "$comment", "type", "minLength", "maxLength", "pattern"})
+
+
 @cache
-def _property_validator(name: str, key: str) -> Any:
+def _property_check(name: str, key: str) -> Callable[[Any], bool]:
+    """Whether a value is valid against the schema of task property ``key``. A plain string
+    schema (type, lengths, pattern) is checked here as jsonschema checks it (``len`` in code
+    points, ``re.search``); anything else by jsonschema."""
     shape = _task_schema(name)
     assert shape is not None
+    schema = shape[0][key]
+    if isinstance(schema, dict) and schema.get("type") == "string" and set(schema) <= _PLAIN_STRING:
+        low, high = int(schema.get("minLength", 0)), schema.get("maxLength")
+        found = re.compile(schema["pattern"]).search if "pattern" in schema else None
+
+        def string(value: Any) -> bool:
+            return (
+                isinstance(value, str)
+                and low <= len(value)
+                and (high is None or len(value) <= high)
+                and (found is None or found(value) is not None)
+            )
+
+        return string
     # evolve keeps the root's resolver, so a "$ref": "#/$defs/..." still resolves.
-    return validator(name).evolve(schema=shape[0][key])
+    return validator(name).evolve(schema=schema).is_valid  # type: ignore[no-any-return]
+
+
+def _token(key: str, value: Any) -> tuple[object, ...] | None:
+    """What identifies a (property, value) pair for the cache; None for what is not JSON."""
+    if value is None or type(value) in (str, int, float, bool):
+        return (key, type(value), value)  # the type: True == 1, but only one is an integer
+    try:
+        return (key, json.dumps(value, sort_keys=True))
+    except (TypeError, ValueError):
+        return None  # not JSON data: check it every time
 
 
 def valid(data: Any, name: str = CONFIG_SCHEMA) -> bool:
@@ -67,18 +99,15 @@ def valid(data: Any, name: str = CONFIG_SCHEMA) -> bool:
     properties, required = shape
     if not validator(name).is_valid({**data, "tasks": []}):
         return False
-    seen: set[tuple[str, str]] = set()
+    seen: set[tuple[object, ...]] = set()
     for task in data["tasks"]:
         if not isinstance(task, dict) or not required <= task.keys() <= properties.keys():
             return False
         for key, value in task.items():
-            try:
-                token: tuple[str, str] | None = (key, json.dumps(value, sort_keys=True))
-            except (TypeError, ValueError):
-                token = None  # not JSON data: check it every time
+            token = _token(key, value)
             if token is not None and token in seen:
                 continue
-            if not _property_validator(name, key).is_valid(value):
+            if not _property_check(name, key)(value):
                 return False
             if token is not None:
                 seen.add(token)
