@@ -77,7 +77,7 @@ def _property_check(name: str, key: str) -> Callable[[Any], bool]:
 
         return string
     # evolve keeps the root's resolver, so a "$ref": "#/$defs/..." still resolves.
-    return validator(name).evolve(schema=schema).is_valid  # type: ignore[no-any-return]
+    return validator(name).evolve(schema=schema).is_valid
 
 
 def _token(key: str, value: Any) -> tuple[object, ...] | None:
