@@ -448,6 +448,11 @@ class Portal(Protocol):
         says (``activeTasksAvailable`` of the owner's task list), or None when it does not."""
         ...
 
+    def headroom_unknown(self, owner: str) -> bool:
+        """Whether ``owner``'s tasks were read from a list that does not tell the owner's
+        active-task headroom (the org-wide task list), so :meth:`active_available` cannot."""
+        ...
+
 
 class Outcome(str, enum.Enum):
     """What happened to one change during apply."""

@@ -367,3 +367,47 @@ def test_plan_foresees_the_active_task_limits_per_type(tmp_path: Path) -> None:
         applied = cli("apply", "--auto-approve", env=env)
         assert applied.returncode == 1  # as foreseen: the portal refused two creates
         assert "Apply: 3 applied, 2 failed" in applied.stdout, applied.stdout
+
+
+def test_plan_says_the_limits_were_not_checked_when_read_from_the_org_list(
+    tmp_path: Path,
+) -> None:
+    """Several owners read from the org-wide list: that list does not tell each owner's
+    activeTasksAvailable, so the plan says the limit was not checked per owner (and apply then
+    fails past it, as said); one owner read from its own list is checked as before."""
+    users = ("--user", "admin:s3cret-pw", "--admin", "admin", "--user", "jo:jo-pw-123")
+    with EmulatorProcess().start(*users, "--limit", "ExecuteNotebooksUserLimit=1") as emu:
+        cli = Cli(emu, tmp_path)
+        cli.create("Existing")  # admin has a task: the org-wide list serves admin and jo
+        jo = "\n".join(
+            f'  - {{title: "J{i}", owner: jo, type: ExecuteNotebook, item_id: {ITEM}, '
+            f'schedule: "{i} 2 * * *"}}'
+            for i in range(2)
+        )
+        both = f"version: 1\ntasks:\n{jo}\n  - {{title: Existing, owner: admin, "
+        both += f'type: ExecuteNotebook, item_id: {ITEM}, schedule: "0 2 * * *"}}\n'
+        write(cli, both)
+        plan = cli("plan", "--format", "json", "-v")
+        assert plan.returncode == 0, plan.stderr
+        assert "GET portals/self/allScheduledTasks" in plan.stderr
+        warnings = json.loads(plan.stdout)["warnings"]
+        assert (
+            "active-task limits not checked per owner for jo (+2 ExecuteNotebook): their "
+            "tasks were read from the org-wide task list, which does not tell each owner's "
+            "headroom (activeTasksAvailable); a create or enable past an owner's limit fails "
+            "at apply (the rest is applied)"
+        ) in warnings, warnings
+        assert not any("apply will fail" in w for w in warnings)
+        text = cli("plan")
+        assert "Warning: active-task limits not checked per owner for jo" in text.stdout
+        applied = cli("apply", "--auto-approve")
+        assert applied.returncode == 1  # as the notice said: jo's limit is 1
+        assert "Apply: 1 applied, 1 failed" in applied.stdout, applied.stdout
+        # One owner: its own list tells the headroom, so the limit is checked, no notice.
+        write(
+            cli,
+            f"version: 1\nowner: jo\ntasks:\n{jo.replace('J', 'K')}\n".replace("owner: jo, ", ""),
+        )
+        alone = json.loads(cli("plan", "--format", "json").stdout)["warnings"]
+        assert not any("not checked per owner" in w for w in alone), alone
+        assert any("apply will fail for some tasks of jo" in w for w in alone), alone

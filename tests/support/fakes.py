@@ -48,6 +48,8 @@ class MemoryPortal:
         self.tasks: dict[str, LiveTask] = {t.id: t for t in tasks}
         self.fail: dict[tuple[str, str], str] = {}
         self.available: dict[str, int] = {}
+        #: Owners (casefolded) read "from the org-wide list": no headroom known for them.
+        self.org_listed: set[str] = set()
         self.calls: list[tuple[str, str]] = []
         self._lock = threading.Lock()
 
@@ -147,3 +149,6 @@ class MemoryPortal:
 
     def active_available(self, owner: str, task_type: str) -> int | None:
         return self.available.get(owner)  # the same headroom for every type
+
+    def headroom_unknown(self, owner: str) -> bool:
+        return owner.casefold() in self.org_listed

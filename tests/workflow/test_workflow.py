@@ -9,7 +9,7 @@ import pytest
 
 from taskform.config.loader import load_config
 from taskform.errors import ConfigError, UnknownOwnersError
-from taskform.workflow.snapshot import managed_owners, snapshot
+from taskform.workflow.snapshot import managed_owners, snapshot, unchecked_limits
 from tests.support.fakes import MemoryPortal, live_task
 
 
@@ -95,3 +95,35 @@ def test_an_owner_the_lookup_does_not_find_is_an_error_at_its_line(tmp_path: Pat
     assert [(p.line, p.message) for p in caught.value.problems] == [
         (4, "owner 'Ghost' of task 'A' is not a user of the portal")
     ]
+
+
+def test_limits_of_owners_read_from_the_org_list_are_said_to_be_unchecked(
+    tmp_path: Path,
+) -> None:
+    tasks = "".join(
+        f"  - {{title: T{i}, owner: {owner}, type: ExecuteNotebook, item_id: {ITEM},"
+        f" schedule: '{i} 2 * * *'}}\n"
+        for i, owner in enumerate(["jo", "jo", "sam", "ann"])
+    )
+    write(tmp_path / "taskform.yaml", f"version: 1\ntasks:\n{tasks}")
+    config = load_config(tmp_path / "taskform.yaml", env={})
+    portal = MemoryPortal()
+    portal.available = {"ann": 5}  # ann's own list told her headroom
+    portal.org_listed = {"jo", "sam", "ann"}
+    warnings = snapshot(config, portal).plan.warnings
+    assert [w for w in warnings if "not checked" in w] == [
+        "active-task limits not checked per owner for jo (+2 ExecuteNotebook), sam "
+        "(+1 ExecuteNotebook): their tasks were read from the org-wide task list, which does "
+        "not tell each owner's headroom (activeTasksAvailable); a create or enable past an "
+        "owner's limit fails at apply (the rest is applied)"
+    ]
+    portal.org_listed = set()
+    assert not [w for w in snapshot(config, portal).plan.warnings if "not checked" in w]
+
+
+def test_the_unchecked_limits_notice_names_ten_owners_at_most() -> None:
+    needs = {(f"u{i:02}", "ExecuteNotebook"): 1 for i in range(13)}
+    [notice] = unchecked_limits(needs, {}, lambda owner: True)
+    assert "u09 (+1 ExecuteNotebook) and 3 more:" in notice
+    assert "u10" not in notice
+    assert unchecked_limits(needs, {}, lambda owner: False) == []

@@ -117,6 +117,7 @@ class PortalClient(TaskListing, TaskWrites):
         self._available: dict[str, int] = {}  # owner (casefolded) -> activeTasksAvailable
         self._available_by_type: dict[tuple[str, str], int] = {}  # (owner, type) -> same
         self._spellings: dict[str, str] = {}  # username (casefolded) -> the portal's spelling
+        self._org_listed: set[str] = set()  # owners (casefolded) read from the org-wide list
 
     @classmethod
     def from_env(cls, url: str, env: Mapping[str, str] = os.environ, **kw: Any) -> PortalClient:
@@ -218,6 +219,14 @@ class PortalClient(TaskListing, TaskWrites):
             with self._lock:
                 self._available_by_type[(key, task_type)] = found
         return found
+
+    def headroom_unknown(self, owner: str) -> bool:
+        """Whether ``owner``'s tasks came from the org-wide list and no list of the owner's
+        own told ``activeTasksAvailable``: the org list has no per-owner headroom (what it may
+        carry is not the owner's), so :meth:`active_available` does not know it."""
+        key = owner.casefold()
+        with self._lock:
+            return key in self._org_listed and key not in self._available
 
     def user_info(self, name: str) -> dict[str, Any]:
         """The user record (``community/users/NAME``)."""

@@ -118,10 +118,40 @@ def snapshot(
     needs = limit_needs(plan)
     available = {k: n for k in needs if (n := portal.active_available(*k)) is not None}
     warnings += tuple(limit_problems(needs, available))
+    warnings += tuple(unchecked_limits(needs, available, portal.headroom_unknown))
     if warnings:
         plan = dataclasses.replace(plan, warnings=plan.warnings + warnings)
     plan = without_moved(plan, moved)
     return Snapshot(config=resolved, live=live, plan=plan, states=states)
+
+
+#: Owners named in the notice about unchecked active-task limits, at most.
+NAMED_OWNERS = 10
+
+
+def unchecked_limits(
+    needs: Mapping[tuple[str, str], int],
+    available: Mapping[tuple[str, str], int],
+    unknown: Callable[[str], bool],
+) -> list[str]:
+    """A notice naming the owners the plan adds active tasks for whose active-task limit
+    could not be checked: their tasks came from the org-wide list (``unknown``), which does
+    not tell each owner's ``activeTasksAvailable``, and no request per owner is spent on it."""
+    added: dict[str, list[str]] = {}
+    for (owner, kind), count in needs.items():
+        if (owner, kind) not in available and unknown(owner):
+            added.setdefault(owner, []).append(f"+{count} {kind}")
+    if not added:
+        return []
+    named = [f"{owner} ({', '.join(kinds)})" for owner, kinds in sorted(added.items())]
+    more = len(named) - NAMED_OWNERS
+    shown = ", ".join(named[:NAMED_OWNERS]) + (f" and {more} more" if more > 0 else "")
+    return [
+        f"active-task limits not checked per owner for {shown}: their tasks were read from "
+        "the org-wide task list, which does not tell each owner's headroom "
+        "(activeTasksAvailable); a create or enable past an owner's limit fails at apply "
+        "(the rest is applied)"
+    ]
 
 
 def unknown_owner_problems(config: Config, owners: Sequence[str]) -> list[Problem]:

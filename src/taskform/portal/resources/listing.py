@@ -73,6 +73,7 @@ class TaskListing:
     _lock: threading.Lock
     _available: dict[str, int]
     _spellings: dict[str, str]
+    _org_listed: set[str]
 
     if TYPE_CHECKING:  # PortalClient's own
 
@@ -124,6 +125,8 @@ class TaskListing:
             read_log.debug("%s: %s; reading each owner's tasks", ORG_TASKS.name, exc.message)
             return None
         folded = {owner.casefold(): owner for owner in owners}  # usernames match in any case
+        with self._lock:
+            self._org_listed.update(folded)
         for task in listed:
             owner = folded.get(task.owner.casefold())
             if owner is not None:
