@@ -181,9 +181,10 @@ def test_help_lists_own_options_first_and_names_the_credentials(name: str) -> No
             "no_color",
             "verbose",
             "debug",
+            "annotations",
         }
     )
-    assert names[-4:] == ["quiet", "no_color", "verbose", "debug"]
+    assert names[-5:] == ["quiet", "no_color", "verbose", "debug", "annotations"]
     assert "ARCGIS_TOKEN, or ARCGIS_API_KEY, or ARCGIS_USERNAME and ARCGIS_PASSWORD" in text
 
 

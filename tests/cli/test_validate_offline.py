@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,8 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 from taskform.cli import cli
-from taskform.cli.offline.validate import github_annotation
 from taskform.errors import Problem
+from taskform.render.github import annotation as github_annotation
 
 CONFIG = """\
 version: 1
@@ -144,3 +145,19 @@ def test_plan_still_resolves_and_requires_the_variables(
     result = CliRunner().invoke(cli, ["plan", "--portal", "http://127.0.0.1:9"])
     assert result.exit_code == 1
     assert "needs the environment variable PORTAL_URL" in result.output
+
+
+def test_text_validate_in_github_actions_annotates_its_errors(tmp_path: Path) -> None:
+    (tmp_path / "taskform.yaml").write_text("version: 1\ntasks:\n  - title: A\n    type: Nope\n")
+    env = {"PATH": os.environ.get("PATH", ""), "GITHUB_ACTIONS": "true"}
+    result = subprocess.run(
+        [sys.executable, "-m", "taskform", "validate"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert "::error file=taskform.yaml,line=4,title=taskform validate::" in result.stderr
+    assert "Error: " in result.stderr

@@ -4,7 +4,9 @@ GitHub itself (``gh``, the artifact store, ``pip``'s download) stubbed at its ed
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -12,10 +14,12 @@ import pytest
 import yaml
 
 from tests.e2e.conftest import ITEM, ROOT, Cli
-from tests.support.actions import Actions
+from tests.support.actions import FAKE_GH, Actions
 
 PR = 7
 SHA = "a1b2c3d4"
+#: The repository variable the README says to set: where pip installs taskform from.
+SOURCE = "git+https://git.example.test/gis/taskform@0123abc"
 
 
 @pytest.fixture
@@ -31,14 +35,19 @@ def github(cli: Cli, tmp_path: Path) -> Actions:
     return Actions(repo, tmp_path / "github", Path(sys.executable).parent)
 
 
-def run(github: Actions, cli: Cli, workflow: str, event_name: str, **event: object):
+def run(
+    github: Actions, cli: Cli, workflow: str, event_name: str, source: str = SOURCE, **event: object
+):
+    variables = {"ARCGIS_URL": cli.emu.url, "ARCGIS_USERNAME": "admin"}
+    if source:
+        variables["TASKFORM_SOURCE"] = source
     return github.run(
         workflow,
         event_name,
         event,
         sha=SHA,
         secrets={"ARCGIS_PASSWORD": "s3cret-pw"},
-        variables={"ARCGIS_URL": cli.emu.url, "ARCGIS_USERNAME": "admin"},
+        variables=variables,
     )
 
 
@@ -65,9 +74,7 @@ def test_plan_comment_apply_on_merge_and_nightly_drift(github: Actions, cli: Cli
 
     # The same version everywhere, pinned, and never from a package index by name.
     installs = github.pip_installs()
-    assert {tuple(i) for i in installs} == {
-        ("install", "git+https://github.com/taskform/taskform@v0.1.0")
-    }
+    assert {tuple(i) for i in installs} == {("install", SOURCE)}
 
     merged = run(github, cli, "taskform-apply.yml", "pull_request", **pull_request(merged=True))
     assert merged.ok, [(s.name, s.stdout, s.stderr) for s in merged.steps]
@@ -139,3 +146,49 @@ def test_every_portal_job_gets_credentials_the_same_way() -> None:
             envs.append(job["env"])
     assert all(env == envs[0] for env in envs)
     assert envs[0]["ARCGIS_PASSWORD"] == "${{ secrets.ARCGIS_PASSWORD }}"
+
+
+@pytest.mark.parametrize(
+    "workflow", ["taskform-plan.yml", "taskform-apply.yml", "taskform-drift.yml"]
+)
+def test_without_the_source_variable_the_install_step_says_what_to_set(
+    github: Actions, cli: Cli, workflow: str
+) -> None:
+    event = "workflow_dispatch" if workflow == "taskform-apply.yml" else "pull_request"
+    result = run(github, cli, workflow, event, source="", **pull_request())
+    assert not result.ok
+    step = result.step("Install taskform")
+    assert "::error title=taskform::set the repository variable TASKFORM_SOURCE" in step.stdout
+    assert github.pip_installs() == []
+
+
+def test_an_error_only_the_portal_can_tell_is_annotated_and_commented(
+    github: Actions, cli: Cli
+) -> None:
+    config = github.repo / "taskform" / "notebooks.yaml"
+    config.write_text(config.read_text().replace("tasks:", "owner: nobody_here\ntasks:", 1))
+    plan = run(github, cli, "taskform-plan.yml", "pull_request", **pull_request())
+    assert not plan.ok
+    step = plan.step("Validate and plan")
+    assert "::error file=taskform/notebooks.yaml,line=" in step.stderr
+    assert "title=taskform plan::owner 'nobody_here'" in step.stderr
+    (comment,) = github.comments(PR)
+    assert comment.startswith("<!-- taskform:plan -->\n## taskform plan failed")
+    assert "owner 'nobody_here'" in comment and "::error" not in comment
+
+
+def test_the_fake_gh_refuses_flags_gh_does_not_have(tmp_path: Path) -> None:
+    state = tmp_path / "gh.json"
+    state.write_text("{}")
+    env = {"FAKE_GH_STATE": str(state), "PATH": os.environ.get("PATH", "")}
+
+    def gh(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-c", FAKE_GH, *args], env=env, capture_output=True, text=True
+        )
+
+    assert "unknown flag: --edit-marker" in gh("pr", "comment", "7", "--edit-marker", "x").stderr
+    assert "invalid argument for --status" in gh("run", "list", "--status", "ok").stderr
+    body = tmp_path / "c.md"
+    body.write_text("hello")
+    assert gh("pr", "comment", "7", "--body-file", str(body)).returncode == 0

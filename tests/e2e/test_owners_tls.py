@@ -201,3 +201,21 @@ def test_an_owner_that_does_not_exist_is_a_plan_error_at_its_line(cli: Cli) -> N
     assert "GET portals/self/allScheduledTasks" in both.stderr
     assert "owner 'ghost' of task 'Other' is not a user of the portal" in both.stderr
     assert not [t for t in cli.emu.all_tasks() if t["userId"] == "ghost"]
+
+
+def test_plan_errors_become_github_annotations_in_actions(cli: Cli) -> None:
+    write(cli, ONE_TASK.replace("tasks:", "owner: nobody_here\ntasks:"))
+    actions = cli("plan", env=cli.env(GITHUB_ACTIONS="true"))
+    assert actions.returncode == 1
+    assert (
+        "::error file=taskform.yaml,line=2,title=taskform plan::owner 'nobody_here' of task "
+        "'Nightly' is not a user" in actions.stderr
+    )
+    assert "Error: 1 problem in the configuration:" in actions.stderr  # the usual text too
+    assert "::error" not in actions.stdout
+    off = cli("plan", "--no-annotations", env=cli.env(GITHUB_ACTIONS="true"))
+    assert off.returncode == 1 and "::error" not in off.stderr
+    local = cli("plan")
+    assert local.returncode == 1 and "::error" not in local.stderr
+    asked = cli("plan", env=cli.env(TASKFORM_ANNOTATIONS="1"))
+    assert "::error file=taskform.yaml,line=2," in asked.stderr

@@ -43,6 +43,48 @@ args = sys.argv[1:]
 log = state.setdefault("calls", [])
 log.append(args)
 
+# The flags each subcommand takes, as gh defines them (cli/cli at 44ee177, 2024-10-24:
+# pkg/cmd/pr/comment/comment.go, pkg/cmd/api/api.go, pkg/cmd/run/list/list.go with
+# cmdutil.AddJSONFlags, pkg/cmd/run/download/download.go). Flags that take a value map to
+# True; a recipe that passes any other flag fails here as it would with the real gh.
+FLAGS = {
+    ("pr", "comment"): {"--body": True, "-b": True, "--body-file": True, "-F": True,
+                        "--editor": False, "-e": False, "--web": False, "-w": False,
+                        "--edit-last": False, "--repo": True, "-R": True},
+    ("api",): {"--method": True, "-X": True, "--field": True, "-F": True, "--raw-field": True,
+               "-f": True, "--header": True, "-H": True, "--paginate": False, "--slurp": False,
+               "--input": True, "--silent": False, "--jq": True, "-q": True,
+               "--template": True, "-t": True, "--include": False, "-i": False,
+               "--hostname": True, "--cache": True, "--verbose": False},
+    ("run", "list"): {"--limit": True, "-L": True, "--workflow": True, "-w": True,
+                      "--branch": True, "-b": True, "--user": True, "-u": True,
+                      "--event": True, "-e": True, "--created": True, "--commit": True,
+                      "-c": True, "--all": False, "-a": False, "--status": True, "-s": True,
+                      "--json": True, "--jq": True, "-q": True, "--template": True,
+                      "-t": True, "--repo": True, "-R": True},
+    ("run", "download"): {"--dir": True, "-D": True, "--name": True, "-n": True,
+                          "--pattern": True, "-p": True, "--repo": True, "-R": True},
+}
+RUN_STATUSES = {"queued", "completed", "in_progress", "requested", "waiting", "pending",
+                "action_required", "cancelled", "failure", "neutral", "skipped", "stale",
+                "startup_failure", "success", "timed_out"}
+command = tuple(args[:1]) if args[:1] == ["api"] else tuple(args[:2])
+if command not in FLAGS:
+    sys.exit(f"fake gh: unsupported {args}")
+rest = args[len(command):]
+i = 0
+while i < len(rest):
+    word = rest[i]
+    if word.startswith("-"):
+        if word not in FLAGS[command]:
+            sys.exit(f"unknown flag: {word}")
+        i += 2 if FLAGS[command][word] else 1
+    else:
+        i += 1
+if command == ("run", "list") and "--status" in args:
+    if args[args.index("--status") + 1] not in RUN_STATUSES:
+        sys.exit("invalid argument for --status")
+
 def opt(name, default=None):
     return args[args.index(name) + 1] if name in args else default
 
@@ -247,6 +289,7 @@ class Actions:
         full_env = {
             "PATH": self.path,
             "HOME": str(self.home),
+            "GITHUB_ACTIONS": "true",  # as the real runner sets it
             "GITHUB_STEP_SUMMARY": str(summary),
             "GITHUB_OUTPUT": str(output),
             "GITHUB_REPOSITORY": context["github"]["repository"],

@@ -106,7 +106,7 @@ def add_environment_names(cmd_name: str, command: click.Command) -> None:
 #: Options every portal command shares, in the order help lists them: after the command's own.
 PORTAL_OPTIONS = ("portal_url", "ca_bundle", "request_timeout", "retries", "retry_max_time")
 #: Options every command shares, listed last.
-COMMON_OPTIONS = ("quiet", "no_color", "verbose", "debug", "help")
+COMMON_OPTIONS = ("quiet", "no_color", "verbose", "debug", "annotations", "help")
 
 CREDENTIALS_EPILOG = (
     "Credentials come from the environment only: ARCGIS_TOKEN, or ARCGIS_API_KEY, or "

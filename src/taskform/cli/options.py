@@ -19,7 +19,7 @@ import click
 
 from taskform import redact
 from taskform.cli import interrupt
-from taskform.errors import BUG_EXIT_CODE, TaskformError
+from taskform.errors import BUG_EXIT_CODE, ConfigError, TaskformError
 from taskform.render import escape
 from taskform.render.style import Paint, plain
 from taskform.render.views import Context, View
@@ -72,9 +72,21 @@ def common_options(func: F) -> F:
         "-v", "--verbose", is_flag=True, help="Log every HTTP request (never a credential)."
     )
     @click.option("--debug", is_flag=True, help="Show tracebacks for unexpected errors.")
+    @click.option(
+        "--annotations/--no-annotations",
+        default=None,
+        help="Also print configuration errors as GitHub Actions annotations (::error "
+        "file=F,line=L::...).  [default: on when GITHUB_ACTIONS=true]",
+    )
     @functools.wraps(func)
     def wrapper(
-        *args: Any, quiet: bool, no_color: bool, verbose: bool, debug: bool, **kwargs: Any
+        *args: Any,
+        quiet: bool,
+        no_color: bool,
+        verbose: bool,
+        debug: bool,
+        annotations: bool | None,
+        **kwargs: Any,
     ) -> None:
         from taskform.workflow.connect import register_credentials  # not for --help
 
@@ -88,6 +100,8 @@ def common_options(func: F) -> F:
         except TaskformError as exc:
             # An expected error (bad input, a portal's refusal) is its message, even with
             # --debug: its traceback says nothing the message does not.
+            if isinstance(exc, ConfigError) and _annotating(annotations):
+                annotate(exc)
             error(f"Error: {escape.lines(str(exc))}")
             code = exc.exit_code
         except KeyboardInterrupt:
@@ -112,6 +126,21 @@ def common_options(func: F) -> F:
         sys.exit(code or 0)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _annotating(flag: bool | None) -> bool:
+    return flag if flag is not None else os.environ.get("GITHUB_ACTIONS") == "true"
+
+
+def annotate(exc: ConfigError) -> None:
+    """Each problem of ``exc`` as a GitHub Actions annotation, on stderr with the other
+    errors (the runner reads workflow commands from both streams)."""
+    from taskform.render.github import annotation
+
+    ctx = click.get_current_context(silent=True)
+    title = f"taskform {ctx.info_name}" if ctx is not None and ctx.info_name else "taskform"
+    for problem in exc.problems:
+        error(escape.lines(annotation(problem, title=title)))
 
 
 #: Options that override a safety check: when one is taken from the environment, the command

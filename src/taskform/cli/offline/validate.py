@@ -18,6 +18,7 @@ from taskform.cli.options import (
     out,
 )
 from taskform.errors import ConfigError, Problem
+from taskform.render.github import annotation
 
 
 @click.command()
@@ -56,7 +57,7 @@ def validate(
             data(_json(problems, tasks=0, files=0))
         else:
             for problem in problems:
-                data(github_annotation(problem))
+                data(annotation(problem))
         error(f"Error: {exc}")
         return 1
     count = sum(1 for t in config.tasks if not t.absent)
@@ -67,7 +68,7 @@ def validate(
         data(_json(problems, tasks=count, files=len(config.files), warnings=warnings))
     elif fmt == "github":
         for warning in warnings:
-            data(github_annotation(warning, "error" if failed else "warning"))
+            data(annotation(warning, "error" if failed else "warning"))
     else:
         for warning in warnings:
             out(f"Warning: {warning}", err=True)
@@ -92,23 +93,3 @@ def _json(
         "warnings": [shown(p) for p in warnings],
     }
     return json.dumps(document, indent=2, ensure_ascii=False)
-
-
-def github_annotation(problem: Problem, level: str = "error") -> str:
-    """One GitHub Actions workflow command: ``::error file=F,line=L::message``.
-
-    Escaped as the runner expects (actions/toolkit's command.ts): ``%``, CR and LF in the
-    message; additionally ``:`` and ``,`` in property values."""
-
-    def message(text: str) -> str:
-        return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-    def prop(text: str) -> str:
-        return message(text).replace(":", "%3A").replace(",", "%2C")
-
-    props = [f"file={prop(problem.file)}"]
-    if problem.line:
-        props.append(f"line={problem.line}")
-    props.append("title=taskform validate")
-    text = problem.message + (f" ({problem.hint})" if problem.hint else "")
-    return f"::{level} {','.join(props)}::{message(text)}"
