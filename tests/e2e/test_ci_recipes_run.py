@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -36,7 +37,7 @@ def github(cli: Cli, tmp_path: Path) -> Actions:
 
 
 def run(
-    github: Actions, cli: Cli, workflow: str, event_name: str, source: str = SOURCE, **event: object
+    github: Actions, cli: Cli, workflow: str, event_name: str, source: str = SOURCE, **event: Any
 ):
     variables = {"ARCGIS_URL": cli.emu.url, "ARCGIS_USERNAME": "admin"}
     if source:
