@@ -52,7 +52,7 @@ def run(
     )
 
 
-def pull_request(merged: bool | None = None) -> dict[str, object]:
+def pull_request(merged: bool | None = None) -> dict[str, Any]:
     event: dict[str, object] = {"number": PR, "head": {"sha": SHA}}
     if merged is not None:
         event["merged"] = merged
