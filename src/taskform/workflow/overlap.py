@@ -1,12 +1,14 @@
 """Plan-time lint: two declared tasks on the same item whose runs overlap.
 
 Offline, taskform knows when runs start but not how long they last; the portal's runs resource
-does (``created`` to ``modified`` of finished runs). So this check runs in ``plan`` only, and
-reads runs only for live tasks that share an item with another declared task, and for at most
-:data:`MAX_RUN_READS` of them (the runs endpoint is per task); with more, it reads none and says
-so. A task's typical duration
-is the median of its finished runs. Without any duration (tasks not yet created, or never run),
-runs overlap only when they start in the same minute. Runs are compared over the next 7 days.
+does (``created`` to ``modified`` of finished runs), one request per task, and the task list
+carries no durations. So this check runs in ``plan`` only, and reads runs only for live tasks
+that share an item with another declared task, for at most :data:`MAX_RUN_READS` of them per
+plan: items are taken whole, those with the fewest tasks first. An item left over (or whose
+runs could not be read) is checked by start minute only, and the plan says so in a warning
+naming the item and how many tasks share it. A task's typical duration is the median of its
+finished runs. Without any duration (tasks not yet created, or never run), runs overlap only
+when they start in the same minute. Runs are compared over the next 7 days.
 """
 
 from __future__ import annotations
@@ -23,8 +25,8 @@ from taskform.schedule import runs as schedule_runs
 from taskform.workflow.snapshot import read_runs
 
 DAYS = 7
-#: At most this many runs resources are read per plan (one request each); with more tasks
-#: sharing items, no durations are read and only same-minute starts count.
+#: At most this many runs resources are read per plan (one request each); the tasks of items
+#: beyond it are compared by start minute only, with a warning per item.
 MAX_RUN_READS = 10
 _MINUTE_MS = 60_000
 _FINISHED = frozenset({"succeeded", "failed", "completed", "success"})
@@ -56,20 +58,13 @@ def find_overlaps(
     tasks: Sequence[DesiredTask],
     durations: Mapping[tuple[str, str], int],
     now: datetime,
-    *,
-    unread: int = 0,
 ) -> list[Problem]:
     """Pairs of active tasks on one item whose runs overlap in the next :data:`DAYS` days.
     ``durations`` holds the typical run duration (ms) by task key where known."""
-    by_item: dict[str, list[DesiredTask]] = defaultdict(list)
-    for task in tasks:
-        if task.item_id and task.cron is not None and task.active and not task.absent:
-            by_item[task.item_id.lower()].append(task)
+    by_item = shared_items(tasks)
     end = now + timedelta(days=DAYS)
     out: list[Problem] = []
     for item, group in by_item.items():
-        if len(group) < 2:
-            continue
         starts: dict[tuple[str, str], list[int]] = {}
         for task in group:
             assert task.cron is not None
@@ -97,16 +92,19 @@ def find_overlaps(
                 where.line,
                 f"{len(involved)} tasks run item {item} with overlapping runs ({names}{more}):"
                 f" first {a.owner}/{a.title} and {b.owner}/{b.title} at {_when(when)}{how}",
-                "start one after the other's typical duration, or use H to spread them"
-                + (
-                    f"; run durations were not read: {unread} live tasks share items, more than"
-                    f" the {MAX_RUN_READS} whose runs plan reads"
-                    if unread
-                    else ""
-                ),
+                "start one after the other's typical duration, or use H to spread them",
             )
         )
     return out
+
+
+def shared_items(tasks: Sequence[DesiredTask]) -> dict[str, list[DesiredTask]]:
+    """The active scheduled tasks by item id (lower case), for items two or more of them run."""
+    by_item: dict[str, list[DesiredTask]] = defaultdict(list)
+    for task in tasks:
+        if task.item_id and task.cron is not None and task.active and not task.absent:
+            by_item[task.item_id.lower()].append(task)
+    return {item: group for item, group in by_item.items() if len(group) > 1}
 
 
 def _first_overlap(
@@ -141,25 +139,47 @@ def overlap_warnings(
     live: Mapping[str, Sequence[LiveTask]],
     now: datetime,
 ) -> list[Problem]:
-    """:func:`find_overlaps` with durations from the runs of the live tasks concerned."""
-    items: dict[str, int] = defaultdict(int)
-    for task in tasks:
-        if task.item_id and task.active and not task.absent:
-            items[task.item_id.lower()] += 1
-    shared = {t.key for t in tasks if t.item_id and items[t.item_id.lower()] > 1}
-    if not shared:
-        return []
+    """:func:`find_overlaps` with durations from the runs of the live tasks concerned, read
+    for at most :data:`MAX_RUN_READS` tasks (whole items, the smallest first), and a warning
+    for each item whose durations were not read."""
+    groups = shared_items(tasks)
     live_by_key = {t.key: t for owned in live.values() for t in owned}
-    wanted = [live_by_key[k] for k in sorted(shared) if k in live_by_key]
-    if len(wanted) > MAX_RUN_READS:
-        return find_overlaps(tasks, {}, now, unread=len(wanted))
+    read: dict[str, list[LiveTask]] = {}
+    unread: dict[str, str] = {}  # item -> why its durations were not read
+    budget = MAX_RUN_READS
+    for item, group in sorted(groups.items(), key=lambda kv: (len(kv[1]), kv[0])):
+        here = [live_by_key[t.key] for t in group if t.key in live_by_key]
+        if len(here) <= budget:
+            read[item] = here
+            budget -= len(here)
+        else:
+            unread[item] = f"plan reads the runs of at most {MAX_RUN_READS} tasks sharing items"
+    wanted = [t for here in read.values() for t in here]
     try:
         found = read_runs(portal, wanted)
-    except PortalError:
+    except PortalError as exc:
         found = {}
+        unread.update(
+            {item: f"they could not be read: {exc}" for item, here in read.items() if here}
+        )
     durations: dict[tuple[str, str], int] = {}
     for live_task in wanted:
         duration = typical_duration(found.get(live_task.id, ()))
         if duration is not None:
             durations[live_task.key] = duration
-    return find_overlaps(tasks, durations, now)
+    limits = []
+    for item in sorted(unread):
+        group = groups[item]
+        live_count = sum(t.key in live_by_key for t in group)
+        where = group[0].position or Position("(configuration)")
+        limits.append(
+            Problem(
+                where.file,
+                where.line,
+                f"{len(group)} tasks run item {item}; overlaps were checked by start minute"
+                f" only: the run durations of its {live_count} live tasks were not read"
+                f" ({unread[item]})",
+                "runs that start in different minutes may still overlap",
+            )
+        )
+    return find_overlaps(tasks, durations, now) + limits
