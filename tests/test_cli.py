@@ -115,3 +115,42 @@ def test_validate_imports_no_network_emulator_or_diff_library(tmp_path: Path) ->
         " 'deepdiff', 'taskform.emulator', 'taskform.portal.client'))], sorted(sys.modules)"
     )
     subprocess.run([sys.executable, "-c", code], check=True, stdout=subprocess.DEVNULL)
+
+
+def test_validate_of_a_valid_config_imports_no_schema_library_nor_plan_views(
+    tmp_path: Path,
+) -> None:
+    """A valid file is proven valid without jsonschema (it loads to explain an error), and
+    validate renders no plan: the plan views, the planner and the task types' GP checks stay
+    unloaded."""
+    config = tmp_path / "taskform.yaml"
+    config.write_text(
+        "version: 1\nowner: jo\nprune: false\ntimezone: UTC\ntasks:\n  - title: Nightly\n"
+        "    type: ExecuteNotebook\n    item_id: 029b61ca770e428d9468a2a55f40b9fb\n"
+        "    schedule: '0 2 * * *'\n    max_occurrences: 5\n    active: true\n"
+        "    parameters: {notebookParameters: {a: 1}}\n"
+    )
+    code = (
+        f"import sys; from taskform.cli import main; sys.argv = ['taskform', 'validate', '-c', {str(config)!r}]\n"  # noqa: E501
+        "try:\n    main()\nexcept SystemExit as exc:\n    assert exc.code in (0, None), exc.code\n"
+        "assert not [m for m in sys.modules if m.startswith(('jsonschema', 'referencing',"
+        " 'taskform.render.plan', 'taskform.render.views', 'taskform.plan.'))], sorted(sys.modules)"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, stdout=subprocess.DEVNULL)
+
+
+def test_validate_of_an_invalid_config_still_explains_with_jsonschema(tmp_path: Path) -> None:
+    config = tmp_path / "taskform.yaml"
+    config.write_text(
+        "version: 1\ntasks:\n  - title: Nightly\n    type: ExecuteNotebook\n"
+        "    item_id: 029b61ca770e428d9468a2a55f40b9fb\n    schedule: '0 2 * * *'\n"
+        "    max_occurrences: 0\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "taskform", "validate", "-c", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert "max_occurrences" in result.stderr and "taskform.yaml:7" in result.stderr

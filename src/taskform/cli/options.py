@@ -13,7 +13,7 @@ import sys
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -22,7 +22,9 @@ from taskform.cli import interrupt
 from taskform.errors import BUG_EXIT_CODE, ConfigError, TaskformError
 from taskform.render import escape
 from taskform.render.style import Paint, plain
-from taskform.render.views import Context, View
+
+if TYPE_CHECKING:  # the views load with the command that renders: validate renders none
+    from taskform.render.views import Context, View
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
@@ -343,7 +345,10 @@ def paint() -> Paint:
 def emit(view: View[T], value: T, context: Context | None = None) -> None:
     """Render ``value`` with the chosen ``view`` and write it: as data (also with ``-q``) or for
     a person (:func:`out`), as the view says."""
-    context = context or Context(paint=paint())
+    if context is None:
+        from taskform.render.views import Context
+
+        context = Context(paint=paint())
     text = view.render(value, context)
     if view.data:
         data(text, nl=False, scrubbed=view.cleans and context.clean is not None)

@@ -24,14 +24,33 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from taskform.epoch import iso_utc
 from taskform.model import Change, Plan
 from taskform.render.common import format_summary, jsonable
-from taskform.render.plan import schedule as schedule_view
-from taskform.render.plan.markdown import render_markdown
-from taskform.render.plan.text import format_apply_summary, render_apply_report, render_text
+
+if TYPE_CHECKING:
+    from taskform.render.plan.markdown import render_markdown
+    from taskform.render.plan.text import format_apply_summary, render_apply_report, render_text
+
+#: The views that load on first use (they import the schedule and task-type code, which
+#: ``validate`` and the error path of every command never need): name -> module.
+_LAZY = {
+    "render_markdown": "taskform.render.plan.markdown",
+    "format_apply_summary": "taskform.render.plan.text",
+    "render_apply_report": "taskform.render.plan.text",
+    "render_text": "taskform.render.plan.text",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "FORMAT_VERSION",
@@ -104,8 +123,15 @@ def _change_document(change: Change) -> dict[str, Any]:
         "next_runs": [iso_utc(ms) for ms in change.next_runs],
         "note": change.note,
         "ops": [op.value for op in change.ops],
-        **({"schedule": schedule_view.document(change.schedule)} if change.schedule else {}),
+        **({"schedule": _schedule_document(change)} if change.schedule else {}),
     }
+
+
+def _schedule_document(change: Change) -> dict[str, Any]:
+    from taskform.render.plan import schedule as schedule_view
+
+    assert change.schedule is not None
+    return schedule_view.document(change.schedule)
 
 
 def render_json(

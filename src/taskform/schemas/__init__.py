@@ -12,9 +12,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jsonschema import Draft202012Validator, ValidationError
+if TYPE_CHECKING:  # jsonschema loads with the first validator: a valid file never needs one
+    from jsonschema import Draft202012Validator, ValidationError
 
 CONFIG_SCHEMA = "config.schema.json"
 
@@ -53,6 +54,8 @@ def load_schema(name: str = CONFIG_SCHEMA) -> dict[str, Any]:
 @cache
 def validator(name: str = CONFIG_SCHEMA) -> Draft202012Validator:
     """A draft 2020-12 validator for the named schema."""
+    from jsonschema import Draft202012Validator
+
     schema = load_schema(name)
     Draft202012Validator.check_schema(schema)
     return Draft202012Validator(schema)

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any
 
-from taskform.schemas import CONFIG_SCHEMA, validator
+from taskform.schemas import CONFIG_SCHEMA, load_schema, validator
 
 _PLAIN_OBJECT = frozenset(
     {"description", "title", "$comment", "type", "required", "additionalProperties", "properties"}
@@ -26,9 +26,15 @@ _PLAIN_OBJECT = frozenset(
 
 
 @cache
+def _schema(name: str) -> dict[str, Any]:
+    """The named schema, read once (jsonschema loads only when a check needs it)."""
+    return load_schema(name)
+
+
+@cache
 def _task_schema(name: str) -> tuple[dict[str, Any], frozenset[str]] | None:
     """The task properties and required keys, if the schema has the simple shape."""
-    schema = validator(name).schema
+    schema = _schema(name)
     if not isinstance(schema, dict):
         return None
     tasks = schema.get("properties", {}).get("tasks")
@@ -52,18 +58,21 @@ def _task_schema(name: str) -> tuple[dict[str, Any], frozenset[str]] | None:
     return task["properties"], frozenset(task.get("required", ()))
 
 
-_PLAIN_STRING = frozenset({"description", "$comment", "type", "minLength", "maxLength", "pattern"})
+_NOTES = frozenset({"description", "$comment", "title", "default"})
+_INT32 = 2**31 - 1
 
 
-@cache
-def _property_check(name: str, key: str) -> Callable[[Any], bool]:
-    """Whether a value is valid against the schema of task property ``key``. A plain string
-    schema (type, lengths, pattern) is checked here as jsonschema checks it (``len`` in code
-    points, ``re.search``); anything else by jsonschema."""
-    shape = _task_schema(name)
-    assert shape is not None
-    schema = shape[0][key]
-    if isinstance(schema, dict) and schema.get("type") == "string" and set(schema) <= _PLAIN_STRING:
+def _plain(schema: Any) -> Callable[[Any], bool] | None:
+    """A check of ``schema`` in plain Python, for the shapes the configuration schema uses
+    (a string with lengths and a pattern, a string enum, a boolean, an object, a bounded
+    integer, a constant), exactly as jsonschema judges them (``len`` in code points,
+    ``re.search``); None for any other shape. A check may say False where jsonschema says
+    valid only by being stricter (an integer written 2.0, say): False is "not proven"."""
+    if not isinstance(schema, dict):
+        return None
+    keys = set(schema) - _NOTES
+    kind = schema.get("type")
+    if kind == "string" and keys <= {"type", "minLength", "maxLength", "pattern"}:
         low, high = int(schema.get("minLength", 0)), schema.get("maxLength")
         found = re.compile(schema["pattern"]).search if "pattern" in schema else None
 
@@ -76,8 +85,70 @@ def _property_check(name: str, key: str) -> Callable[[Any], bool]:
             )
 
         return string
+    if keys == {"enum"} and all(type(choice) is str for choice in schema["enum"]):
+        choices = frozenset(schema["enum"])
+        return lambda value: isinstance(value, str) and value in choices
+    if keys == {"const"} and type(schema["const"]) in (str, int):
+        const = schema["const"]
+        return lambda value: type(value) is type(const) and value == const
+    if kind == "boolean" and keys == {"type"}:
+        return lambda value: type(value) is bool
+    if kind == "object" and keys == {"type"}:
+        return lambda value: isinstance(value, dict)
+    forbidden = schema.get("not", {})
+    if (
+        kind == "integer"
+        and keys <= {"type", "minimum", "maximum", "not"}
+        and (not forbidden or (set(forbidden) == {"const"} and type(forbidden["const"]) is int))
+    ):
+        low = schema.get("minimum", -_INT32 - 1)
+        high = schema.get("maximum", _INT32)
+        skip = forbidden.get("const") if forbidden else None
+        return lambda value: type(value) is int and low <= value <= high and value != skip
+    return None
+
+
+@cache
+def _property_check(name: str, key: str) -> Callable[[Any], bool]:
+    """Whether a value is valid against the schema of task property ``key``: in plain Python
+    (:func:`_plain`) where the shape allows, else by jsonschema."""
+    shape = _task_schema(name)
+    assert shape is not None
+    schema = shape[0][key]
+    check = _plain(schema)
+    if check is not None:
+        return check
     # evolve keeps the root's resolver, so a "$ref": "#/$defs/..." still resolves.
     return validator(name).evolve(schema=schema).is_valid
+
+
+@cache
+def _root_checks(name: str) -> dict[str, Callable[[Any], bool]] | None:
+    """A plain check of every top-level property but ``tasks``, with the required keys; None
+    if the top level is not a plain object of such properties."""
+    schema = _schema(name)
+    properties = schema.get("properties")
+    if (
+        schema.get("type") != "object"
+        or schema.get("additionalProperties") is not False
+        or not isinstance(properties, dict)
+        or set(schema) - _PLAIN_OBJECT - {"$schema", "$defs"}
+    ):
+        return None
+    checks = {key: _plain(value) for key, value in properties.items() if key != "tasks"}
+    if any(check is None for check in checks.values()):
+        return None
+    return {key: check for key, check in checks.items() if check is not None}
+
+
+def _root_valid(data: dict[str, Any], name: str) -> bool:
+    checks = _root_checks(name)
+    if checks is None:
+        return bool(validator(name).is_valid({**data, "tasks": []}))
+    required = frozenset(_schema(name).get("required", ()))
+    if not required <= data.keys() or not data.keys() - {"tasks"} <= checks.keys():
+        return False
+    return all(checks[key](value) for key, value in data.items() if key != "tasks")
 
 
 def _token(key: str, value: Any) -> tuple[object, ...] | None:
@@ -97,7 +168,7 @@ def valid(data: Any, name: str = CONFIG_SCHEMA) -> bool:
     if shape is None or not isinstance(data, dict) or not isinstance(data.get("tasks"), list):
         return False
     properties, required = shape
-    if not validator(name).is_valid({**data, "tasks": []}):
+    if not _root_valid(data, name):
         return False
     seen: set[tuple[object, ...]] = set()
     for task in data["tasks"]:

@@ -22,17 +22,17 @@ import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
-
-from jsonschema import ValidationError
-from jsonschema.protocols import Validator
-from jsonschema.validators import validator_for
 
 from taskform.errors import ForeignHostError, PortalError, Problem
 from taskform.model import DesiredTask
 from taskform.schemas import load_schema, suggest
 from taskform.tasktypes.base import ParameterChecks, TaskType
+
+if TYPE_CHECKING:  # jsonschema loads when a GP description is read, never for a config alone
+    from jsonschema import ValidationError
+    from jsonschema.protocols import Validator
 
 GP_TASK_SCHEMA = "gp_task.schema.json"
 
@@ -57,6 +57,8 @@ _EXPECTED = {
 
 @cache
 def _validator() -> Validator:
+    from jsonschema.validators import validator_for
+
     schema = load_schema(GP_TASK_SCHEMA)
     cls = validator_for(schema)
     cls.check_schema(schema)
