@@ -230,12 +230,28 @@ def test_renamed_from_keeps_the_task_and_a_lookalike_create_suggests_it(cli: Cli
     plan = cli("plan")
     assert f"~ admin/Nightly parcels ({old})" in plan.stdout
     assert '~ title: "Nightly" -> "Nightly parcels"' in plan.stdout
+    # Before apply, status shows the live task as the declared one, rename pending.
+    status = cli("status", "--format", "json")
+    assert status.returncode == 0, status.stderr
+    rows = json.loads(status.stdout)["tasks"]
+    assert [(r["title"], r["task_id"], r["state"]) for r in rows] == [
+        ("Nightly parcels", old, "active"),
+        ("Paused", rows[1]["task_id"], "paused"),
+        ("Weekly", rows[2]["task_id"], "active"),
+    ], rows
+    assert rows[0]["renamed_from"] == "Nightly"
+    text = cli("status", "--target", "admin/Nightly parcels").stdout
+    assert text.startswith(f"admin/Nightly parcels ({old})\n"), text
+    assert "rename pending: the portal still titles it 'Nightly'; apply renames it" in text
+    assert "MISSING" not in text and "Status: 1 task(s), 0 failing." in text
     applied = cli("apply", "--auto-approve")
     assert applied.returncode == 0, applied.stdout + applied.stderr
     renamed = [t for t in cli.tasks() if t["title"] == "Nightly parcels"]
     assert [t["id"] for t in renamed] == [old]
     assert "Nightly" not in [t["title"] for t in cli.tasks()]
     assert cli("plan", "--detailed-exitcode").returncode == 0
+    after = json.loads(cli("status", "--format", "json").stdout)["tasks"]
+    assert after[0]["title"] == "Nightly parcels" and "renamed_from" not in after[0]
 
 
 def test_duplicates_in_the_portal(cli: Cli) -> None:

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import json
 
-from taskform.model import Run
-from taskform.render.live.status import render_status_json, render_status_text, status_rows
+from taskform.model import DesiredTask, Run
+from taskform.render.live.status import (
+    pending_renames,
+    render_status_json,
+    render_status_text,
+    status_rows,
+)
 from tests.support.fakes import live_task
 
 DAY = 86_400_000
@@ -76,3 +81,31 @@ def test_text_and_json_views_of_the_rows() -> None:
     assert "Status: 1 task(s), 1 failing." in text
     assert json.loads(render_status_json(rows)) == {"format_version": "1", "tasks": rows}
     assert render_status_text([]) == "No managed tasks in the portal.\n"
+
+
+def test_a_pending_rename_is_the_declared_task_under_its_old_title() -> None:
+    old = live_task(title="Old title", created=2)
+    older_copy = live_task(title="Old title", created=1)  # the oldest copy is the one renamed
+    done = live_task(title="Done")
+    other = live_task("jo", "Old title")  # another owner's task of that title is not it
+    declared = [
+        DesiredTask("admin", "New title", renamed_from="Old title"),
+        DesiredTask("admin", "Done", renamed_from="Gone"),  # renamed already: nothing to do
+        DesiredTask("admin", "Nowhere", renamed_from="Never there"),
+        DesiredTask("admin", "Dropped", renamed_from="Done", absent=True),
+    ]
+    live = {"admin": [old, older_copy, done], "jo": [other]}
+    renamed = pending_renames(declared, live)
+    assert renamed == {older_copy.id: "New title"}
+    rows = status_rows([older_copy, done], {}, renamed=renamed)
+    assert [(r["title"], r.get("renamed_from")) for r in rows] == [
+        ("Done", None),
+        ("New title", "Old title"),
+    ]
+    text = render_status_text(rows)
+    assert f"admin/New title ({older_copy.id})\n    state: active" in text
+    assert (
+        "    rename pending: the portal still titles it 'Old title'; apply renames it "
+        "(same task id, run history kept)\n"
+    ) in text
+    assert "Status: 2 task(s), 0 failing." in text

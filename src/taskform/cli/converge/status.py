@@ -22,7 +22,7 @@ from taskform.model import LiveTask, Run
 from taskform.portal.resources.jobs import JobsClient
 from taskform.render import views
 from taskform.render.live.jobs import first_error
-from taskform.render.live.status import FAILING, not_live_rows, status_rows
+from taskform.render.live.status import FAILING, not_live_rows, pending_renames, status_rows
 from taskform.workflow.connect import PortalOptions
 from taskform.workflow.snapshot import read_runs
 
@@ -77,10 +77,12 @@ def status(
     """Show every managed task's state, next run and latest runs; failing tasks first."""
     snap, _, client = common.take_snapshot(config_path, portal, targets)
     declared = {t.key for t in snap.config.tasks if not t.absent}
-    tasks = [t for ts in snap.live.values() for t in ts if t.key in declared]
-    tasks = [t for t in tasks if wanted(targets, t.owner, t.title)]
+    held = {b.key for b in snap.plan.blocked}  # shown as blocked, with why
+    renamed = pending_renames([t for t in snap.config.tasks if t.key not in held], snap.live)
+    tasks = [t for ts in snap.live.values() for t in ts if t.key in declared or t.id in renamed]
+    tasks = [t for t in tasks if wanted(targets, t.owner, renamed.get(t.id, t.title))]
     runs = read_runs(client, tasks)
-    rows = status_rows(tasks, runs, last=last)
+    rows = status_rows(tasks, runs, last=last, renamed=renamed)
     add_last_errors(rows, tasks, runs, JobsClient(client))
     missing = [(o, t) for o, t in snap.plan.missing if wanted(targets, o, t)]
     blocked = [b for b in snap.plan.blocked if wanted(targets, b.owner, b.title)]

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from taskform.epoch import iso_utc
-from taskform.model import Blocked, LiveTask, Run
+from taskform.model import Blocked, DesiredTask, LiveTask, Run, identity
 from taskform.render import escape
 from taskform.render.common import human_iso
 
@@ -16,18 +16,54 @@ from taskform.render.common import human_iso
 FAILING = frozenset({"failed", "submitfailed"})
 
 
+def pending_renames(
+    declared: Sequence[DesiredTask], live: Mapping[str, Sequence[LiveTask]]
+) -> dict[str, str]:
+    """The live tasks that are declared tasks under their old title, by task id, with the
+    declared title: a task with ``renamed_from: OLD`` that has no live task under its own
+    title yet, and a live task titled OLD (same owner), as the plan matches them (the oldest
+    copy, when there are several). apply will rename it."""
+    by_key: dict[tuple[str, str], list[LiveTask]] = {}
+    for tasks in live.values():
+        for task in tasks:
+            by_key.setdefault(task.key, []).append(task)
+    renamed: dict[str, str] = {}
+    for task in declared:
+        if task.absent or task.renamed_from is None or task.key in by_key:
+            continue
+        old = by_key.get(identity(task.owner, task.renamed_from), [])
+        if old:
+            oldest = min(old, key=lambda t: (t.created or 0, t.id))
+            renamed[oldest.id] = task.title
+    return renamed
+
+
 def status_rows(
-    tasks: Sequence[LiveTask], runs: Mapping[str, Sequence[Run]], *, last: int = 3
+    tasks: Sequence[LiveTask],
+    runs: Mapping[str, Sequence[Run]],
+    *,
+    last: int = 3,
+    renamed: Mapping[str, str] | None = None,
 ) -> list[dict[str, Any]]:
-    """One row per task, failing tasks (latest run failed) first, then by owner and title."""
+    """One row per task, failing tasks (latest run failed) first, then by owner and title.
+    A task in ``renamed`` (:func:`pending_renames`) is shown under its declared title, with
+    ``renamed_from`` (its title in the portal) and a ``detail`` saying the rename is pending."""
     rows = []
+    renamed = renamed or {}
     for task in tasks:
         recent = sorted(runs.get(task.id, ()), key=lambda r: r.created or 0, reverse=True)[:last]
         failing = bool(recent) and recent[0].status in FAILING
+        pending: dict[str, Any] = {}
+        if task.id in renamed:
+            pending = {
+                "renamed_from": task.title,
+                "detail": f"rename pending: the portal still titles it {task.title!r}; "
+                "apply renames it (same task id, run history kept)",
+            }
         rows.append(
             {
                 "owner": task.owner,
-                "title": task.title,
+                "title": renamed.get(task.id, task.title),
                 "task_id": task.id,
                 "state": task.task_state or ("active" if task.active else "inactive"),
                 "active": task.active,
@@ -38,6 +74,7 @@ def status_rows(
                     {"status": r.status, "time": iso_utc(r.created), "result": r.result}
                     for r in recent
                 ],
+                **pending,
             }
         )
     rows.sort(key=lambda r: (not r["failing"], r["owner"], r["title"]))
@@ -77,6 +114,8 @@ def render_status_text(rows: Sequence[Mapping[str, Any]]) -> str:
         lines.append(f"{mark}{label} ({escape.text(str(row['task_id']))})")
         state = escape.text(str(row["state"]))
         lines.append(f"    state: {state}; next run: {human_iso(row['next_run']) or '-'}")
+        if row.get("renamed_from") is not None:
+            lines.append(f"    {escape.text(escape.one_line(str(row['detail'])))}")
         for run in row["runs"]:
             result = escape.text(escape.one_line(str(run["result"]))) if run["result"] else ""
             status = escape.text(str(run["status"]))
