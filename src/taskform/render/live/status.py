@@ -24,9 +24,9 @@ def pending_renames(
     title yet, and a live task titled OLD (same owner), as the plan matches them (the oldest
     copy, when there are several). apply will rename it."""
     by_key: dict[tuple[str, str], list[LiveTask]] = {}
-    for tasks in live.values():
-        for task in tasks:
-            by_key.setdefault(task.key, []).append(task)
+    for owned in live.values():
+        for found in owned:
+            by_key.setdefault(found.key, []).append(found)
     renamed: dict[str, str] = {}
     for task in declared:
         if task.absent or task.renamed_from is None or task.key in by_key:
