@@ -89,37 +89,45 @@ def test_html_is_self_contained_and_escaped() -> None:
 
 
 def test_calendar_command_offline(tmp_path: Path) -> None:
-    """The real command, with no environment at all (no portal, no credentials)."""
+    """The real command, with no environment at all (no portal, no credentials): each format
+    to a file, the ICS also to stdout (both written piece by piece), and the errors."""
     examples = Path(__file__).resolve().parents[2] / "examples" / "config"
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "ARCGIS_USERNAME": "gis_admin"}
-    outputs = {}
-    for fmt in ("html", "ics", "markdown"):
-        target = tmp_path / f"calendar.{fmt}"
-        args = ["calendar", "-c", str(examples), "--days", "3", "--format", fmt]
-        done = subprocess.run(
-            [sys.executable, "-m", "taskform", *args, "-o", str(target)],
+
+    def run(*args: str) -> subprocess.CompletedProcess[bytes]:
+        return subprocess.run(
+            [sys.executable, "-m", "taskform", "calendar", *args],
             capture_output=True,
-            text=True,
             env=env,
             timeout=60,
             check=False,
         )
+
+    outputs = {}
+    for fmt in ("html", "ics", "markdown"):
+        target = tmp_path / f"calendar.{fmt}"
+        done = run("-c", str(examples), "--days", "3", "--format", fmt, "-o", str(target))
         assert done.returncode == 0, done.stderr
-        outputs[fmt] = target.read_text(encoding="utf-8")
+        outputs[fmt] = target.read_bytes().decode("utf-8")
     events = vobject.readOne(outputs["ics"]).vevent_list
     assert events and all(e.categories.value == ["gis_admin"] for e in events)
+    assert outputs["ics"].endswith("END:VEVENT\r\nEND:VCALENDAR\r\n")
+    assert "\n" not in outputs["ics"].replace("\r\n", "")
     rows = outputs["html"].count('<tr class="task"')
     assert rows == 7  # every declared task of the examples, the inactive one too
     assert "| **Mon** |" in outputs["markdown"]
-    bad = subprocess.run(
-        [sys.executable, "-m", "taskform", "calendar", "-c", str(tmp_path / "missing.yaml")],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-        check=False,
-    )
-    assert bad.returncode == 1 and "Traceback" not in bad.stderr
+    shown = run("-c", str(examples), "--days", "3", "--format", "ics")
+    assert shown.returncode == 0, shown.stderr
+    text = shown.stdout.decode("utf-8")
+    assert text.startswith("BEGIN:VCALENDAR\r\n") and text.endswith("END:VCALENDAR\r\n")
+    later = vobject.readOne(text).vevent_list  # read a little later: the same runs, or nearly
+    assert len({e.uid.value for e in later} & {e.uid.value for e in events}) >= len(events) - 5
+    bad = run("-c", str(tmp_path / "missing.yaml"))
+    assert bad.returncode == 1 and b"Traceback" not in bad.stderr
+    nowhere = tmp_path / "no" / "such" / "dir" / "calendar.ics"
+    unwritable = run("-c", str(examples), "--format", "ics", "-o", str(nowhere))
+    assert unwritable.returncode == 1 and b"Traceback" not in unwritable.stderr
+    assert f"cannot write {nowhere}".encode() in unwritable.stderr
 
 
 def one_event_per_run(cal: Calendar) -> str:

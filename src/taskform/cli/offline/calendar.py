@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import click
 from taskform.cli import common
 from taskform.cli.options import common_options, config_option, data, format_option, write_atomic
 from taskform.render.calendar.html import render_html
-from taskform.render.calendar.text import render_ics, render_markdown
+from taskform.render.calendar.text import ics_chunks, render_markdown
 from taskform.schedule.calendar import build
 
 
@@ -62,13 +63,14 @@ def calendar(
         config = config.resolve_owner(owner)
     cal = build(config.tasks, datetime.now(timezone.utc), days, threshold=collision_threshold)
     if fmt == "html":
-        text = render_html(cal)
+        pieces: Iterable[str] = [render_html(cal)]
     elif fmt == "ics":
-        text = render_ics(cal)
+        pieces = ics_chunks(cal)  # written as they come: hundreds of MB for a large calendar
     else:
-        text = render_markdown(cal)
+        pieces = [render_markdown(cal)]
     if output:
-        write_atomic(Path(output), text)
+        write_atomic(Path(output), pieces)
     else:
-        data(text, nl=False)
+        for piece in pieces:
+            data(piece, nl=False)
     return 0

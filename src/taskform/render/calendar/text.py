@@ -13,6 +13,7 @@ pull-request comment. Task text is escaped so a title cannot break the table.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 
 from icalendar import Calendar as ICalendar
@@ -104,7 +105,15 @@ def _task_template(task: TaskRuns, dtstamp: datetime) -> str:
 
 
 def render_ics(calendar: Calendar) -> str:
-    """The calendar as an iCalendar file (CRLF line ends, as RFC 5545 requires).
+    """The calendar as an iCalendar file (CRLF line ends, as RFC 5545 requires): the text of
+    :func:`ics_chunks`."""
+    return "".join(ics_chunks(calendar))
+
+
+def ics_chunks(calendar: Calendar) -> Iterator[str]:
+    """The iCalendar file in pieces: the envelope's head, the events of each task, the tail
+    (``taskform calendar`` writes them as they come: the file of a large calendar is hundreds
+    of megabytes).
 
     Why a template per task, not an icalendar ``Event`` per run: the benchmark's calendar
     (1,000 tasks, 30 days) has about 731,000 runs, and building and serialising that many
@@ -126,19 +135,20 @@ def render_ics(calendar: Calendar) -> str:
     head = cal.to_ical().decode("utf-8")
     tail = "END:VCALENDAR\r\n"
     assert head.endswith(tail)
-    out = [head[: -len(tail)]]
+    yield head[: -len(tail)]
     stamps = _Stamps()
     for task in calendar.tasks:
         if not task.runs:
             continue
         fill = _task_template(task, calendar.start).format
         copy = _uid_prefix(task).copy
+        events = []
         for ms in task.runs:
             digest = copy()
             digest.update(b"%d" % ms)
-            out.append(fill(stamps[ms], stamps[ms + _EVENT_MS], digest.hexdigest()[:32]))
-    out.append(tail)
-    return "".join(out)
+            events.append(fill(stamps[ms], stamps[ms + _EVENT_MS], digest.hexdigest()[:32]))
+        yield "".join(events)
+    yield tail
 
 
 def heat_rows(calendar: Calendar) -> list[list[int]]:
