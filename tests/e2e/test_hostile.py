@@ -212,6 +212,49 @@ tasks:
         assert piece not in everything, piece
 
 
+def test_drift_out_never_writes_a_secret_found_in_a_live_task(cli: Cli) -> None:
+    """A live task whose parameters hold the registered secret in a field that is not
+    secret (a person pasted it there with more text): ``drift --out FILE`` and ``drift --format json`` show that field's live value with
+    the secret masked, in none of its encodings."""
+    import json
+
+    from taskform.redact import forms
+
+    write(
+        cli,
+        f"""\
+version: 1
+tasks:
+  - title: Vendor sync
+    type: ExecuteNotebook
+    item_id: {ITEM}
+    schedule: "0 2 * * *"
+    parameters:
+      notebookParameters:
+        api_key: ${{secret:VENDOR_KEY}}
+        region: west
+""",
+    )
+    # The key is right; a person pasted it into the region too.
+    pasted = json.dumps({"api_key": NASTY, "region": f"old {NASTY} (rotated)"})
+    cli.create("Vendor sync", parameters=json.dumps({"notebookParameters": pasted}))
+    env = cli.env(VENDOR_KEY=NASTY)
+    result = cli("drift", "--format", "json", "--out", "drift.json", env=env)
+    assert result.returncode == 2, result.stdout + result.stderr
+    written = (cli.cwd / "drift.json").read_text(encoding="utf-8")
+    document = json.loads(written)
+    [item] = document["tasks"]
+    assert item["kind"] == "config_changed"
+    before = json.dumps(item["fields"], ensure_ascii=False)
+    assert "old *** (rotated)" in before, before  # the field is there, the secret masked
+    for text in (written, result.stdout):
+        leaked = [form for form in forms(NASTY) if form in text]
+        assert not leaked, leaked
+        for piece in ("é🔑", "%C3%A9", "\\u00e9", "ss\\\\w"):
+            assert piece not in text, piece
+    assert json.loads(result.stdout) == document
+
+
 def test_an_edited_saved_plan_is_refused_and_an_empty_one_notices_drift(cli: Cli) -> None:
     import json
 

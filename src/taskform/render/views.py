@@ -53,7 +53,7 @@ PLAN: Mapping[str, View[Plan]] = {
 
 DRIFT: Mapping[str, View[Sequence[DriftItem]]] = {
     "text": View(lambda items, c: drift.render_drift_text(items), data=False),
-    "json": View(lambda items, c: drift.render_drift_json(items)),
+    "json": View(lambda items, c: drift.render_drift_json(items, clean=c.clean), cleans=True),
     "markdown": View(lambda items, c: drift.render_drift_markdown(items)),
 }
 

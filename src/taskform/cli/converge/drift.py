@@ -6,12 +6,14 @@ from pathlib import Path
 
 import click
 
+from taskform import redact
 from taskform.cli import common
 from taskform.cli.options import (
     common_options,
     config_option,
     emit,
     format_option,
+    paint,
     portal_options,
     write_atomic,
 )
@@ -81,8 +83,10 @@ def drift(
     items = classify(snap.plan, snap.config.tasks, snap.live, snap.states)
     items = [i for i in items if wanted(targets, i.owner, i.title)]
     if out_file:
-        write_atomic(Path(out_file), render_drift_json(items))
-    emit(views.pick(views.DRIFT, fmt), items)
+        # Scrubbed as data, as every JSON taskform writes: no registered secret in the file.
+        write_atomic(Path(out_file), render_drift_json(items, clean=redact.scrub_data))
+    context = views.Context(paint=paint(), clean=redact.scrub_data)
+    emit(views.pick(views.DRIFT, fmt), items, context)
     if snap.plan.blocked:
         return 1  # reported with the rest; exit 1 says some tasks could not be compared
     return exit_code(items, fail_on)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from taskform.plan.drift import DriftItem
@@ -37,8 +37,15 @@ def drift_document(items: Sequence[DriftItem]) -> dict[str, Any]:
     }
 
 
-def render_drift_json(items: Sequence[DriftItem]) -> str:
-    return json.dumps(drift_document(items), indent=2, default=str) + "\n"
+def render_drift_json(
+    items: Sequence[DriftItem], *, clean: Callable[[Any], Any] | None = None
+) -> str:
+    """The drift report as JSON; ``clean`` (``redact.scrub_data``) is applied to the document
+    before it is written, so a secret is masked in every string, whatever its escaping."""
+    document: Any = drift_document(items)
+    if clean is not None:
+        document = clean(json.loads(json.dumps(document, default=str)))
+    return json.dumps(document, indent=2, default=str) + "\n"
 
 
 def render_drift_text(items: Sequence[DriftItem]) -> str:
