@@ -214,8 +214,9 @@ tasks:
 
 def test_drift_out_never_writes_a_secret_found_in_a_live_task(cli: Cli) -> None:
     """A live task whose parameters hold the registered secret in a field that is not
-    secret (a person pasted it there with more text): ``drift --out FILE`` and ``drift --format json`` show that field's live value with
-    the secret masked, in none of its encodings."""
+    secret (a person pasted it there with more text): ``drift --out FILE`` and ``drift
+    --format json`` show that field's live value with the secret masked, in none of its
+    encodings."""
     import json
 
     from taskform.redact import forms
