@@ -25,11 +25,11 @@ import pytest
 
 from taskform.config.loader import load_config
 from taskform.errors import Problem, TaskformError
-from taskform.model import DesiredTask, LiveTask
+from taskform.model import DesiredTask, LiveTask, Run
 from taskform.portal.resources.codec import run_from_json, task_from_json
 from taskform.render import render_json, render_text
 from taskform.schedule.lint import lint
-from taskform.workflow.overlap import find_overlaps, typical_duration
+from taskform.workflow.overlap import overlap_warnings
 from taskform.workflow.snapshot import snapshot
 from tests.conftest import check_golden
 from tests.support.fakes import MemoryPortal
@@ -61,23 +61,35 @@ def _plan_outputs(case: Path) -> tuple[str, str]:
     return render_text(plan), render_json(plan)
 
 
+class _RunsPortal(MemoryPortal):
+    """The live tasks, and the runs of ``runs.json`` (task id -> runs, as the REST API returns
+    them) for the overlap lint to read."""
+
+    def __init__(self, tasks: list[LiveTask], runs: dict[str, list[Run]]) -> None:
+        super().__init__(USER, tasks)
+        self.runs = runs
+
+    def list_runs(self, owner: str, task_id: str) -> list[Run]:
+        return self.runs.get(task_id, [])
+
+
 def _lint(
     case: Path, tasks: tuple[DesiredTask, ...], live: dict[str, list[LiveTask]]
 ) -> list[Problem]:
-    """The schedule lint ``plan`` adds: offline rules, and overlaps on one item with the
-    durations of the runs in ``runs.json`` (task id -> runs, as the REST API returns them).
-    ``lint.json`` may set ``collision_threshold``."""
+    """The schedule lint ``plan`` adds: offline rules, and overlaps on one item as ``plan``
+    finds them (:func:`overlap_warnings`, reading the runs in ``runs.json``). ``lint.json`` may
+    set ``collision_threshold``."""
     options = json.loads((case / "lint.json").read_text()) if (case / "lint.json").exists() else {}
     found = lint(tasks, NOW, collision_threshold=options.get("collision_threshold", 10))
     runs_file = case / "runs.json"
-    durations: dict[tuple[str, str], int] = {}
-    if runs_file.exists():
-        by_id = {t.id: t for owned in live.values() for t in owned}
-        for task_id, raw in json.loads(runs_file.read_text()).items():
-            duration = typical_duration([run_from_json(r) for r in raw])
-            if duration is not None and task_id in by_id:
-                durations[by_id[task_id].key] = duration
-    return found + find_overlaps(tasks, durations, NOW)
+    runs = {
+        task_id: [run_from_json(r) for r in raw]
+        for task_id, raw in (
+            json.loads(runs_file.read_text()) if runs_file.exists() else {}
+        ).items()
+    }
+    portal = _RunsPortal([t for owned in live.values() for t in owned], runs)
+    return found + overlap_warnings(portal, tasks, live, NOW)
 
 
 @pytest.mark.parametrize("name", CASES)

@@ -1,7 +1,7 @@
 """Every run of every declared task in the next N days: what ``taskform calendar`` shows.
 
 Offline and pure: the declared tasks (their UTC fields, as apply would send them now) and a
-start time in, a :class:`Calendar` out; the views are in ``taskform.render.calendar_*``. Runs
+start time in, a :class:`Calendar` out; the views are in ``taskform.render.calendar``. Runs
 come from :func:`taskform.schedule.runs.runs_between` (one pass per task per day), inside each
 task's start/end window; inactive and absent tasks have no runs.
 

@@ -8,7 +8,8 @@ plan: items are taken whole, those with the fewest tasks first. An item left ove
 runs could not be read) is checked by start minute only, and the plan says so in a warning
 naming the item and how many tasks share it. A task's typical duration is the median of its
 finished runs. Without any duration (tasks not yet created, or never run), runs overlap only
-when they start in the same minute. Runs are compared over the next 7 days.
+when they start in the same minute. Runs are compared over the next 7 days. Scenario folders:
+``tests/scenarios/lint-overlap`` and ``lint-overlap-limited`` (the bound).
 """
 
 from __future__ import annotations
