@@ -232,8 +232,8 @@ def emulator(
 ) -> None:
     """Run a local ArcGIS portal emulator for scheduled tasks (the Sharing API).
 
-    The first line on stdout is the portal URL to give taskform. Stops cleanly (exit 0) on
-    Ctrl-C or SIGTERM.
+    The first line on stdout ends with the portal URL to give taskform ("taskform emulator
+    listening on URL"). Stops cleanly (exit 0) on Ctrl-C or SIGTERM.
     """
     if (tls_cert is None) != (tls_key is None):
         raise click.UsageError("--tls-cert and --tls-key go together")
