@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import time
 
+from taskform.workflow.overlap import MAX_RUN_READS
 from tests.e2e.conftest import ITEM, Cli
 
 RARE = f"""\
@@ -64,3 +65,25 @@ def test_plan_warns_about_overlapping_runs_from_their_durations(cli: Cli) -> Non
     assert "2 tasks run item" in plan.stdout and "First typically runs 45 min" in plan.stdout
     strict = cli("plan", "--strict")
     assert strict.returncode == 1 and "--strict" in strict.stderr
+
+
+def test_plan_says_which_item_it_checked_without_durations(cli: Cli) -> None:
+    """More live tasks on one item than plan reads the runs of: no runs are read for them, and
+    the plan names the item and how many tasks share it instead of staying silent."""
+    tasks = "".join(
+        f"  - title: Cache {i:02d}\n    type: ExecuteNotebook\n    item_id: {ITEM}\n"
+        f'    schedule: "{i * 3} 4 * * *"\n'
+        for i in range(MAX_RUN_READS + 1)
+    )
+    (cli.cwd / "taskform.yaml").write_text(f"version: 1\ntasks:\n{tasks}")
+    first = cli("plan")
+    assert first.returncode == 0, first.stderr
+    assert "checked by start minute only" not in first.stdout  # nothing live: nothing to read
+    assert cli("apply", "--auto-approve").returncode == 0
+    plan = cli("plan", "--detailed-exitcode")
+    assert plan.returncode == 0, plan.stdout + plan.stderr
+    assert (
+        f"{MAX_RUN_READS + 1} tasks run item {ITEM}; overlaps were checked by start minute only"
+        in plan.stdout
+    )
+    assert cli("plan", "--strict").returncode == 1
