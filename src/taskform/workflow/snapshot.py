@@ -82,20 +82,30 @@ def snapshot(
     signed-in user) are looked up, so their creates go out under the portal's spelling."""
     user = portal.signed_in_user()
     resolved = config.resolve_owner(config.owner or user)
-    item_check = check_items(resolved.tasks, items) if items is not None else None
     warnings: tuple[str, ...] = ()
     blocked: tuple[Blocked, ...] = ()
-    if describe is not None:
-        warnings, blocked = check_gp_services(resolved.tasks, describe)
-    owners = managed_owners(resolved, user)
-    try:
-        live = portal.list_tasks(owners)
-        spelled = learnt_spelling(live, user)
-        unresolved = [o for o in owners if o.casefold() not in spelled]
-        if usernames is not None and unresolved:
-            spelled = {**usernames(unresolved), **spelled}
-    except UnknownOwnersError as exc:
-        raise ConfigError(unknown_owner_problems(resolved, exc.owners)) from None
+    # The item lookups run while the live tasks are read (both wait on the portal, page after
+    # page); an item error still wins over a later step's, as when they ran in turn.
+    with reading_pool(1, "taskform-item-check") as pool:
+        pending = pool.submit(check_items, resolved.tasks, items) if items is not None else None
+        try:
+            if describe is not None:
+                warnings, blocked = check_gp_services(resolved.tasks, describe)
+            owners = managed_owners(resolved, user)
+            try:
+                live = portal.list_tasks(owners)
+                spelled = learnt_spelling(live, user)
+                unresolved = [o for o in owners if o.casefold() not in spelled]
+                if usernames is not None and unresolved:
+                    spelled = {**usernames(unresolved), **spelled}
+            except UnknownOwnersError as exc:
+                raise ConfigError(unknown_owner_problems(resolved, exc.owners)) from None
+        except Exception:
+            first = pending.exception() if pending is not None else None
+            if first is not None:
+                raise first from None
+            raise
+        item_check = pending.result() if pending is not None else None
     resolved, live = portal_spelling(resolved, live, spelled)
     owners = managed_owners(resolved, user)
     moved: dict[tuple[str, str], LiveTask] = {}
