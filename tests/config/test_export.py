@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 from pathlib import Path
 
+import pytest
 import yaml
 
 from taskform.config.export import export_yaml
 from taskform.config.loader import load_config
+from taskform.errors import ConfigError
 from taskform.model import CronFields
 from taskform.plan.planner import make_plan
 from tests.support.fakes import live_task
@@ -92,3 +95,42 @@ def test_credentials_recognised_by_value_are_withheld_and_round_trip(tmp_path: P
     config = load_config(path, env=env)
     plan = make_plan(config.tasks, {"admin": [task]}, now=NOW)
     assert plan.empty, plan.changes
+
+
+BIDI = "Sync \u202eevil\u202c caf\u00e9"
+HIDDEN = "zero\u200bwidth \u2066isolate\u2069 line\u2028sep"
+
+
+def test_hidden_characters_are_written_escaped_and_read_back_the_same(tmp_path: Path) -> None:
+    """A portal title with a bidi override and a parameter with zero-width and isolate
+    characters: the YAML holds none of them raw (double-quoted escapes), and reads back as the
+    same text, through PyYAML and through taskform's own loader."""
+    task = live_task(
+        title=BIDI,
+        parameters={"notebookParameters": json.dumps({"label": HIDDEN, "plain": "café"})},
+    )
+    text = export_yaml({"admin": [task]}, default_owner="admin")
+    for ch in "\u202e\u202c\u200b\u2066\u2069\u2028":
+        assert ch not in text, repr(ch)
+    assert '- title: "Sync \\u202Eevil\\u202C caf\\xE9"' in text, text
+    assert 'label: "zero\\u200Bwidth \\u2066isolate\\u2069 line\\Lsep"' in text, text
+    assert "plain: café" in text  # text without hidden characters stays as it is
+    loaded = yaml.safe_load(text)["tasks"][0]
+    assert loaded["title"] == BIDI
+    assert loaded["parameters"]["notebookParameters"]["label"] == HIDDEN
+    path = tmp_path / "exported.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:  # validate refuses such a title, at its line
+        load_config(path, env={})
+    line = text.splitlines().index('- title: "Sync \\u202Eevil\\u202C caf\\xE9"') + 1
+    assert [(p.line, p.message) for p in caught.value.problems] == [
+        (line, "title has an invisible character (U+202E RIGHT-TO-LEFT OVERRIDE)"),
+        (line, "title has an invisible character (U+202C POP DIRECTIONAL FORMATTING)"),
+    ]
+    # The same task under a clean title: the hidden parameter text reads back exactly.
+    clean = live_task(title="Sync", parameters=task.parameters)
+    path.write_text(export_yaml({"admin": [clean]}, default_owner="admin"), encoding="utf-8")
+    config = load_config(path, env={})
+    (declared,) = config.tasks
+    assert declared.parameters["notebookParameters"]["label"] == HIDDEN
+    assert make_plan(config.tasks, {"admin": [clean]}, now=NOW).empty

@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
+import yaml
 
 from tests.e2e.conftest import ITEM, Cli
 from tests.e2e.test_plan_apply import write
@@ -298,11 +299,13 @@ def test_live_titles_with_terminal_escapes_are_escaped_in_every_view(cli: Cli) -
         text = result.stdout + result.stderr
         assert result.returncode in (0, 1, 2), (name, text)
         for raw in ("\x1b", "\x07", "\u202e"):
-            if name == "export":  # the YAML data itself quotes it; the notes are escaped
-                text = result.stderr
-            assert raw not in text, (name, raw, text)
+            assert raw not in text, (name, raw, text)  # export's YAML included: escaped
     assert "\\x1b]0;pwned" in outputs["drift"].stdout
     markdown = outputs["drift-md"].stdout
     assert "<b>" not in markdown and "\n# head" not in markdown
     assert "tk-12345678" not in outputs["export"].stdout
     assert "Set these variables before planning" in outputs["export"].stderr
+    exported = outputs["export"].stdout
+    assert '"\\e]0;pwned\\a\\e[2J Sync \\u202Eevil\\u202C <b>|x|</b>\\n# head"' in exported
+    assert yaml.safe_load(exported)["tasks"][0]["title"] == title  # reads back the same
+    assert "the title holds invisible or control characters" in outputs["export"].stderr

@@ -8,6 +8,7 @@ the same portal shows no changes.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -44,12 +45,37 @@ def _escape(value: Any) -> Any:
     return value
 
 
+#: Unicode categories of characters that do not show what they are: controls, format
+#: characters (zero-width, joiners, bidi overrides and isolates), line and paragraph
+#: separators, private use, unassigned and surrogates (as validate refuses them in titles).
+HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Co", "Cn", "Cs"})
+
+
+def hidden(text: str) -> bool:
+    """Whether ``text`` holds a character that does not show what it is (tab and newline
+    aside, which show as layout)."""
+    return any(unicodedata.category(ch) in HIDDEN_CATEGORIES for ch in text if ch not in "\t\n")
+
+
 class _Dumper(yaml.SafeDumper):
-    """Writes strings containing ``*`` or starting with ``@`` (schedules) in double quotes."""
+    """Writes strings containing ``*`` or starting with ``@`` (schedules) in double quotes, and
+    strings holding hidden characters (:func:`hidden`: a bidi override in a portal title)
+    double-quoted with every non-ASCII character escaped (``"Sync \\u202Eevil"``): the file
+    then shows exactly what the portal holds, and reads back as the same text."""
+
+    def write_double_quoted(self, text: str, split: bool = True) -> None:
+        if not hidden(text):
+            super().write_double_quoted(text, split)
+            return
+        allow, self.allow_unicode = self.allow_unicode, False  # escape all but ASCII
+        try:
+            super().write_double_quoted(text, split)
+        finally:
+            self.allow_unicode = allow
 
 
 def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
-    style = '"' if "*" in data or data.startswith("@") else None
+    style = '"' if "*" in data or data.startswith("@") or hidden(data) else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
 
 

@@ -9,7 +9,7 @@ import click
 
 from taskform import redact
 from taskform.cli.options import Lines, common_options, data, out, portal_options, write_atomic
-from taskform.config.export import duplicates, export_yaml
+from taskform.config.export import duplicates, export_yaml, hidden
 from taskform.errors import TaskformError
 from taskform.model import LiveTask
 from taskform.render import escape
@@ -139,6 +139,15 @@ def _render(live: Mapping[str, Sequence[LiveTask]], *, default: str | None, keep
             "prune: true would delete it); give it a Unix-cron schedule in the portal first.",
             err=True,
         )
+    for task in sorted((t for ts in live.values() for t in ts), key=lambda t: (t.owner, t.id)):
+        if hidden(task.title):
+            out(
+                f"Warning: {escape.text(f'{task.owner}/{task.title}')} ({escape.text(task.id)}): "
+                "the title holds invisible or control characters; it is written escaped "
+                '("\\u202E" form, which reads back as the same title), and validate refuses '
+                "such a title: rename the task in the portal, then export it again.",
+                err=True,
+            )
     return text
 
 
