@@ -15,6 +15,7 @@ import os
 import shutil
 import struct
 import subprocess
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -138,5 +139,56 @@ def test_calendar_page_in_headless_chromium(tmp_path: Path) -> None:
     assert png_size(shot) == (1280, 1400)
     assert shot.stat().st_size > 20_000  # a rendered page, not a blank one
     keep = os.environ.get("TASKFORM_SCREENSHOT")
+    if keep:
+        shutil.copyfile(shot, keep)
+
+
+def test_demo_configuration_page_in_headless_chromium(tmp_path: Path) -> None:
+    """``taskform calendar`` (the real command, offline) on the demo's configuration
+    (``examples/config``, what ``scripts/demo`` applies), opened in Chromium: every declared
+    task has its row, the heat map holds all the runs the summary counts, no console message.
+    ``TASKFORM_DEMO_SCREENSHOT=FILE`` keeps the screenshot."""
+    examples = Path(__file__).resolve().parents[2] / "examples" / "config"
+    page = tmp_path / "demo.html"
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "ARCGIS_USERNAME": "admin"}
+    made = subprocess.run(
+        [sys.executable, "-m", "taskform", "calendar", "-c", str(examples), "-o", str(page)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert made.returncode == 0, made.stderr
+    dumped = run_chromium("--dump-dom", page.as_uri(), home=tmp_path)
+    assert dumped.returncode == 0, dumped.stderr[-2000:]
+    assert [line for line in dumped.stderr.splitlines() if ":CONSOLE" in line] == []
+    dom = Page()
+    dom.feed(dumped.stdout)
+    assert sorted(dom.tasks) == [
+        "admin/Hourly sensor ingest",
+        "admin/Month-end summary",
+        "admin/Nightly network trace",
+        "admin/Nightly parcels refresh",
+        "admin/Quarterly usage report",
+        "admin/Sales workbook refresh",
+        "admin/Weekly 3D buildings cook",
+    ]
+    assert len(dom.cells) == 7 * 24
+    total = sum(int(c[0]) for c in dom.cells.values())
+    assert all(count == text for count, text in dom.cells.values())
+    # the hourly task alone starts 168 times a week
+    assert total >= 168 and f"{total} runs of 7 tasks" in dumped.stdout
+    shot = tmp_path / "demo.png"
+    taken = run_chromium(
+        f"--screenshot={shot}",
+        "--window-size=1280,1100",
+        "--hide-scrollbars",
+        page.as_uri(),
+        home=tmp_path,
+    )
+    assert taken.returncode == 0, taken.stderr[-2000:]
+    assert png_size(shot) == (1280, 1100) and shot.stat().st_size > 20_000
+    keep = os.environ.get("TASKFORM_DEMO_SCREENSHOT")
     if keep:
         shutil.copyfile(shot, keep)

@@ -37,6 +37,7 @@ class TaskRuns:
     description: str
     timezone: str | None
     runs: tuple[int, ...]
+    active: bool = True  # an inactive task is listed, with no runs
 
     @property
     def label(self) -> str:
@@ -103,6 +104,7 @@ def build(
                 description=description(task) or "",
                 timezone=task.timezone,
                 runs=tuple(times),
+                active=task.active,
             )
         )
     found.sort(key=lambda t: (t.owner.casefold(), t.title))

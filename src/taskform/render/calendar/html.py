@@ -117,10 +117,11 @@ def _timeline(calendar: Calendar) -> str:
     ]
     for task in calendar.tasks:
         zone = f" ({_esc(task.timezone)})" if task.timezone else ""
+        off = "" if task.active else ", inactive (active: false)"
         out.append(
             f'<tr class="task" data-task="{_esc(task.label)}" data-runs="{len(task.runs)}">'
             f'<td class="name">{_esc(task.label)}<br><span class="muted">{_esc(task.type)}'
-            f"</span></td><td><code>{_esc(task.schedule)}</code>{zone}<br>"
+            f"{off}</span></td><td><code>{_esc(task.schedule)}</code>{zone}<br>"
             f'<span class="muted">{_esc(task.description)}</span></td>'
             f'<td class="count">{len(task.runs)}</td>'
             f"<td>{_strip(task, calendar, hot.get((task.owner, task.title), set()))}</td></tr>\n"
