@@ -16,8 +16,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any
 
-from deepdiff import DeepDiff
-
 from taskform import secrets
 from taskform.epoch import iso_utc
 from taskform.errors import UnsafePlanError
@@ -503,7 +501,10 @@ def _without_defaults(task_type: str | None, params: Mapping[str, Any]) -> dict[
 def _parameter_changes(
     before: Mapping[str, Any], after: Mapping[str, Any], task: DesiredTask
 ) -> dict[str, FieldChange]:
-    """Field changes for parameters, one per changed leaf, via deepdiff's tree view."""
+    """Field changes for parameters, one per changed leaf, via deepdiff's tree view (imported
+    here: a plan with no parameter change never loads it)."""
+    from deepdiff import DeepDiff
+
     diff = DeepDiff(dict(before), dict(after), view="tree")
     result: dict[str, FieldChange] = {}
     for level in diff.tree.values():
