@@ -427,3 +427,64 @@ def test_plan_says_the_limits_were_not_checked_when_read_from_the_org_list(
         alone = json.loads(cli("plan", "--format", "json").stdout)["warnings"]
         assert not any("not checked per owner" in w for w in alone), alone
         assert any("apply will fail for some tasks of jo" in w for w in alone), alone
+
+
+def test_an_apply_of_another_configuration_changing_the_same_task_is_reported(
+    cli: Cli,
+) -> None:
+    """Another configuration's write to a task lands after this apply wrote it and before
+    this apply's last read: the apply says so and exits 1, and does not change it back."""
+    write(cli, THREE)
+    assert cli("apply", "--auto-approve").returncode == 0
+    nightly = next(t for t in cli.tasks() if t["title"] == "Nightly")
+    mine = THREE.replace('"0 2 * * *"', '"0 6 * * *"').replace('"0 3 * * 1"', '"0 8 * * 1"')
+    write(cli, mine.replace('"0 4 * * *"', '"0 7 * * *"'))
+    cli.emu.set_faults(latency_ms=400)  # each write takes a while: time for the other's
+    run = start_apply(cli, "--parallelism", "1")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        now = next(t for t in cli.tasks() if t["id"] == nightly["id"])
+        if now["cronSchedule"]["hour"] == "6":
+            break
+        time.sleep(0.02)
+    other = cli.post(  # the other configuration's apply, as the portal sees it
+        f"community/users/admin/tasks/{nightly['id']}/update",
+        title="Nightly",
+        type="ExecuteNotebook",
+        itemId=ITEM,
+        minute="0",
+        hour="9",
+        dayOfMonth="*",
+        month="*",
+        dayOfWeek="?",
+    )
+    assert other.get("success"), other
+    stdout, stderr = run.communicate(timeout=120)
+    cli.emu.clear_faults()
+    assert run.returncode == 1, stdout + stderr
+    assert (
+        "admin/Nightly: differs from the configuration again right after this apply changed "
+        "it (update needed): another apply (of another configuration?)"
+    ) in stdout + stderr, stdout + stderr
+    now = next(t for t in cli.tasks() if t["id"] == nightly["id"])
+    assert now["cronSchedule"]["hour"] == "9"  # not changed back in the same run
+
+
+def test_two_configurations_declaring_one_owner_take_turns_when_not_at_once(cli: Cli) -> None:
+    """The README's limit: no portal lock, so two configurations whose applies do not overlap
+    in time take turns on the same tasks (one prunes what the other creates), each exit 0; the
+    change shows only in each run's plan."""
+    nightly = (
+        f'  - {{title: Nightly, type: ExecuteNotebook, item_id: {ITEM}, schedule: "0 2 * * *"}}'
+    )
+    weekly = f'  - {{title: Weekly, type: ExecuteNotebook, item_id: {ITEM}, schedule: "0 3 * * 1"}}'
+    write(cli, f"version: 1\nowner: admin\ntasks:\n{nightly}\n", "a/taskform.yaml")
+    write(cli, f"version: 1\nowner: admin\nprune: true\ntasks:\n{weekly}\n", "b/taskform.yaml")
+    for _ in range(2):
+        a = cli("apply", "--auto-approve", "-c", "a")
+        assert a.returncode == 0, a.stdout + a.stderr
+        assert "+ admin/Nightly" in a.stdout and "Note:" not in a.stdout
+        b = cli("apply", "--auto-approve", "-c", "b")
+        assert b.returncode == 0, b.stdout + b.stderr
+        assert "- admin/Nightly" in b.stdout and "Note:" not in b.stdout
+    assert [t["title"] for t in cli.tasks()] == ["Weekly"]
