@@ -15,9 +15,11 @@ from icalendar import Event
 
 from taskform import __version__
 from taskform.config.loader import load_config
+from taskform.model import DesiredTask
 from taskform.render.calendar.html import render_html
 from taskform.render.calendar.text import event_detail, render_ics, render_markdown, uid
 from taskform.schedule.calendar import Calendar, TaskRuns, build
+from taskform.schedule.zones import compile_schedule
 from tests.conftest import check_golden
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "calendar"
@@ -175,3 +177,33 @@ def test_ics_template_path_equals_one_icalendar_event_per_run() -> None:
     events = vobject.readOne(render_ics(cal)).vevent_list
     assert events[0].summary.value == awkward.title
     assert [e.uid.value for e in events[:4]] == [uid(awkward, ms) for ms in awkward.runs]
+
+
+def test_collisions_are_over_the_threshold_per_owner_without_regard_to_case() -> None:
+    """Three tasks of one owner (spelled two ways) and two of another start at 02:00: a
+    collision of five, over a threshold of 2 only through the first owner's three; at 03:00
+    two tasks of each owner collide, over no threshold of 2. The heat map counts every start."""
+
+    def task(owner: str, title: str, schedule: str) -> DesiredTask:
+        cron = compile_schedule(schedule, owner=owner, title=title).fields
+        return DesiredTask(
+            owner=owner, title=title, type="ExecuteNotebook", schedule=schedule, cron=cron
+        )
+
+    tasks = [
+        task("ana", "A1", "0 2 * * *"),
+        task("Ana", "A2", "0 2 * * *"),
+        task("ANA", "A3", "0 2,3 * * *"),
+        task("bo", "B1", "0 2,3 * * *"),
+        task("bo", "B2", "0 2,3 * * *"),
+        task("ana", "A4", "0 3 * * *"),
+    ]
+    cal = build(tasks, NOW, 1, threshold=2)
+    assert [(c.at, [t.title for t in c.tasks], c.over_threshold) for c in cal.collisions] == [
+        (int((NOW + timedelta(hours=2)).timestamp() * 1000), ["A1", "A2", "A3", "B1", "B2"], True),
+        (int((NOW + timedelta(hours=3)).timestamp() * 1000), ["A3", "A4", "B1", "B2"], False),
+    ]
+    assert cal.heat == {(0, 2): 5, (0, 3): 4}  # NOW is a Monday
+    alone = build([t for t in tasks if t.owner == "bo"], NOW, 1, threshold=1)
+    assert [c.over_threshold for c in alone.collisions] == [True, True]
+    assert [c.over_threshold for c in build(tasks[:2], NOW, 1, threshold=2).collisions] == [False]

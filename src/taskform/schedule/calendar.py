@@ -113,7 +113,9 @@ def build(
     for task_runs in found:
         starts.update(task_runs.runs)
     # hour of the week straight from epoch milliseconds: 1970-01-01 was a Thursday (3)
-    by_hour = Counter(ms // 3_600_000 for ms in starts.elements())
+    by_hour: Counter[int] = Counter()
+    for ms, count in starts.items():
+        by_hour[ms // 3_600_000] += count
     for hour_index, count in by_hour.items():
         heat[((hour_index // 24 + 3) % 7, hour_index % 24)] += count
     shared = {ms for ms, count in starts.items() if count > 1}
@@ -121,12 +123,14 @@ def build(
     for task_runs in found:
         for ms in shared.intersection(task_runs.runs):
             by_minute[ms].append(task_runs)
+    owners = {t.owner.casefold() for t in found}
     collisions = []
     for ms in sorted(by_minute):
         group = by_minute[ms]
-        per_owner: dict[str, int] = defaultdict(int)
-        for task_runs in group:
-            per_owner[task_runs.owner.casefold()] += 1
-        over = max(per_owner.values()) > threshold
+        # more than ``threshold`` of one owner: only a group that large can be, and with one
+        # owner (the usual configuration) every task in it is that owner's
+        over = len(group) > threshold and (
+            len(owners) == 1 or max(Counter(t.owner.casefold() for t in group).values()) > threshold
+        )
         collisions.append(Collision(ms, tuple(group), over))
     return Calendar(start, days, threshold, tuple(found), dict(heat), tuple(collisions))
