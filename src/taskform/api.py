@@ -24,8 +24,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from taskform import redact
+from taskform.changes import ApplyReport, Plan
 from taskform.config.loader import Config, load_config
-from taskform.model import ApplyReport, Plan
 from taskform.plan.drift import DriftItem, classify
 from taskform.plan.planner import check_safety
 from taskform.portal.client import PortalClient

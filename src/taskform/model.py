@@ -1,17 +1,19 @@
-"""The values the engine works with: desired tasks, live tasks, changes and plans.
+"""The values the engine works with: desired tasks (present or declared absent), live tasks
+and the portal they live in.
 
 Everything here is immutable and free of I/O. The portal client turns REST JSON into
-:class:`LiveTask`; the config loader turns YAML into :class:`DesiredTask`; the planner turns
-both into a :class:`Plan`; the applier executes a plan through any :class:`Portal`.
+:class:`LiveTask`; the config loader turns YAML into :class:`DesiredTask` and
+:class:`AbsentTask`; the planner turns both into a :class:`~taskform.changes.Plan`; the applier
+executes a plan through any :class:`Portal`.
 """
 
 from __future__ import annotations
 
 import enum
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeAlias
 
 
 class LifecycleState(str, enum.Enum):
@@ -109,9 +111,9 @@ class CronFields:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class DesiredTask:
-    """A task as declared in the configuration, fully resolved (env and secrets substituted).
+    """A task the configuration declares present, fully resolved (env and secrets substituted).
 
     ``parameters`` holds the real values, secrets included; ``secrets`` names the dotted
     parameter paths (``notebookParameters.api_key``) whose values must never be shown.
@@ -120,10 +122,12 @@ class DesiredTask:
 
     owner: str
     title: str
-    type: str | None = None
+    type: str
+    #: The schedule compiled to the portal's fields (UTC).
+    cron: CronFields
     item_id: str | None = None
+    #: The schedule as written (None: a task made in code from ``cron`` alone).
     schedule: str | None = None
-    cron: CronFields | None = None
     #: IANA zone the schedule is written in (wall time); None means UTC. ``cron`` is then the
     #: schedule compiled to UTC with the offset in force at the task's next run.
     timezone: str | None = None
@@ -134,7 +138,6 @@ class DesiredTask:
     parameters: Mapping[str, Any] = field(default_factory=dict)
     task_url: str | None = None
     secrets: frozenset[str] = frozenset()
-    absent: bool = False
     lifecycle: Mapping[str, str] = field(default_factory=lambda: dict(LIFECYCLE_DEFAULTS))
     position: Position | None = None
     #: Where the owner is named: the task's ``owner:``, else its file's (None: the signed-in user).
@@ -145,6 +148,30 @@ class DesiredTask:
     @property
     def key(self) -> tuple[str, str]:
         return identity(self.owner, self.title)
+
+
+@dataclass(frozen=True, kw_only=True)
+class AbsentTask:
+    """A task the configuration declares ``absent: true``: it is meant not to exist, so it has
+    nothing but its identity (the planner deletes every live copy of it)."""
+
+    owner: str
+    title: str
+    position: Position | None = None
+    owner_position: Position | None = field(default=None, compare=False)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return identity(self.owner, self.title)
+
+
+#: A task as the configuration declares it: present, or absent.
+Declared: TypeAlias = DesiredTask | AbsentTask
+
+
+def present(tasks: Iterable[Declared]) -> list[DesiredTask]:
+    """The tasks declared present, in order (the absent ones left out)."""
+    return [task for task in tasks if isinstance(task, DesiredTask)]
 
 
 @dataclass(frozen=True)
@@ -187,226 +214,6 @@ class Run:
     result: str | None = None
     created: int | None = None
     modified: int | None = None
-
-
-class Action(str, enum.Enum):
-    """What a change does; the value is the name used in plan JSON."""
-
-    CREATE = "create"
-    UPDATE = "update"
-    DELETE = "delete"
-    #: A change the portal cannot make in place (a new ``type``): delete, then create.
-    REPLACE = "replace"
-
-    @property
-    def symbol(self) -> str:
-        return {"create": "+", "update": "~", "delete": "-", "replace": "-/+"}[self.value]
-
-
-@dataclass(frozen=True)
-class FieldChange:
-    """One field's before and after. For secret fields both values are already masked."""
-
-    before: Any
-    after: Any
-    secret: bool = False
-
-
-class Op(str, enum.Enum):
-    """One portal write. The applier runs them in this order: disable, delete, create, update,
-    enable (a created task that should be inactive is disabled right after its create)."""
-
-    DISABLE = "disable"
-    DELETE = "delete"
-    CREATE = "create"
-    UPDATE = "update"
-    ENABLE = "enable"
-
-
-class Reason(str, enum.Enum):
-    """Why the planner made a change, where the action alone does not say it.
-
-    Each member is ``NAME = "value", "note template"``: the value is a stable name (for code and
-    tests), the template gives :attr:`Change.note`. Templates may use ``{state}`` (the words of
-    :attr:`Change.state`), ``{key}`` (its ``lifecycle`` key) and ``{detail}``
-    (:attr:`Change.detail`). Adding a reason is adding one member here.
-    """
-
-    template: str
-
-    def __new__(cls, value: str, template: str) -> Reason:
-        member = str.__new__(cls, value)
-        member._value_ = value
-        member.template = template
-        return member
-
-    #: A task declared ``absent: true`` that still exists.
-    DECLARED_ABSENT = "declared_absent", "declared absent"
-    #: A live task of a managed owner that the configuration does not declare, with prune on.
-    PRUNED = "pruned", "not in the configuration; prune is on"
-    #: Enabling a task the portal or a person switched off, because its lifecycle policy says so.
-    LIFECYCLE_ENABLE = "lifecycle_enable", "{state}; lifecycle.{key} = enable"
-    #: A newer copy of a declared task identical to the oldest one (two applies at once, a
-    #: retried create): deleted, the oldest kept. ``detail``: the kept task's id.
-    DUPLICATE = "duplicate", "a newer identical copy of {detail}; the oldest copy is kept"
-    #: A copy this apply made at the same time as another run (found after the writes).
-    CONCURRENT_COPY = (
-        "concurrent_copy",
-        "a copy made by two applies at once; the oldest ({detail}) is kept",
-    )
-    #: A change the portal cannot make in place (the type): delete, then create.
-    REPLACE = (
-        "replace",
-        "the portal cannot change a task's type in place: it is deleted and created again "
-        "(new id, run history lost)",
-    )
-    #: ``renamed_from``: the live task with the old title gets the new one. ``detail``: old.
-    RENAMED = "renamed", "renamed from {detail} (renamed_from); same task id, run history kept"
-
-    def note(self, state: LifecycleState | None = None, detail: str = "") -> str:
-        """The note text for this reason; a ``detail`` its template does not place is
-        appended after a colon, so it is never lost."""
-        text = self.template.format(
-            state=state.words if state else "",
-            key=state.policy_key if state else "",
-            detail=detail,
-        )
-        if detail and "{detail}" not in self.template:
-            text = f"{text}: {detail}"
-        return text
-
-
-@dataclass(frozen=True)
-class ScheduleSummary:
-    """What a created or rescheduled task's schedule means, for the plan: the schedule in words,
-    runs per week before and after (``None`` before: a create), and for a reschedule the runs
-    the next 14 days gain and lose (the first few of each, and how many in all). For a task with
-    a ``timezone``: the zone, and ``offset_note`` about the zone's UTC offset (a re-alignment
-    after a change of offset, and when the next change is due)."""
-
-    description: str
-    runs_per_week_before: float | None
-    runs_per_week_after: float
-    description_before: str | None = None
-    added: tuple[int, ...] = ()
-    removed: tuple[int, ...] = ()
-    added_count: int = 0
-    removed_count: int = 0
-    timezone: str | None = None
-    offset_note: str | None = None
-
-
-@dataclass(frozen=True)
-class Change:
-    """A change to one task. ``fields`` keys are config names; parameters use dotted paths
-    (``parameters.notebookParameters.region``). ``reason`` says why the change was made where
-    the action alone does not (its text is :attr:`note`); ``state`` is the lifecycle state of
-    the live task when that matters to the reason; ``detail`` is free text a reason's note may
-    include (never compared by code)."""
-
-    action: Action
-    owner: str
-    title: str
-    task_id: str | None
-    fields: Mapping[str, FieldChange]
-    desired: DesiredTask | None = field(default=None, compare=False, repr=False)
-    live: LiveTask | None = field(default=None, compare=False, repr=False)
-    fingerprint: str | None = None
-    next_runs: tuple[int, ...] = ()
-    reason: Reason | None = None
-    state: LifecycleState | None = None
-    detail: str = ""
-    schedule: ScheduleSummary | None = None
-
-    @property
-    def note(self) -> str | None:
-        """The human explanation of :attr:`reason`, or None."""
-        return None if self.reason is None else self.reason.note(self.state, self.detail)
-
-    @property
-    def key(self) -> tuple[str, str]:
-        return identity(self.owner, self.title)
-
-    @property
-    def ops(self) -> tuple[Op, ...]:
-        """The portal writes this change needs, in execution order."""
-        if self.action is Action.DELETE:
-            return (Op.DELETE,)
-        if self.action is Action.REPLACE:
-            inactive = self.desired is not None and not self.desired.active
-            return (Op.DELETE, Op.CREATE, Op.DISABLE) if inactive else (Op.DELETE, Op.CREATE)
-        if self.action is Action.CREATE:
-            inactive = self.desired is not None and not self.desired.active
-            return (Op.CREATE, Op.DISABLE) if inactive else (Op.CREATE,)
-        ops: list[Op] = []
-        active = self.fields.get("active")
-        if active is not None and active.after is False:
-            ops.append(Op.DISABLE)
-        if any(name != "active" for name in self.fields):
-            ops.append(Op.UPDATE)
-        if active is not None and active.after is True:
-            ops.append(Op.ENABLE)
-        return tuple(ops)
-
-
-@dataclass(frozen=True)
-class Blocked:
-    """A declared task taskform leaves alone this run, and why (two differing live copies of
-    its title, a GP service whose description cannot be read). Every other task goes on;
-    the command exits 1 at the end."""
-
-    owner: str
-    title: str
-    message: str
-    task_ids: tuple[str, ...] = ()
-    position: Position | None = None
-
-    @property
-    def key(self) -> tuple[str, str]:
-        return identity(self.owner, self.title)
-
-
-@dataclass(frozen=True)
-class Plan:
-    """The difference between the configuration and the portal, as data.
-
-    ``live_counts`` is the number of live tasks per owner (the portal's spelling), for the
-    delete safety limit."""
-
-    changes: tuple[Change, ...]
-    unchanged: int = 0
-    unmanaged: tuple[LiveTask, ...] = ()
-    warnings: tuple[str, ...] = ()
-    live_counts: Mapping[str, int] = field(default_factory=dict)
-    blocked: tuple[Blocked, ...] = ()
-    #: Declared tasks that are not live (creates), as ``(owner, title)``: what status lists as
-    #: missing.
-    missing: tuple[tuple[str, str], ...] = ()
-
-    @property
-    def summary(self) -> dict[str, int]:
-        """``create``, ``update``, ``delete``, ``unchanged`` always; ``replace`` and
-        ``blocked`` when there are any (additive keys of the plan JSON)."""
-        counts = {"create": 0, "update": 0, "delete": 0, "replace": 0}
-        for change in self.changes:
-            counts[change.action.value] += 1
-        if not counts["replace"]:
-            del counts["replace"]
-        result = {**counts, "unchanged": self.unchanged}
-        if self.blocked:
-            result["blocked"] = len(self.blocked)
-        return result
-
-    @property
-    def empty(self) -> bool:
-        return not self.changes
-
-    def exit_code(self, *, detailed: bool = False) -> int:
-        """``plan``'s exit code: 0; with ``--detailed-exitcode`` 2 when there are changes; 1
-        when tasks are blocked (everything else is planned, and the plan lists them)."""
-        if self.blocked:
-            return 1
-        return 2 if detailed and self.changes else 0
 
 
 class Portal(Protocol):
@@ -452,47 +259,3 @@ class Portal(Protocol):
         """Whether ``owner``'s tasks were read from a list that does not tell the owner's
         active-task headroom (the org-wide task list), so :meth:`active_available` cannot."""
         ...
-
-
-class Outcome(str, enum.Enum):
-    """What happened to one change during apply."""
-
-    APPLIED = "applied"
-    FAILED = "failed"
-    SKIPPED = "skipped"
-    #: Not written by this run: the portal already matched (another run made the change).
-    CONVERGED = "converged"
-
-
-@dataclass(frozen=True)
-class TaskResult:
-    """The result of applying one change. ``message`` holds the portal's error for failures
-    and the reason for skips; ``task_id`` is the id after apply (new id for creates)."""
-
-    change: Change
-    outcome: Outcome
-    message: str = ""
-    task_id: str | None = None
-
-
-@dataclass(frozen=True)
-class ApplyReport:
-    """Every change's result, in plan order. ``interrupted`` is set after Ctrl-C."""
-
-    results: tuple[TaskResult, ...]
-    interrupted: bool = False
-
-    def count(self, outcome: Outcome) -> int:
-        return sum(1 for r in self.results if r.outcome is outcome)
-
-    @property
-    def ok(self) -> bool:
-        done = (Outcome.APPLIED, Outcome.CONVERGED)
-        return not self.interrupted and all(r.outcome in done for r in self.results)
-
-    @property
-    def exit_code(self) -> int:
-        """``apply``'s exit code: 0 everything applied, 130 interrupted, 1 any failure."""
-        if self.interrupted:
-            return 130
-        return 0 if self.ok else 1

@@ -20,12 +20,7 @@ from taskform.config import yamlpos
 from taskform.config.loader import Config, load_config
 from taskform.config.yamlpos import YamlError, parse
 from taskform.errors import ConfigError
-from taskform.model import (
-    LIFECYCLE_CHOICES,
-    LIFECYCLE_DEFAULTS,
-    CronFields,
-    Position,
-)
+from taskform.model import LIFECYCLE_CHOICES, LIFECYCLE_DEFAULTS, AbsentTask, CronFields, Position
 from taskform.schemas import load_schema, load_schema_text
 
 GOOD = Path(__file__).resolve().parent.parent / "fixtures" / "good_configs"
@@ -72,7 +67,7 @@ def test_single_file_top_level(single: Config) -> None:
 
 
 def test_notebook_task_fields(single: Config) -> None:
-    task = single.tasks[0]
+    task = single.present[0]
     assert task.owner == "another_user"
     assert task.type == "ExecuteNotebook"
     assert task.item_id == "029b61ca770e428d9468a2a55f40b9fb"  # lower-cased
@@ -93,12 +88,12 @@ def test_notebook_task_fields(single: Config) -> None:
     }
     assert task.secrets == frozenset({"notebookParameters.api_key"})
     assert task.lifecycle == LIFECYCLE_DEFAULTS
-    assert task.absent is False
     assert task.position == Position("taskform.yaml", 7)
 
 
 def test_other_task_types(single: Config) -> None:
-    cook, report, clip, old = single.tasks[1:]
+    cook, report, clip = single.present[1:]
+    old = single.tasks[4]
     assert cook.owner == "gis_admin"
     assert cook.max_occurrences == -1
     assert cook.active is False
@@ -111,8 +106,8 @@ def test_other_task_types(single: Config) -> None:
     assert report.secrets == frozenset({"password"})
     assert clip.task_url == "https://gis.example.com/server/rest/services/Tools/Clip/GPServer/Clip"
     assert clip.cron == CronFields("30", "4", "?", "*", "1")
-    assert old.absent is True
-    assert (old.owner, old.type, old.schedule, old.cron) == ("gis_admin", None, None, None)
+    assert isinstance(old, AbsentTask)
+    assert old.owner == "gis_admin"
     assert old.position == Position("taskform.yaml", 48)
 
 
@@ -121,7 +116,7 @@ def test_env_defaults_to_os_environ(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv(name, value)
     monkeypatch.chdir(GOOD / "single")
     assert (
-        load_config("taskform.yaml").tasks[0].parameters["notebookParameters"]["region"] == "west"
+        load_config("taskform.yaml").present[0].parameters["notebookParameters"]["region"] == "west"
     )
 
 
@@ -151,7 +146,7 @@ def test_directory_merge(monkeypatch: pytest.MonkeyPatch) -> None:
     ]
     assert config.owners() == ("", "alice", "carol", "bob")
     assert config.tasks[2].position == Position("team-a.yaml", 9)
-    assert config.tasks[4].cron == CronFields("0", "0", "L", "*", "?")
+    assert config.present[4].cron == CronFields("0", "0", "L", "*", "?")
 
 
 def test_directory_given_with_its_name(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -202,7 +197,7 @@ def test_secrets_nested_and_in_json_string(tmp_path: Path) -> None:
         "    item_id: 029b61ca770e428d9468a2a55f40b9fb\n    schedule: '@hourly'\n"
         "    parameters:\n      auth:\n        servers: [{password: '${secret:TOKEN}'}]\n",
     )
-    notebook, other = load_config(path, env={"TOKEN": "abc"}).tasks
+    notebook, other = load_config(path, env={"TOKEN": "abc"}).present
     assert notebook.parameters["notebookParameters"] == {"token": "Bearer abc", "n": 3}
     assert notebook.secrets == frozenset({"notebookParameters.token"})
     assert other.parameters == {"auth": {"servers": [{"password": "abc"}]}}
@@ -211,7 +206,7 @@ def test_secrets_nested_and_in_json_string(tmp_path: Path) -> None:
 
 def test_notebook_parameters_string_equals_mapping(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(GOOD / "anchors")
-    east, west = load_config("taskform.yaml", env={}).tasks
+    east, west = load_config("taskform.yaml", env={}).present
     assert east.parameters == {"notebookParameters": {"region": "east"}}
     assert west.parameters == {"notebookParameters": {"region": "west"}}
     # the merge key copied everything else from the anchored task
@@ -240,7 +235,7 @@ def test_dates_become_epoch_ms(tmp_path: Path, text: str, expected: str) -> None
         "version: 1\ntasks:\n  - title: T\n    type: ExecuteReport\n    schedule: '@daily'\n"
         f"    parameters: {{}}\n    start_date: {text}\n",
     )
-    assert load_config(path, env={}).tasks[0].start_date == ms(expected)
+    assert load_config(path, env={}).present[0].start_date == ms(expected)
 
 
 # -- owners ----------------------------------------------------------------------------------

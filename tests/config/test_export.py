@@ -50,7 +50,7 @@ def test_text_with_dollar_brace_and_uppercase_item_ids_round_trip(tmp_path: Path
     path.write_text(export_yaml({"admin": [task]}, default_owner="admin"))
     yaml.safe_load(path.read_text())
     config = load_config(path, env={})
-    (declared,) = config.tasks
+    (declared,) = config.present
     assert declared.title == "Costs ${region}"
     assert declared.parameters["notebookParameters"] == {"template": "${x}"}
     plan = make_plan(config.tasks, {"admin": [task]}, now=NOW)
@@ -131,6 +131,6 @@ def test_hidden_characters_are_written_escaped_and_read_back_the_same(tmp_path: 
     clean = live_task(title="Sync", parameters=task.parameters)
     path.write_text(export_yaml({"admin": [clean]}, default_owner="admin"), encoding="utf-8")
     config = load_config(path, env={})
-    (declared,) = config.tasks
+    (declared,) = config.present
     assert declared.parameters["notebookParameters"]["label"] == HIDDEN
     assert make_plan(config.tasks, {"admin": [clean]}, now=NOW).empty

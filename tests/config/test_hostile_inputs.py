@@ -68,7 +68,7 @@ def test_max_occurrences_beyond_what_the_portal_stores_is_refused(
 def test_the_largest_max_occurrences_is_accepted(tmp_path: Path) -> None:
     path = tmp_path / "t.yaml"
     path.write_text(GOOD.replace('"0 2 * * *"', '"0 2 * * *", max_occurrences: 2147483647'))
-    assert load_config(path, env={}).tasks[0].max_occurrences == 2147483647
+    assert load_config(path, env={}).present[0].max_occurrences == 2147483647
 
 
 @pytest.mark.parametrize(

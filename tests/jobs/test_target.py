@@ -6,13 +6,15 @@ import pytest
 
 from taskform.errors import TaskformError
 from taskform.jobs.target import pick
-from taskform.model import CronFields, DesiredTask, LiveTask
+from taskform.model import AbsentTask, CronFields, Declared, DesiredTask, LiveTask
 
 CRON = CronFields("0", "2", "*", "*", "?")
 
 
-def desired(title: str, owner: str = "admin", absent: bool = False) -> DesiredTask:
-    return DesiredTask(owner=owner, title=title, type="ExecuteNotebook", absent=absent)
+def desired(title: str, owner: str = "admin", absent: bool = False) -> Declared:
+    if absent:
+        return AbsentTask(owner=owner, title=title)
+    return DesiredTask(owner=owner, title=title, type="ExecuteNotebook", cron=CRON)
 
 
 def live(title: str, owner: str = "admin", task_id: str = "t1") -> LiveTask:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from taskform.model import DesiredTask, LifecycleState, LiveTask
+from taskform.model import AbsentTask, Declared, DesiredTask, LifecycleState, LiveTask
 from taskform.plan.drift import KINDS, DriftItem, DriftKind, classify, exit_code, fails
 from taskform.plan.planner import make_plan
 from taskform.schedule.translate import to_portal
@@ -30,7 +30,7 @@ def live(title: str, schedule: str = "0 2 * * 1-5", **fields: Any) -> LiveTask:
 
 
 def drift(
-    tasks: Sequence[DesiredTask],
+    tasks: Sequence[Declared],
     found: Sequence[LiveTask],
     states: dict[str, LifecycleState] | None = None,
     **kw: Any,
@@ -50,7 +50,11 @@ def test_no_drift_when_the_portal_matches() -> None:
 
 
 def test_config_changed_missing_unmanaged_and_present_but_absent() -> None:
-    tasks = [desired("Changed", "30 4 * * 0"), desired("Missing"), desired("Gone", absent=True)]
+    tasks: list[Declared] = [
+        desired("Changed", "30 4 * * 0"),
+        desired("Missing"),
+        AbsentTask(owner="admin", title="Gone"),
+    ]
     found = [live("Changed"), live("Gone"), live("Extra")]
     items = drift(tasks, found)
     assert kinds(items) == {
@@ -107,7 +111,7 @@ def test_states_from_runs_win_over_what_the_task_says() -> None:
 
 
 def test_a_disable_is_config_drift_and_an_enable_policy_is_lifecycle_drift() -> None:
-    tasks = [
+    tasks: list[Declared] = [
         desired("Off", active=False),
         desired("Done", lifecycle={"completed": "enable", "paused": "enable", "disabled": "keep"}),
     ]

@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
+from taskform.changes import Plan
 from taskform.errors import StalePlanError, TaskformError
-from taskform.model import DesiredTask, Plan
+from taskform.model import DesiredTask
 from taskform.plan import planfile
 from taskform.plan.planfile import SavedPlan
 from taskform.plan.planner import make_plan

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import Any
 
 import pytest
 
+from taskform.changes import Action, Op, Plan, Reason
 from taskform.errors import UnsafePlanError
-from taskform.model import Action, CronFields, DesiredTask, LifecycleState, Op, Plan, Reason
+from taskform.model import AbsentTask, CronFields, Declared, DesiredTask, LifecycleState
 from taskform.plan.planner import check_safety, fingerprint, make_plan
 from taskform.schedule.translate import to_portal
 from tests.support.fakes import live_task
@@ -24,7 +26,7 @@ def desired(title: str = "Task", schedule: str = "0 2 * * 1-5", **fields: Any) -
     return DesiredTask(title=title, schedule=schedule, cron=to_portal(schedule), **fields)
 
 
-def plan(desired_tasks: list[DesiredTask], live: list[Any], **kw: Any) -> Plan:
+def plan(desired_tasks: Sequence[Declared], live: list[Any], **kw: Any) -> Plan:
     owners = {t.owner for t in desired_tasks} | {t.owner for t in live}
     by_owner = {o: [t for t in live if t.owner == o] for o in owners}
     return make_plan(desired_tasks, by_owner, now=NOW, **kw)
@@ -158,7 +160,7 @@ def test_paused_task_is_re_enabled_by_default_with_a_note() -> None:
 def test_deletes_carry_their_reason() -> None:
     gone = live_task(title="Gone", cron=to_portal("0 2 * * 1-5"))
     extra = live_task(title="Extra", id="b" * 32, cron=to_portal("0 2 * * 1-5"))
-    result = plan([desired("Gone", absent=True)], [gone, extra], prune=True)
+    result = plan([AbsentTask(owner="admin", title="Gone")], [gone, extra], prune=True)
     reasons = {c.title: c.reason for c in result.changes}
     assert reasons == {"Gone": Reason.DECLARED_ABSENT, "Extra": Reason.PRUNED}
     notes = {c.title: c.note for c in result.changes}
@@ -195,7 +197,7 @@ def test_update_and_disable_together_disable_first() -> None:
 
 def test_absent_task_is_deleted_and_missing_absent_is_nothing() -> None:
     live = live_task(title="Old job")
-    gone = DesiredTask(owner="admin", title="Old job", absent=True)
+    gone = AbsentTask(owner="admin", title="Old job")
     (change,) = plan([gone], [live]).changes
     assert change.action is Action.DELETE and change.task_id == live.id
     assert plan([gone], []).empty

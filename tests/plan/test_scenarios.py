@@ -52,7 +52,7 @@ def _plan_outputs(case: Path) -> tuple[str, str]:
     live: dict[str, list[LiveTask]] = defaultdict(list)
     for task in tasks:
         live[task.owner].append(task)
-    warnings = _lint(case, config.tasks, live)
+    warnings = _lint(case, tuple(config.present), live)
     if warnings:
         shown = tuple(f"schedule: {w}" for w in warnings)
         plan = dataclasses.replace(plan, warnings=plan.warnings + shown)

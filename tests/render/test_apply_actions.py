@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from taskform.model import Action, ApplyReport, Change, FieldChange, Outcome, TaskResult
+from taskform.changes import Action, ApplyReport, Change, FieldChange, Outcome, TaskResult
 from taskform.render import render_apply_report
+from tests.support.changes import make_change
 
 
 def change(title: str, **fields: FieldChange) -> Change:
-    return Change(Action.UPDATE, "admin", title, "id-" + title, fields)
+    return make_change(Action.UPDATE, "admin", title, task_id="id-" + title, fields=fields)
 
 
 def test_enable_disable_and_update_rows() -> None:

@@ -28,7 +28,7 @@ NOW = datetime(2026, 11, 23, 0, 0, tzinfo=timezone.utc)  # a Monday
 
 def calendar(days: int = 7, now: datetime = NOW) -> Calendar:
     config = load_config(FIXTURES / "taskform.yaml", now=now)
-    return build(config.tasks, now, days, threshold=1)
+    return build(config.present, now, days, threshold=1)
 
 
 def check(name: str, actual: str) -> None:

@@ -9,23 +9,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from taskform import render
+from taskform.changes import Action, ApplyReport, Change, FieldChange, Outcome, Plan, TaskResult
 from taskform.errors import PortalError
-from taskform.model import (
-    Action,
-    ApplyReport,
-    Change,
-    CronFields,
-    FieldChange,
-    LiveTask,
-    Outcome,
-    Plan,
-    Run,
-    TaskResult,
-)
+from taskform.model import CronFields, LiveTask, Run
 from taskform.plan.drift import DriftItem, DriftKind
 from taskform.render import escape
 from taskform.render.live.drift import render_drift_markdown, render_drift_text
 from taskform.render.live.status import render_status_text, status_rows
+from tests.support.changes import make_change
 
 HOSTILE = [
     "\x1b]0;pwned\x07",  # set the window title
@@ -61,8 +52,8 @@ def _change(action: Action, title: str) -> Change:
         fields = {f"parameters.{title}": FieldChange(None, title)}
     if action is Action.DELETE:
         fields = {}
-    return Change(
-        action=action,
+    return make_change(
+        action,
         owner=f"o{title}",
         title=title,
         task_id=None if action is Action.CREATE else f"id{title}",

@@ -22,22 +22,22 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from taskform import render
-from taskform.cli.options import terminal_paint
-from taskform.model import (
+from taskform.changes import (
     Action,
     ApplyReport,
-    Change,
-    CronFields,
-    DesiredTask,
+    Create,
     FieldChange,
-    LifecycleState,
-    LiveTask,
+    Op,
     Outcome,
     Plan,
     Reason,
+    Recorded,
     TaskResult,
 )
+from taskform.cli.options import terminal_paint
+from taskform.model import CronFields, LifecycleState, LiveTask
 from tests import conftest as golden
+from tests.support.changes import make_change, stand_in_desired
 
 GOLDEN = Path(__file__).resolve().parent.parent / "fixtures" / "render"
 ESC = "\x1b["
@@ -62,20 +62,15 @@ def live(owner: str, title: str, task_id: str) -> LiveTask:
     )
 
 
-def change(action: Action, owner: str, title: str, **kwargs: Any) -> Change:
-    kwargs.setdefault("task_id", None if action is Action.CREATE else f"{abs(hash(title)):032x}")
-    kwargs.setdefault("fields", {})
-    return Change(action=action, owner=owner, title=title, **kwargs)
+change = make_change
 
 
 def mixed_plan() -> Plan:
     """One of everything: create with next runs, multi-field update with a masked secret and
     nested parameter paths, enable with a note, disable, delete; unmanaged and warnings."""
-    create = Change(
-        action=Action.CREATE,
+    create = Create(
         owner="gis_admin",
         title="Nightly parcels refresh",
-        task_id=None,
         fields={
             "type": FieldChange(None, "ExecuteNotebook"),
             "item_id": FieldChange(None, "029b61ca770e428d9468a2a55f40b9fb"),
@@ -87,11 +82,11 @@ def mixed_plan() -> Plan:
             "parameters.notebookParameters.api_key": FieldChange(None, "(secret)", secret=True),
             "active": FieldChange(None, True),
         },
-        desired=DesiredTask(owner="gis_admin", title="Nightly parcels refresh"),
+        desired=stand_in_desired("gis_admin", "Nightly parcels refresh"),
         next_runs=(ms("2026-12-01T02:00"), ms("2026-12-02T02:00"), ms("2026-12-03T02:00")),
     )
-    update = Change(
-        action=Action.UPDATE,
+    update = change(
+        Action.UPDATE,
         owner="gis_admin",
         title="Weekly cook",
         task_id="5837c7bc37ac404e8e3c16d9022b2b59",
@@ -109,8 +104,8 @@ def mixed_plan() -> Plan:
         fingerprint="sha256:0f3a9c1d2b4e5f60",
         next_runs=(ms("2026-12-06T04:30"), ms("2026-12-13T04:30"), ms("2026-12-20T04:30")),
     )
-    enable = Change(
-        action=Action.UPDATE,
+    enable = change(
+        Action.UPDATE,
         owner="ops_team",
         title="Quarterly report",
         task_id="9a1f0c0e5d6b4c7a8e9f0a1b2c3d4e5f",
@@ -120,8 +115,8 @@ def mixed_plan() -> Plan:
         reason=Reason.LIFECYCLE_ENABLE,
         state=LifecycleState.PAUSED,
     )
-    disable = Change(
-        action=Action.UPDATE,
+    disable = change(
+        Action.UPDATE,
         owner="gis_admin",
         title="Archive sync",
         task_id="1b2c3d4e5f60718293a4b5c6d7e8f901",
@@ -129,14 +124,17 @@ def mixed_plan() -> Plan:
         fingerprint="sha256:1234567890abcdef",
         next_runs=(ms("2026-12-01T05:00"),),  # not shown: the task ends up inactive
     )
-    delete = Change(
+    # As ``show`` reads a delete back from a plan file: no live task, so Markdown names only
+    # its id (a planned delete also names the type and schedule it removes).
+    delete = Recorded(
         action=Action.DELETE,
         owner="gis_admin",
         title="Old job",
         task_id="c0ffee00c0ffee00c0ffee00c0ffee00",
         fields={},
         fingerprint="sha256:deadbeefdeadbeef",
-        reason=Reason.DECLARED_ABSENT,
+        saved_note=Reason.DECLARED_ABSENT.note(),
+        saved_ops=(Op.DELETE,),
     )
     return Plan(
         changes=(delete, update, create, enable, disable),
@@ -465,9 +463,7 @@ def test_json_changes_keep_plan_order_and_values() -> None:
 
 
 def test_json_inactive_create_ops() -> None:
-    inactive = change(
-        Action.CREATE, "o", "t", desired=DesiredTask(owner="o", title="t", active=False)
-    )
+    inactive = change(Action.CREATE, "o", "t", desired=stand_in_desired("o", "t", active=False))
     assert render.plan_document(Plan(changes=(inactive,)))["changes"][0]["ops"] == [
         "create",
         "disable",
@@ -608,8 +604,8 @@ def plans(draw: st.DrawFn) -> Plan:
         action = draw(st.sampled_from(list(Action)))
         names = draw(st.lists(titles, max_size=4, unique=True))
         changes.append(
-            Change(
-                action=action,
+            change(
+                action,
                 owner=draw(titles),
                 title=f"{draw(titles)} {i}",
                 task_id=None if action is Action.CREATE else draw(titles),

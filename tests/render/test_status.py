@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 
-from taskform.model import DesiredTask, Run
+from taskform.model import Run
 from taskform.render.live.status import (
     pending_renames,
     render_status_json,
     render_status_text,
     status_rows,
 )
+from tests.support.changes import stand_in_desired
 from tests.support.fakes import live_task
 
 DAY = 86_400_000
@@ -89,10 +90,9 @@ def test_a_pending_rename_is_the_declared_task_under_its_old_title() -> None:
     done = live_task(title="Done")
     other = live_task("jo", "Old title")  # another owner's task of that title is not it
     declared = [
-        DesiredTask("admin", "New title", renamed_from="Old title"),
-        DesiredTask("admin", "Done", renamed_from="Gone"),  # renamed already: nothing to do
-        DesiredTask("admin", "Nowhere", renamed_from="Never there"),
-        DesiredTask("admin", "Dropped", renamed_from="Done", absent=True),
+        stand_in_desired("admin", "New title", renamed_from="Old title"),
+        stand_in_desired("admin", "Done", renamed_from="Gone"),  # renamed already: nothing to do
+        stand_in_desired("admin", "Nowhere", renamed_from="Never there"),
     ]
     live = {"admin": [old, older_copy, done], "jo": [other]}
     renamed = pending_renames(declared, live)

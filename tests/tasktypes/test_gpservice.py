@@ -278,11 +278,16 @@ def test_secret_values_are_never_shown() -> None:
 
 
 def test_only_gpservice_tasks_with_a_description_are_checked() -> None:
-    other = DesiredTask(owner="admin", title="nb", type="ExecuteNotebook", parameters={"x": 1})
-    absent = gp({"Bogus": 1}, absent=True, title="Gone")
+    other = DesiredTask(
+        owner="admin",
+        title="nb",
+        type="ExecuteNotebook",
+        cron=CronFields("0", "1", "*", "*", "?"),
+        parameters={"x": 1},
+    )
     elsewhere = gp({"Bogus": 1}, url=URL + "2", title="Elsewhere")
-    assert check_gp_parameters([other, absent, elsewhere], {URL: TRACE}) == []
-    assert gp_task_urls([other, absent, elsewhere, gp({}), gp({}, title="Again")]) == [
+    assert check_gp_parameters([other, elsewhere], {URL: TRACE}) == []
+    assert gp_task_urls([other, elsewhere, gp({}), gp({}, title="Again")]) == [
         URL + "2",
         URL,
     ]
@@ -413,7 +418,7 @@ tasks:
     )
     env = {"TRACE_TYPE": "classified-value", "MAX_FEATURES": "99999"}
     config = load_config(tmp_path / "taskform.yaml", env=env)
-    problems = check_gp_parameters(config.tasks, {URL: TRACE})
+    problems = check_gp_parameters(config.present, {URL: TRACE})
     assert [(Path(p.file).name, p.line) for p in problems] == [("taskform.yaml", 8)] * 2
     text = "\n".join(str(p) for p in problems)
     assert "classified-value" not in text and "got (secret)" in text

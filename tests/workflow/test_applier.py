@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from datetime import datetime, timezone
 
-from taskform.model import DesiredTask, Outcome
+from taskform.changes import Outcome
+from taskform.model import AbsentTask, Declared, DesiredTask
 from taskform.plan.planner import make_plan
 from taskform.schedule.translate import to_portal
 from taskform.workflow.applier import apply_plan, count_writes
@@ -27,7 +29,7 @@ def desired(title: str, schedule: str = "0 2 * * *", **kw: object) -> DesiredTas
     )
 
 
-def scenario() -> tuple[MemoryPortal, list[DesiredTask]]:
+def scenario() -> tuple[MemoryPortal, list[Declared]]:
     cron = to_portal("0 2 * * *")
     portal = MemoryPortal(
         tasks=[
@@ -37,18 +39,18 @@ def scenario() -> tuple[MemoryPortal, list[DesiredTask]]:
             live_task(title="Remove me", cron=cron),
         ]
     )
-    tasks = [
+    tasks: list[Declared] = [
         desired("Change me", "0 5 * * *"),
         desired("Pause me", active=False),
         desired("Resume me"),
-        DesiredTask(owner="admin", title="Remove me", absent=True),
+        AbsentTask(owner="admin", title="Remove me"),
         desired("New one"),
         desired("New paused", active=False),
     ]
     return portal, tasks
 
 
-def converge(portal: MemoryPortal, tasks: list[DesiredTask], **kw: object):
+def converge(portal: MemoryPortal, tasks: Sequence[Declared], **kw: object):
     the_plan = make_plan(tasks, portal.list_tasks(["admin"]), now=NOW)
     return the_plan, apply_plan(the_plan, portal, **kw)  # type: ignore[arg-type]
 

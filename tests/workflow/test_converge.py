@@ -5,8 +5,8 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+from taskform.changes import Action, ApplyReport, Outcome, TaskResult
 from taskform.config.loader import Config, load_config
-from taskform.model import Action, ApplyReport, Outcome, TaskResult
 from taskform.workflow.applier import apply_plan
 from taskform.workflow.converge import heal, recheck
 from taskform.workflow.snapshot import Snapshot, snapshot

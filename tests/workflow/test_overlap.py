@@ -71,7 +71,7 @@ def test_beyond_the_bound_the_plan_names_the_item_checked_by_start_minute_only(
 ) -> None:
     config, live = configure(tmp_path, MAX_RUN_READS + 2)
     portal = RunsPortal(live)
-    warnings = [str(w) for w in overlap_warnings(portal, config.tasks, {"admin": live}, NOW)]
+    warnings = [str(w) for w in overlap_warnings(portal, config.present, {"admin": live}, NOW)]
     # the pair fits the budget and is read; the crowded item does not and is not read at all
     assert sorted(portal.read) == ["Pair first", "Pair second"]
     assert len(warnings) == 2, warnings
@@ -90,7 +90,7 @@ def test_within_the_bound_every_shared_task_is_read_and_nothing_is_said_about_it
 ) -> None:
     config, live = configure(tmp_path, MAX_RUN_READS - 2)
     portal = RunsPortal(live)
-    warnings = [str(w) for w in overlap_warnings(portal, config.tasks, {"admin": live}, NOW)]
+    warnings = [str(w) for w in overlap_warnings(portal, config.present, {"admin": live}, NOW)]
     assert len(portal.read) == MAX_RUN_READS
     # 45-minute runs two minutes apart: the crowded item overlaps too, from its durations
     assert [w.split(" with ")[0].split(": ")[1] for w in warnings] == [
@@ -103,7 +103,7 @@ def test_within_the_bound_every_shared_task_is_read_and_nothing_is_said_about_it
 def test_unreadable_runs_are_said_too(tmp_path: Path) -> None:
     config, live = configure(tmp_path, 0)
     portal = RunsPortal(live, broken=True)
-    warnings = [str(w) for w in overlap_warnings(portal, config.tasks, {"admin": live}, NOW)]
+    warnings = [str(w) for w in overlap_warnings(portal, config.present, {"admin": live}, NOW)]
     assert len(warnings) == 1, warnings  # 02:00 and 02:30 do not overlap without durations
     assert f"2 tasks run item {PAIR}; overlaps were checked by start minute only" in warnings[0]
     assert "(they could not be read: GET runs: the runs resource answered 500" in warnings[0]
@@ -112,5 +112,5 @@ def test_unreadable_runs_are_said_too(tmp_path: Path) -> None:
 def test_tasks_not_live_yet_cost_no_reads_and_no_warning(tmp_path: Path) -> None:
     config, _ = configure(tmp_path, MAX_RUN_READS + 2)
     portal = RunsPortal([])
-    assert overlap_warnings(portal, config.tasks, {}, NOW) == []
+    assert overlap_warnings(portal, config.present, {}, NOW) == []
     assert portal.read == []

@@ -32,7 +32,7 @@ def schedule_warnings(
 ) -> list[Problem]:
     """The schedule lint of :mod:`taskform.schedule.lint` for the declared tasks."""
     now = now or datetime.now(timezone.utc)
-    return lint(config.tasks, now, collision_threshold=collision_threshold)
+    return lint(config.present, now, collision_threshold=collision_threshold)
 
 
 def strict_failure(warnings: Sequence[Problem]) -> TaskformError:

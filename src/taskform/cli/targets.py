@@ -14,9 +14,9 @@ from typing import Any, TypeVar
 
 import click
 
+from taskform.changes import Plan
 from taskform.cli.options import Lines
 from taskform.errors import TaskformError
-from taskform.model import Plan
 
 F = TypeVar("F", bound=Callable[..., Any])
 

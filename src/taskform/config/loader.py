@@ -30,6 +30,8 @@ from taskform.errors import ConfigError, Problem, ScheduleError
 from taskform.model import (
     LIFECYCLE_CHOICES,
     LIFECYCLE_DEFAULTS,
+    AbsentTask,
+    Declared,
     DesiredTask,
     Position,
 )
@@ -88,8 +90,9 @@ class _File:
     bad: set[YamlPath] = field(default_factory=set)  # paths the schema complained about
     failed: set[YamlPath] = field(default_factory=set)  # values that could not be resolved
     deferred: set[YamlPath] = field(default_factory=set)  # values left unresolved (offline)
-    tasks: list[DesiredTask] = field(default_factory=list)  # the valid ones
-    identities: list[DesiredTask] = field(default_factory=list)  # every titled one
+    tasks: list[Declared] = field(default_factory=list)  # the valid ones
+    identities: list[AbsentTask] = field(default_factory=list)  # every titled one, as identity
+    unresolved: int = 0  # valid ones whose schedule is left unresolved (offline)
 
     def show(self, value: Any, path: YamlPath) -> str:
         """How to name a value in a message; never a value that came from the environment."""
@@ -249,6 +252,7 @@ class _Loader:
             file_owners=tuple(dict.fromkeys(o for o in named if isinstance(o, str) and o)),
             prune_owners=tuple(dict.fromkeys(o for f in pruning for o in _file_owners(f))),
             compiled_at=self.now,
+            unresolved=sum(file.unresolved for file in self.files),
         )
 
 
@@ -302,7 +306,7 @@ class _TaskChecker:
         )
         if not isinstance(title, str) or not title.strip() or not isinstance(owner, str):
             return
-        identity = DesiredTask(owner=owner, title=title, absent=True, position=position)
+        identity = AbsentTask(owner=owner, title=title, position=position)
         self.file.identities.append(identity)
         self._check_title(title, "title")
         renamed = task.get("renamed_from")
@@ -351,6 +355,9 @@ class _TaskChecker:
         if isinstance(given, dict):
             lifecycle.update((k, v) for k, v in given.items() if v in LIFECYCLE_CHOICES.get(k, ()))
         if not self.ok or kind is None or self._bad():
+            return
+        if cron is None:  # the schedule comes from the environment, left unresolved offline
+            self.file.unresolved += 1
             return
         renamed = task.get("renamed_from")
         item_id, max_occ = task.get("item_id"), task.get("max_occurrences")

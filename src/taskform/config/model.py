@@ -14,7 +14,7 @@ from typing import Any
 
 from taskform import secrets
 from taskform.errors import ConfigError, Problem
-from taskform.model import DesiredTask, Position
+from taskform.model import LIFECYCLE_DEFAULTS, AbsentTask, Declared, DesiredTask, Position, present
 from taskform.schedule.hashing import uses_hash
 from taskform.schedule.zones import compile_schedule
 
@@ -31,7 +31,7 @@ class Config:
     portal: str | None
     owner: str | None
     prune: bool
-    tasks: tuple[DesiredTask, ...]
+    tasks: tuple[Declared, ...]
     files: tuple[str, ...]
     #: Owners named by a file's top-level ``owner:`` (a file with ``tasks: []`` and
     #: ``prune: true`` still manages its owner).
@@ -41,6 +41,14 @@ class Config:
     prune_owners: tuple[str, ...] = ()
     #: The clock schedules with a ``timezone`` were compiled with (``load_config(now=)``).
     compiled_at: datetime | None = None
+    #: Tasks declared present whose schedule comes from the environment and was left
+    #: unresolved (``resolve=False``, offline ``validate``): counted, in no list of tasks.
+    unresolved: int = 0
+
+    @property
+    def present(self) -> list[DesiredTask]:
+        """The tasks declared present, in file order."""
+        return present(self.tasks)
 
     def resolve_owner(self, user: str) -> Config:
         """This configuration with ``user`` as the owner of every task that names none (an
@@ -64,7 +72,7 @@ class Config:
             t
             if spell(t.owner) == t.owner
             else _with_owner(t, spell(t.owner), self.compiled_at)
-            if t.owner == ""
+            if t.owner == "" and isinstance(t, DesiredTask)
             else dataclasses.replace(t, owner=spell(t.owner))
             for t in self.tasks
         )
@@ -108,13 +116,22 @@ def _with_owner(task: DesiredTask, user: str, now: datetime | None) -> DesiredTa
     return dataclasses.replace(task, owner=user, cron=cron)
 
 
-def _task_state(task: DesiredTask) -> dict[str, Any]:
+def _task_state(task: Declared) -> dict[str, Any]:
+    if isinstance(task, AbsentTask):
+        # The keys and values a present task's state has, so digests stay what they were.
+        return {
+            **_ABSENT_STATE,
+            "owner": task.owner,
+            "title": task.title,
+            "lifecycle": dict(LIFECYCLE_DEFAULTS),
+        }
     state = {
         f.name: getattr(task, f.name)
         for f in dataclasses.fields(task)
         if f.name not in ("position", "owner_position")  # where it was written: not state
     }
-    state["cron"] = task.cron.as_portal() if task.cron else None
+    state["absent"] = False
+    state["cron"] = task.cron.as_portal()
     state["secrets"] = sorted(task.secrets)
     # Secret values stay out of the digest (it is stored in plan files, where a weak secret
     # could be guessed from it); a changed secret still makes a saved plan stale, because the
@@ -124,9 +141,27 @@ def _task_state(task: DesiredTask) -> dict[str, Any]:
     return state
 
 
-def duplicates(tasks: Iterable[DesiredTask]) -> list[tuple[str, Problem]]:
+_ABSENT_STATE: dict[str, Any] = {
+    "absent": True,
+    "active": True,
+    "cron": None,
+    "end_date": None,
+    "item_id": None,
+    "max_occurrences": None,
+    "parameters": {},
+    "renamed_from": None,
+    "schedule": None,
+    "secrets": [],
+    "start_date": None,
+    "task_url": None,
+    "timezone": None,
+    "type": None,
+}
+
+
+def duplicates(tasks: Iterable[Declared]) -> list[tuple[str, Problem]]:
     """A problem for each task whose (owner, title) an earlier task already has."""
-    first: dict[tuple[str, str], DesiredTask] = {}
+    first: dict[tuple[str, str], Declared] = {}
     problems = []
     for task in tasks:
         earlier = first.setdefault(task.key, task)

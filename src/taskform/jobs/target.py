@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from taskform.errors import TaskformError
-from taskform.model import DesiredTask, LiveTask
+from taskform.model import Declared, DesiredTask, LiveTask, present
 from taskform.render.escape import text as shown
 from taskform.schemas import suggest
 
 
-def _matches(name: str, task: DesiredTask | LiveTask) -> bool:
+def _matches(name: str, task: Declared | LiveTask) -> bool:
     if name == task.title:
         return True
     who, sep, what = name.partition("/")
@@ -24,7 +24,7 @@ def _matches(name: str, task: DesiredTask | LiveTask) -> bool:
 
 def pick(
     name: str,
-    declared: Sequence[DesiredTask],
+    declared: Sequence[Declared],
     live: Mapping[str, Sequence[LiveTask]],
     *,
     config_path: str,
@@ -33,8 +33,8 @@ def pick(
     (with a did-you-mean) and nothing is started."""
     found = [t for t in declared if _matches(name, t)]
     if not found:
-        labels = [f"{t.owner}/{t.title}" for t in declared if not t.absent]
-        guess = suggest(name, labels) or suggest(name, [t.title for t in declared if not t.absent])
+        labels = [f"{t.owner}/{t.title}" for t in present(declared)]
+        guess = suggest(name, labels) or suggest(name, [t.title for t in present(declared)])
         hint = f"; did you mean {shown(guess)!r}?" if guess else ""
         undeclared = [t for ts in live.values() for t in ts if _matches(name, t)]
         if undeclared and not hint:
@@ -43,19 +43,19 @@ def pick(
                 "tasks of its configuration"
             )
         raise TaskformError(f"no task {shown(name)!r} is declared in {config_path}{hint}")
-    present = [t for t in found if not t.absent]
-    if not present:
+    chosen = present(found)
+    if not chosen:
         raise TaskformError(
             f"{shown(name)!r} is declared absent in {config_path} (it is meant not to exist); "
             "nothing to run"
         )
-    if len(present) > 1:
-        names = ", ".join(sorted(f"{t.owner}/{t.title}" for t in present))
+    if len(chosen) > 1:
+        names = ", ".join(sorted(f"{t.owner}/{t.title}" for t in chosen))
         raise TaskformError(
             f"{shown(name)!r} names tasks of several owners ({shown(names)}); "
             "say which one as OWNER/TITLE"
         )
-    task = present[0]
+    task = chosen[0]
     mine = [
         t
         for ts in live.values()

@@ -14,16 +14,8 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from taskform.model import (
-    Action,
-    Change,
-    DesiredTask,
-    FieldChange,
-    LifecycleState,
-    LiveTask,
-    Plan,
-    Reason,
-)
+from taskform.changes import Action, Change, FieldChange, Plan, Reason, Update
+from taskform.model import AbsentTask, Declared, LifecycleState, LiveTask
 from taskform.plan import lifecycle, schedules
 
 
@@ -89,7 +81,7 @@ class DriftItem:
 
 def classify(
     plan: Plan,
-    desired: Sequence[DesiredTask],
+    desired: Sequence[Declared],
     live: Mapping[str, Sequence[LiveTask]],
     states: Mapping[str, LifecycleState],
     *,
@@ -120,7 +112,7 @@ def classify(
         touched.add(block.key)
     for task in desired:
         current = live_by_key.get(task.key)
-        if task.absent or current is None or task.key in touched:
+        if isinstance(task, AbsentTask) or current is None or task.key in touched:
             continue
         if task.active and not current.active:
             state = state_of(current)
@@ -156,12 +148,10 @@ def _from_change(
         fields["active"] = active
     if fields:
         kind = DriftKind.CONFIG_CHANGED
-        task, live_task = change.desired, change.live
         if (
             set(fields) == {"schedule"}
-            and task is not None
-            and live_task is not None
-            and schedules.realigned_from(task, live_task.cron, now) is not None
+            and isinstance(change, Update)
+            and schedules.realigned_from(change.desired, change.live.cron, now) is not None
         ):
             kind = DriftKind.OFFSET_CHANGED
         items.append(DriftItem(kind, *base, apply="update", fields=fields))

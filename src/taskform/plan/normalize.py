@@ -42,7 +42,6 @@ def parameters(task_type: str | None, params: Mapping[str, Any]) -> dict[str, An
 
 def compare_desired(task: DesiredTask, *, key: Any = None) -> dict[str, Any]:
     """``key`` replaces the schedule key when the caller already knows both sides agree."""
-    assert task.cron is not None, "a present desired task always has a schedule"
     return {
         "type": task.type,
         "item_id": (task.item_id or "").lower() or None,
@@ -86,8 +85,8 @@ def compare_live(
 def shown_schedule(task: DesiredTask) -> str | None:
     """The schedule as written; with ``H`` or a ``timezone`` also the UTC fields it compiles
     to: ``0 5 * * 1-5 Europe/Oslo (0 4 * * 1-5 UTC)``, ``H 3 * * * (13 3 * * * UTC)``."""
-    if task.schedule is None or task.cron is None:
-        return task.schedule
+    if task.schedule is None:
+        return None
     text = task.schedule if task.timezone is None else f"{task.schedule} {task.timezone}"
     if task.timezone is None and not uses_hash(task.schedule):
         return text

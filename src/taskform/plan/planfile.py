@@ -22,18 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from taskform import secrets
+from taskform.changes import Action, Change, FieldChange, Op, Plan, Recorded, ScheduleSummary
 from taskform.errors import StalePlanError, TaskformError
-from taskform.model import (
-    Action,
-    Change,
-    CronFields,
-    DesiredTask,
-    FieldChange,
-    LiveTask,
-    Op,
-    Plan,
-    ScheduleSummary,
-)
+from taskform.model import CronFields, DesiredTask, LiveTask
 from taskform.render import FORMAT_VERSION, format_summary
 from taskform.render.plan.schedule import from_document
 
@@ -231,23 +222,6 @@ def _fields(change: Change) -> dict[str, Any]:
     return loaded
 
 
-@dataclass(frozen=True)
-class _ShownChange(Change):
-    """A change read back from a plan file, for ``taskform show``: its note and writes are
-    the ones the file recorded (the planner's reasons are not stored)."""
-
-    saved_note: str | None = None
-    saved_ops: tuple[Op, ...] = ()
-
-    @property
-    def note(self) -> str | None:
-        return self.saved_note
-
-    @property
-    def ops(self) -> tuple[Op, ...]:
-        return self.saved_ops
-
-
 def as_plan(saved: SavedPlan) -> Plan:
     """The plan a saved plan file holds, for rendering it again offline (``taskform show``).
     Secret values were masked when the file was written; they stay masked."""
@@ -256,7 +230,7 @@ def as_plan(saved: SavedPlan) -> Plan:
     try:
         for old, raw in zip(saved.changes, doc.get("changes") or [], strict=False):
             changes.append(
-                _ShownChange(
+                Recorded(
                     action=Action(old.action),
                     owner=old.owner,
                     title=old.title,

@@ -17,19 +17,27 @@ from datetime import datetime, timezone
 from typing import Any
 
 from taskform import secrets
-from taskform.epoch import iso_utc
-from taskform.errors import UnsafePlanError
-from taskform.model import (
+from taskform.changes import (
     Action,
     Blocked,
     Change,
-    CronFields,
-    DesiredTask,
+    Create,
+    Delete,
     FieldChange,
-    LifecycleState,
-    LiveTask,
     Plan,
     Reason,
+    Replace,
+    Update,
+)
+from taskform.epoch import iso_utc
+from taskform.errors import UnsafePlanError
+from taskform.model import (
+    AbsentTask,
+    CronFields,
+    Declared,
+    DesiredTask,
+    LifecycleState,
+    LiveTask,
     identity,
 )
 from taskform.plan import lifecycle, normalize, schedules
@@ -56,7 +64,7 @@ def fingerprint(task: LiveTask) -> str:
 
 
 def make_plan(
-    desired: Sequence[DesiredTask],
+    desired: Sequence[Declared],
     live: Mapping[str, Sequence[LiveTask]],
     *,
     prune: bool = False,
@@ -112,7 +120,7 @@ def make_plan(
         if task.key in held:
             continue
         matches = sorted(by_key.get(task.key, []), key=_age)
-        if task.absent:
+        if isinstance(task, AbsentTask):
             changes.extend(_delete(m, Reason.DECLARED_ABSENT) for m in matches)
             continue
         if not matches and task.renamed_from is not None:
@@ -162,7 +170,7 @@ def make_plan(
         warnings=tuple(warnings),
         live_counts=dict(sorted(counts.items())),
         blocked=tuple(sorted(blocks, key=lambda b: b.key)),
-        missing=tuple((c.owner, c.title) for c in changes if c.action is Action.CREATE),
+        missing=tuple((c.owner, c.title) for c in changes if isinstance(c, Create)),
     )
     foresight = [f"apply will refuse without --force: {p}" for p in safety_problems(plan)]
     if foresight:
@@ -177,7 +185,7 @@ def _age(task: LiveTask) -> tuple[int, str]:
 
 def _duplicates(
     task: DesiredTask, matches: Sequence[LiveTask]
-) -> tuple[Blocked | None, list[Change]]:
+) -> tuple[Blocked | None, list[Delete]]:
     """Several live copies of one declared title (oldest first). Copies identical in every
     managed field: the newer ones are deleted (two applies at once, or a retried create,
     made them). Copies that differ: the title is blocked, as nobody can tell which is meant."""
@@ -208,9 +216,9 @@ def _rename_hints(changes: Sequence[Change], unmanaged: Sequence[LiveTask]) -> l
     schedule) is probably a rename: say how to keep the task and its history."""
     hints: list[str] = []
     for change in changes:
-        task = change.desired
-        if change.action is not Action.CREATE or task is None or task.cron is None:
+        if not isinstance(change, Create):
             continue
+        task = change.desired
         try:
             key = schedule.schedule_key(task.cron)
         except ValueError:
@@ -280,16 +288,12 @@ def limit_needs(plan: Plan) -> dict[tuple[str, str], int]:
     names: dict[str, str] = {}
     for change in plan.changes:
         owner = names.setdefault(change.owner.casefold(), change.owner)
-        live, desired = change.live, change.desired
-        was = live is not None and live.active
-        wanted = desired is not None and desired.active
-        new_type = (desired.type if desired else None) or (live.type if live else "")
-        if change.action in (Action.DELETE, Action.REPLACE) and live is not None:
-            net[(owner, live.type)] -= int(was)
-        if change.action in (Action.CREATE, Action.REPLACE):
-            net[(owner, new_type)] += int(wanted)
-        elif change.action is Action.UPDATE and "active" in change.fields:
-            net[(owner, new_type)] += 1 if change.fields["active"].after is True else -1
+        if isinstance(change, (Delete, Replace)):
+            net[(owner, change.live.type)] -= int(change.live.active)
+        if isinstance(change, (Create, Replace)):
+            net[(owner, change.desired.type)] += int(change.desired.active)
+        elif isinstance(change, Update) and "active" in change.fields:
+            net[(owner, change.desired.type)] += 1 if change.fields["active"].after is True else -1
     return {key: n for key, n in sorted(net.items()) if n > 0}
 
 
@@ -311,8 +315,6 @@ def limit_problems(
 
 
 def _next_runs(task: DesiredTask, now: datetime) -> tuple[int, ...]:
-    if task.cron is None:
-        return ()
     return _runs(task.cron, now, task.start_date, task.end_date)
 
 
@@ -326,7 +328,7 @@ def _runs(cron: CronFields, now: datetime, start: int | None, end: int | None) -
     return tuple(runs)
 
 
-def _create(task: DesiredTask, now: datetime) -> Change:
+def _create(task: DesiredTask, now: datetime) -> Create:
     shown = normalize.display_desired(task)
     shown["parameters"] = dict(task.parameters)  # as declared; the portal adds its defaults
     fields: dict[str, FieldChange] = {}
@@ -342,20 +344,17 @@ def _create(task: DesiredTask, now: datetime) -> Change:
         else:
             fields[name] = FieldChange(None, value)
     fields["active"] = FieldChange(None, task.active)
-    return Change(
-        action=Action.CREATE,
+    return Create(
         owner=task.owner,
         title=task.title,
-        task_id=None,
         fields=fields,
         desired=task,
         next_runs=_next_runs(task, now),
     )
 
 
-def _delete(task: LiveTask, reason: Reason, detail: str = "") -> Change:
-    return Change(
-        action=Action.DELETE,
+def _delete(task: LiveTask, reason: Reason, detail: str = "") -> Delete:
+    return Delete(
         owner=task.owner,
         title=task.title,
         task_id=task.id,
@@ -369,7 +368,7 @@ def _delete(task: LiveTask, reason: Reason, detail: str = "") -> Change:
 
 def _update(
     task: DesiredTask, live: LiveTask, now: datetime, state: LifecycleState | None
-) -> tuple[Change | None, str | None]:
+) -> tuple[Update | None, str | None]:
     """The update of one matched task; ``state`` is the lifecycle state when the task is
     declared active but inactive live."""
     # Identical fields need no parsing: the common case for tasks taskform created.
@@ -417,8 +416,7 @@ def _update(
     if not fields:
         return None, warning
     runs = _next_runs(task, now) if "schedule" in fields or "active" in fields else ()
-    change = Change(
-        action=Action.UPDATE,
+    change = Update(
         owner=live.owner,
         title=task.title,
         task_id=live.id,
@@ -457,7 +455,7 @@ def _enable_blocker(task: DesiredTask, live: LiveTask, now: datetime) -> str | N
     return None
 
 
-def _replace(task: DesiredTask, live: LiveTask, now: datetime) -> Change:
+def _replace(task: DesiredTask, live: LiveTask, now: datetime) -> Replace:
     """A change the portal cannot make in place (the task's type): delete, then create."""
     shown_want = normalize.display_desired(task)
     shown_have = normalize.display_live(live, task)
@@ -477,8 +475,7 @@ def _replace(task: DesiredTask, live: LiveTask, now: datetime) -> Change:
             fields[name] = FieldChange(shown_have[name], shown_want[name])
     if live.active != task.active:
         fields["active"] = FieldChange(live.active, task.active)
-    return Change(
-        action=Action.REPLACE,
+    return Replace(
         owner=live.owner,
         title=task.title,
         task_id=live.id,

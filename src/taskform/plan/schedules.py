@@ -11,8 +11,9 @@ import dataclasses
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from taskform.changes import Change, Create, ScheduleSummary, Update
 from taskform.errors import ScheduleError
-from taskform.model import Action, Change, CronFields, DesiredTask, ScheduleSummary
+from taskform.model import CronFields, DesiredTask
 from taskform.schedule import runs, words, zones
 from taskform.schedule.translate import schedule_key
 from taskform.schedule.words import description, local_fields
@@ -28,7 +29,7 @@ def offset_note(task: DesiredTask, live: CronFields | None, now: datetime) -> st
     change of the zone's UTC offset, and when the next change is due."""
     zone = task.timezone
     local = local_fields(task)
-    if zone is None or local is None or task.cron is None:
+    if zone is None or local is None:
         return None
     notes: list[str] = []
     if live is not None and realigned_from(task, live, now) is not None:
@@ -47,7 +48,7 @@ def realigned_from(task: DesiredTask, live: CronFields, now: datetime) -> int | 
     """The other UTC offset of the task's zone that ``live`` was compiled with, if the live
     schedule is exactly the task's schedule at that offset (an offset change, not an edit)."""
     zone, local = task.timezone, local_fields(task)
-    if zone is None or local is None or task.cron is None:
+    if zone is None or local is None:
         return None
     try:
         live_key = schedule_key(live)
@@ -68,25 +69,26 @@ def _window(cron: CronFields, now: datetime, start: int | None, end: int | None)
 
 
 def summarize(change: Change, now: datetime) -> ScheduleSummary | None:
-    task = change.desired
-    if task is None or task.cron is None or task.absent:
-        return None
-    rescheduled = change.action is Action.UPDATE and "schedule" in change.fields
-    if change.action is not Action.CREATE and not rescheduled:
+    """The schedule summary of a create or a reschedule (an update of ``schedule``), else None."""
+    if isinstance(change, Create):
+        task, was = change.desired, None
+    elif isinstance(change, Update) and "schedule" in change.fields:
+        task, was = change.desired, change.live
+    else:
         return None
     text = description(task)
     if text is None:
         return None
+    live = None if was is None else was.cron
     try:
         after_rate = runs.runs_per_week(task.cron, now)
-        live = change.live.cron if change.live is not None and rescheduled else None
         before_rate = None if live is None else runs.runs_per_week(live, now)
         before_text = None if live is None else words.describe(live, "UTC")
         added: list[int] = []
         removed: list[int] = []
-        if live is not None and change.live is not None:
+        if live is not None and was is not None:
             after = _window(task.cron, now, task.start_date, task.end_date)
-            before = _window(live, now, change.live.start_date, change.live.end_date)
+            before = _window(live, now, was.start_date, was.end_date)
             added, removed = sorted(after - before), sorted(before - after)
     except ScheduleError:
         return None

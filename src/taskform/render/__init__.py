@@ -26,8 +26,8 @@ import json
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from taskform.changes import Change, Plan
 from taskform.epoch import iso_utc
-from taskform.model import Change, Plan
 from taskform.render.common import format_summary, jsonable
 
 if TYPE_CHECKING:

@@ -20,8 +20,8 @@ from collections.abc import Mapping
 from datetime import date, datetime, timezone
 from typing import Any
 
+from taskform.changes import Action, Change, FieldChange, Plan
 from taskform.epoch import epoch_ms, moment
-from taskform.model import Action, Change, FieldChange, Plan
 from taskform.render import escape
 
 #: Order of the actions wherever they are listed (legend, ties in sorting).

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from taskform.model import ApplyReport, Plan
+from taskform.changes import ApplyReport, Plan
 from taskform.plan.drift import DriftItem
 from taskform.render import render_json as plan_json
 from taskform.render.live import drift, status

@@ -79,8 +79,6 @@ def build(
     end = start + timedelta(days=days)
     found: list[TaskRuns] = []
     for task in tasks:
-        if task.absent or task.cron is None:
-            continue
         times: list[int] = []
         if task.active:
             try:

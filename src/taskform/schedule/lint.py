@@ -68,8 +68,6 @@ def _span(ms: int) -> str:
 def check_task(task: DesiredTask, now: datetime) -> list[Problem]:
     """The single-task rules for one task."""
     cron = task.cron
-    if cron is None or task.absent:
-        return []
     found: list[Problem] = []
     now_ms = _ms(now)
     start, end = task.start_date, task.end_date
@@ -111,7 +109,7 @@ def check_task(task: DesiredTask, now: datetime) -> list[Problem]:
 
 
 def _max_occurrences(task: DesiredTask, base_ms: int, end: int) -> list[Problem]:
-    assert task.cron is not None and task.max_occurrences is not None
+    assert task.max_occurrences is not None
     limit = task.max_occurrences
     base = datetime.fromtimestamp(base_ms / 1000, tz=_UTC)
     until = datetime.fromtimestamp(end / 1000, tz=_UTC) + timedelta(milliseconds=1)
@@ -137,7 +135,6 @@ def _max_occurrences(task: DesiredTask, base_ms: int, end: int) -> list[Problem]
 
 
 def _too_rare(task: DesiredTask, now: datetime) -> list[Problem]:
-    assert task.cron is not None
     gap = runs.longest_gap_days(task.cron, now.astimezone(_UTC).date(), 2 * 366)
     # a gap of d days between days with runs is (d - 1) days and a part of a day or more
     if gap is None or gap - 1 >= MAX_GAP.days:
@@ -194,7 +191,7 @@ def collisions(
     starts: dict[str, dict[int, list[DesiredTask]]] = defaultdict(lambda: defaultdict(list))
     end = now + timedelta(days=COLLISION_DAYS)
     for task in tasks:
-        if task.cron is None or task.absent or not task.active:
+        if not task.active:
             continue
         try:
             found = runs.runs_between(task.cron, now, end)

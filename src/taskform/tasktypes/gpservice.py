@@ -82,8 +82,8 @@ def _schema_error(error: ValidationError) -> str:
 
 
 def gp_tasks(tasks: Iterable[DesiredTask]) -> list[DesiredTask]:
-    """The declared GPService tasks that have a task URL (absent ones have nothing to check)."""
-    return [t for t in tasks if t.type == "GPService" and not t.absent and t.task_url]
+    """The declared GPService tasks that have a task URL."""
+    return [t for t in tasks if t.type == "GPService" and t.task_url]
 
 
 def gp_task_urls(tasks: Iterable[DesiredTask]) -> list[str]:

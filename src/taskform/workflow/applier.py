@@ -19,16 +19,20 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from taskform.errors import TaskformError
-from taskform.model import (
+from taskform.changes import (
     ApplyReport,
     Change,
+    Create,
+    Delete,
     Op,
     Outcome,
     Plan,
-    Portal,
+    Replace,
     TaskResult,
+    Update,
 )
+from taskform.errors import TaskformError
+from taskform.model import Portal
 
 PHASES: tuple[Op, ...] = (Op.DISABLE, Op.DELETE, Op.CREATE, Op.UPDATE, Op.ENABLE)
 
@@ -168,21 +172,19 @@ def _run(state: _State, portal: Portal, stop: threading.Event) -> int:
 
 
 def _write(op: Op, state: _State, portal: Portal) -> None:
+    """One write. A change's type says what it carries (a create the desired task, a delete
+    the task id, ...); enable and disable use the id after the writes so far (a create's)."""
     change = state.change
-    if op is Op.CREATE:
-        assert change.desired is not None
+    if op is Op.CREATE and isinstance(change, (Create, Replace)):
         state.task_id = portal.create_task(change.desired)
-        return
-    assert state.task_id is not None, f"{op.value} needs a task id"
-    if op is Op.DELETE:
-        portal.delete_task(change.owner, state.task_id)
-    elif op is Op.UPDATE:
-        assert change.desired is not None and change.live is not None
-        portal.update_task(state.task_id, change.desired, change.live)
-    elif op is Op.ENABLE:
-        portal.set_active(change.owner, state.task_id, True)
-    elif op is Op.DISABLE:
-        portal.set_active(change.owner, state.task_id, False)
+    elif op is Op.DELETE and isinstance(change, (Delete, Replace)):
+        portal.delete_task(change.owner, change.task_id)
+    elif op is Op.UPDATE and isinstance(change, Update):
+        portal.update_task(change.task_id, change.desired, change.live)
+    elif op in (Op.ENABLE, Op.DISABLE) and state.task_id is not None:
+        portal.set_active(change.owner, state.task_id, op is Op.ENABLE)
+    else:  # a change read back from a plan file, or a write before its create
+        raise TypeError(f"{change.action.value} {change.owner}/{change.title}: no {op.value}")
 
 
 def _result(state: _State, stop: threading.Event) -> TaskResult:

@@ -84,5 +84,5 @@ def register_credentials(env: Mapping[str, str] = os.environ) -> None:
 
 def register_config_secrets(config: Config) -> None:
     """Every ``${secret:}`` value of the configuration is scrubbed from all output."""
-    for task in config.tasks:
+    for task in config.present:
         redact.register(*secrets.declared_values(task.parameters, task.secrets))

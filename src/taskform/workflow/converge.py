@@ -28,18 +28,18 @@ import threading
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 
-from taskform.errors import TaskformError
-from taskform.model import (
+from taskform.changes import (
     Action,
     ApplyReport,
     Change,
-    LiveTask,
+    Delete,
     Outcome,
     Plan,
-    Portal,
     Reason,
     TaskResult,
 )
+from taskform.errors import TaskformError
+from taskform.model import LiveTask, Portal
 from taskform.plan.planner import fingerprint
 from taskform.workflow.applier import Progress, apply_plan
 from taskform.workflow.snapshot import Snapshot
@@ -194,8 +194,7 @@ def _copies(snap: Snapshot, created: Mapping[tuple[str, str], str]) -> list[Chan
         keep = ordered[0]
         for newer in ordered[1:]:
             deletes.append(
-                Change(
-                    action=Action.DELETE,
+                Delete(
                     owner=newer.owner,
                     title=newer.title,
                     task_id=newer.id,

@@ -18,8 +18,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from taskform import tasktypes
+from taskform.changes import Action, Plan
 from taskform.errors import PortalError, Problem
-from taskform.model import Action, DesiredTask, LiveTask, Plan, Portal
+from taskform.model import DesiredTask, LiveTask, Portal
 
 #: Looks items up by id: the ones the portal (and the signed-in user) knows, by lower-case id.
 ItemLookup = Callable[[Sequence[str]], Mapping[str, Mapping[str, object]]]
@@ -37,7 +38,7 @@ class ItemCheck:
 def check_items(tasks: Sequence[DesiredTask], lookup: ItemLookup) -> ItemCheck:
     """Look every declared item up once; the problems, and the tasks whose item moved away
     (which are problems too unless :func:`moved_tasks` finds the task with its item)."""
-    present = [t for t in tasks if not t.absent and t.item_id]
+    present = [t for t in tasks if t.item_id]
     ids = sorted({str(t.item_id).lower() for t in present})
     if not ids:
         return ItemCheck((), {})

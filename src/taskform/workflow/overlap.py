@@ -68,7 +68,6 @@ def find_overlaps(
     for item, group in by_item.items():
         starts: dict[tuple[str, str], list[int]] = {}
         for task in group:
-            assert task.cron is not None
             try:
                 starts[task.key] = schedule_runs.runs_between(task.cron, now, end)
             except ScheduleError:
@@ -103,7 +102,7 @@ def shared_items(tasks: Sequence[DesiredTask]) -> dict[str, list[DesiredTask]]:
     """The active scheduled tasks by item id (lower case), for items two or more of them run."""
     by_item: dict[str, list[DesiredTask]] = defaultdict(list)
     for task in tasks:
-        if task.item_id and task.cron is not None and task.active and not task.absent:
+        if task.item_id and task.active:
             by_item[task.item_id.lower()].append(task)
     return {item: group for item, group in by_item.items() if len(group) > 1}
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+from taskform.changes import Blocked, Plan
 from taskform.config.loader import Config
 from taskform.errors import (
     ConfigError,
@@ -21,7 +22,7 @@ from taskform.errors import (
     TransientError,
     UnknownOwnersError,
 )
-from taskform.model import Blocked, DesiredTask, LifecycleState, LiveTask, Plan, Portal, Run
+from taskform.model import DesiredTask, LifecycleState, LiveTask, Portal, Run
 from taskform.plan import lifecycle
 from taskform.plan.planner import limit_needs, limit_problems, make_plan
 from taskform.portal.transport.pool import reading_pool
@@ -87,10 +88,10 @@ def snapshot(
     # The item lookups run while the live tasks are read (both wait on the portal, page after
     # page); an item error still wins over a later step's, as when they ran in turn.
     with reading_pool(1, "taskform-item-check") as pool:
-        pending = pool.submit(check_items, resolved.tasks, items) if items is not None else None
+        pending = pool.submit(check_items, resolved.present, items) if items is not None else None
         try:
             if describe is not None:
-                warnings, blocked = check_gp_services(resolved.tasks, describe)
+                warnings, blocked = check_gp_services(resolved.present, describe)
             owners = managed_owners(resolved, user)
             try:
                 live = portal.list_tasks(owners)
@@ -110,11 +111,11 @@ def snapshot(
     owners = managed_owners(resolved, user)
     moved: dict[tuple[str, str], LiveTask] = {}
     if item_check is not None:
-        moved, problems = moved_tasks(portal, resolved.tasks, item_check, live)
+        moved, problems = moved_tasks(portal, resolved.present, item_check, live)
         if item_check.problems or problems:
             raise ConfigError([*item_check.problems, *problems])
     now = now or datetime.now(timezone.utc)
-    states = lifecycle_states(portal, resolved.tasks, live, now)
+    states = lifecycle_states(portal, resolved.present, live, now)
     plan = make_plan(
         resolved.tasks,
         live,
@@ -236,10 +237,7 @@ def lifecycle_states(
     inactive = [
         found
         for task in tasks
-        if task.active
-        and not task.absent
-        and (found := by_key.get(task.key)) is not None
-        and not found.active
+        if task.active and (found := by_key.get(task.key)) is not None and not found.active
     ]
     runs = read_runs(portal, [t for t in inactive if lifecycle.needs_runs(t)])
     return {t.id: lifecycle.classify(t, runs.get(t.id, ()), now) for t in inactive}

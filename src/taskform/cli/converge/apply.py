@@ -10,6 +10,7 @@ from collections.abc import Callable
 import click
 
 from taskform import render
+from taskform.changes import ApplyReport, Plan, TaskResult
 from taskform.cli import common, interrupt
 from taskform.cli.options import (
     OUTPUT,
@@ -22,7 +23,7 @@ from taskform.cli.options import (
 )
 from taskform.cli.targets import check_known, only, target_option
 from taskform.errors import TaskformError
-from taskform.model import ApplyReport, Plan, Portal, TaskResult
+from taskform.model import Portal
 from taskform.plan import planfile
 from taskform.plan.planner import check_safety
 from taskform.render import escape, views
@@ -115,7 +116,7 @@ def _saved(
         portal=url,
         config_digest=snap.config.digest(),
         owners=list(snap.live),
-        tasks=snap.config.tasks,
+        tasks=snap.config.present,
     )
     if targets:
         keys = [t.key for t in snap.config.tasks]

@@ -58,7 +58,7 @@ def plan(
     the durations of their past runs) are listed with the plan; --strict makes them errors."""
     snap, url, client = common.take_snapshot(config_path, portal, targets)
     warnings = common.schedule_warnings(snap.config, collision_threshold=collision_threshold)
-    warnings += overlap_warnings(client, snap.config.tasks, snap.live, datetime.now(timezone.utc))
+    warnings += overlap_warnings(client, snap.config.present, snap.live, datetime.now(timezone.utc))
     if strict and warnings:
         raise common.strict_failure(warnings)
     if warnings:
@@ -70,7 +70,7 @@ def plan(
     meta = common.plan_meta(snap, url, config_path) if out_file or fmt != "text" else None
     if out_file:
         text = render.render_json(snap.plan, meta=meta, clean=redact.scrub_data)
-        extra = planfile.file_meta(snap.config.tasks, list(snap.live))
+        extra = planfile.file_meta(snap.config.present, list(snap.live))
         write_atomic(Path(out_file), planfile.seal(text, extra))
     view = views.pick(views.PLAN, fmt)
     emit(view, snap.plan, views.Context(paint=paint(), meta=meta, clean=redact.scrub_data))

@@ -76,9 +76,9 @@ def status(
 ) -> int:
     """Show every managed task's state, next run and latest runs; failing tasks first."""
     snap, _, client = common.take_snapshot(config_path, portal, targets)
-    declared = {t.key for t in snap.config.tasks if not t.absent}
+    declared = {t.key for t in snap.config.present}
     held = {b.key for b in snap.plan.blocked}  # shown as blocked, with why
-    renamed = pending_renames([t for t in snap.config.tasks if t.key not in held], snap.live)
+    renamed = pending_renames([t for t in snap.config.present if t.key not in held], snap.live)
     tasks = [t for ts in snap.live.values() for t in ts if t.key in declared or t.id in renamed]
     tasks = [t for t in tasks if wanted(targets, t.owner, renamed.get(t.id, t.title))]
     runs = read_runs(client, tasks)

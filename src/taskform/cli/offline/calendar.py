@@ -61,7 +61,7 @@ def calendar(
     config = common.load(config_path, resolve=False)
     if owner:
         config = config.resolve_owner(owner)
-    cal = build(config.tasks, datetime.now(timezone.utc), days, threshold=collision_threshold)
+    cal = build(config.present, datetime.now(timezone.utc), days, threshold=collision_threshold)
     if fmt == "html":
         pieces: Iterable[str] = [render_html(cal)]
     elif fmt == "ics":

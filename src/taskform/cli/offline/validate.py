@@ -60,7 +60,7 @@ def validate(
                 data(annotation(problem))
         error(f"Error: {exc}")
         return 1
-    count = sum(1 for t in config.tasks if not t.absent)
+    count = len(config.present) + config.unresolved
     warnings = common.schedule_warnings(config, collision_threshold=collision_threshold)
     failed = strict and bool(warnings)
     if fmt == "json":

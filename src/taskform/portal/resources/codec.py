@@ -87,8 +87,6 @@ def task_form(task: DesiredTask, live: LiveTask | None = None) -> dict[str, str]
     """
     if not task.type:
         raise ValueError(f"task {task.title!r} has no type")
-    if task.cron is None:
-        raise ValueError(f"task {task.title!r} has no schedule")
     form: dict[str, str] = {"title": task.title, "type": task.type}
     if task.item_id is not None:
         form["itemId"] = task.item_id

@@ -7,8 +7,9 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from taskform.changes import Blocked
 from taskform.epoch import iso_utc
-from taskform.model import Blocked, DesiredTask, LiveTask, Run, identity
+from taskform.model import DesiredTask, LiveTask, Run, identity
 from taskform.render import escape
 from taskform.render.common import human_iso
 
@@ -29,7 +30,7 @@ def pending_renames(
             by_key.setdefault(found.key, []).append(found)
     renamed: dict[str, str] = {}
     for task in declared:
-        if task.absent or task.renamed_from is None or task.key in by_key:
+        if task.renamed_from is None or task.key in by_key:
             continue
         old = by_key.get(identity(task.owner, task.renamed_from), [])
         if old:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
 
-from taskform.model import Action, Change, Plan
+from taskform.changes import Action, Change, Delete, Plan
 from taskform.plan.normalize import display_live
 from taskform.render import escape
 from taskform.render.common import (
@@ -143,9 +143,9 @@ def _what(change: Change) -> str:
             parts.append(_code(str(when.after), table=True))
         return " ".join(parts) + " task"
     if change.action is Action.DELETE:
-        live = change.live
-        if live is None:
+        if not isinstance(change, Delete):  # read back from a plan file: no live task
             return f"removes task {_code(change.task_id or '?', table=True)}"
+        live = change.live
         shown = display_live(live)
         return (
             f"removes {_code(live.type, table=True)} task {_code(live.id, table=True)}, "
@@ -209,7 +209,7 @@ def _diff_lines(change: Change) -> list[str]:
                 lines.append(f"+ {shown}: {field_value(fc, fc.after)}")
     else:
         lines.append(f"- {change_label(change)}")
-        if change.live is not None:  # what the delete removes, as it is live
+        if isinstance(change, Delete):  # what the delete removes, as it is live
             # Not its parameters: a task taskform does not manage may hold credentials there.
             live_values = {
                 k: v

@@ -11,8 +11,8 @@ from datetime import datetime, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from taskform.changes import Change, ScheduleSummary
 from taskform.epoch import iso_utc, moment
-from taskform.model import Change, ScheduleSummary
 from taskform.render.common import human_utc, printable
 from taskform.schedule.runs import format_rate
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 
-from taskform.model import Action, ApplyReport, Change, Outcome, Plan
+from taskform.changes import Action, ApplyReport, Change, Outcome, Plan
 from taskform.render.common import (
     SECRET_CHANGED,
     actions_used,
