@@ -71,7 +71,6 @@ class MemoryPortal:
 
     def create_task(self, task: DesiredTask) -> str:
         self._record("create", task.title)
-        assert task.cron is not None and task.type is not None
         created = live_task(
             task.owner,
             task.title,
@@ -90,7 +89,6 @@ class MemoryPortal:
 
     def update_task(self, task_id: str, task: DesiredTask, live: LiveTask) -> None:
         self._record("update", task.title)
-        assert task.cron is not None and task.type is not None
         old = self.tasks[task_id]
         updated = live_task(
             task.owner,
