@@ -27,7 +27,7 @@ from taskform import redact
 from taskform.changes import ApplyReport, Plan
 from taskform.config.loader import Config, load_config
 from taskform.plan.drift import DriftItem, classify
-from taskform.plan.planner import check_safety
+from taskform.plan.safety import check_safety
 from taskform.portal.client import PortalClient
 from taskform.render import render_json, render_markdown, render_text
 from taskform.workflow.applier import apply_plan

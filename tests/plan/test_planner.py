@@ -11,7 +11,8 @@ import pytest
 from taskform.changes import Action, Op, Plan, Reason
 from taskform.errors import UnsafePlanError
 from taskform.model import AbsentTask, CronFields, Declared, DesiredTask, LifecycleState
-from taskform.plan.planner import check_safety, fingerprint, make_plan
+from taskform.plan.planner import fingerprint, make_plan
+from taskform.plan.safety import check_safety
 from taskform.schedule.translate import to_portal
 from tests.support.fakes import live_task
 

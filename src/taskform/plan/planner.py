@@ -18,7 +18,6 @@ from typing import Any
 
 from taskform import secrets
 from taskform.changes import (
-    Action,
     Blocked,
     Change,
     Create,
@@ -29,8 +28,6 @@ from taskform.changes import (
     Replace,
     Update,
 )
-from taskform.epoch import iso_utc
-from taskform.errors import UnsafePlanError
 from taskform.model import (
     AbsentTask,
     CronFields,
@@ -41,15 +38,11 @@ from taskform.model import (
     identity,
 )
 from taskform.plan import lifecycle, normalize, schedules
+from taskform.plan.safety import safety_problems
 from taskform.schedule import translate as schedule
 
 #: Live fields that change by themselves as a task runs; they never make a plan stale.
 VOLATILE_FIELDS = frozenset({"nextStart", "lastStart", "runIntervalSeconds"})
-
-#: Prune safety rail (docs/design.md §5): refuse to delete more than this share of an owner's live
-#: tasks, once the owner has at least MIN_EXISTING of them, unless forced.
-MAX_DELETE_SHARE = 0.3
-MIN_EXISTING = 10
 
 NEXT_RUNS = 3
 
@@ -83,8 +76,8 @@ def make_plan(
     ``states`` gives, by live task id, the :class:`~taskform.model.LifecycleState` of inactive
     tasks whose runs were read; others are classified from what the task itself says.
     ``blocked`` are tasks already known to be left alone (a GP service that cannot be read).
-    The active-task limits are checked by the caller (:func:`limit_needs`, which needs a
-    read per task type: the planner does no I/O).
+    The active-task limits are checked by the caller (:func:`~taskform.plan.safety.
+    limit_needs`, which needs a read per task type: the planner does no I/O).
 
     Owners match without regard to case and titles in Unicode NFC (:func:`~taskform.model.
     identity`); changes carry the live task's own spelling of its owner.
@@ -251,69 +244,6 @@ def _schedule_key(task: LiveTask) -> Any:
         return None
 
 
-def safety_problems(plan: Plan) -> list[str]:
-    """The owners whose deletes pass the safety limit (docs/design.md §5); a replace deletes too."""
-    deletes: dict[str, int] = defaultdict(int)
-    for change in plan.changes:
-        if change.action in (Action.DELETE, Action.REPLACE):
-            deletes[change.owner.casefold()] += 1
-    counts = {owner.casefold(): (owner, n) for owner, n in plan.live_counts.items()}
-    problems = []
-    for folded, count in sorted(deletes.items()):
-        owner, existing = counts.get(folded, (folded, 0))
-        if existing >= MIN_EXISTING and count > MAX_DELETE_SHARE * existing:
-            share = round(100 * count / existing)
-            problems.append(
-                f"the plan deletes {count} of {owner}'s {existing} live tasks ({share}%), "
-                f"more than the {round(MAX_DELETE_SHARE * 100)}% safety limit"
-            )
-    return problems
-
-
-def check_safety(plan: Plan) -> None:
-    """Refuse plans that delete too much of an owner's tasks (docs/design.md §5)."""
-    problems = safety_problems(plan)
-    if problems:
-        raise UnsafePlanError(
-            "Refusing to apply: " + "; ".join(problems) + ". Check the plan, then run again "
-            "with --force if the deletions are intended."
-        )
-
-
-def limit_needs(plan: Plan) -> dict[tuple[str, str], int]:
-    """The active tasks the plan adds, per (owner, task type), where it adds any: creates and
-    enables count, and disables and deletes of active tasks (run first in apply, freeing slots)
-    count against them. The portal's active-task limits are per type."""
-    net: dict[tuple[str, str], int] = defaultdict(int)
-    names: dict[str, str] = {}
-    for change in plan.changes:
-        owner = names.setdefault(change.owner.casefold(), change.owner)
-        if isinstance(change, (Delete, Replace)):
-            net[(owner, change.live.type)] -= int(change.live.active)
-        if isinstance(change, (Create, Replace)):
-            net[(owner, change.desired.type)] += int(change.desired.active)
-        elif isinstance(change, Update) and "active" in change.fields:
-            net[(owner, change.desired.type)] += 1 if change.fields["active"].after is True else -1
-    return {key: n for key, n in sorted(net.items()) if n > 0}
-
-
-def limit_problems(
-    needs: Mapping[tuple[str, str], int], available: Mapping[tuple[str, str], int]
-) -> list[str]:
-    """Where the creates and enables of an owner's tasks of one type would pass the
-    active-task limit, from the ``activeTasksAvailable`` the portal reported for that type."""
-    problems = []
-    for (owner, kind), added in needs.items():
-        free = available.get((owner, kind))
-        if free is not None and added > free:
-            problems.append(
-                f"apply will fail for some tasks of {owner}: the plan adds {added} active "
-                f"{kind} tasks and the portal allows {free} more (activeTasksAvailable); "
-                "disable or delete active tasks first, or declare some of these inactive"
-            )
-    return problems
-
-
 def _next_runs(task: DesiredTask, now: datetime) -> tuple[int, ...]:
     return _runs(task.cron, now, task.start_date, task.end_date)
 
@@ -401,7 +331,7 @@ def _update(
                     detail = f"renamed from {detail}"
                 reason = Reason.LIFECYCLE_ENABLE
                 if state is LifecycleState.COMPLETED:
-                    blocker = _enable_blocker(task, live, now)
+                    blocker = lifecycle.enable_blocker(task, live, now)
                     if blocker:
                         detail = f"{detail}; {blocker}" if detail else blocker
                         warning = f"{task.owner}/{task.title}: {blocker}"
@@ -430,29 +360,6 @@ def _update(
         detail=detail,
     )
     return change, warning
-
-
-def _enable_blocker(task: DesiredTask, live: LiveTask, now: datetime) -> str | None:
-    """Why the portal will refuse to enable this completed task, and what to change, or
-    None. The portal keeps a finished task finished: its end date must lie ahead, and it
-    must have occurrences left (the update that raises them runs before the enable)."""
-    now_ms = int(now.timestamp() * 1000)
-    if live.end_date is not None and live.end_date <= now_ms:
-        # The update before the enable sends the declared end date (none: no end date).
-        if task.end_date is not None and task.end_date <= now_ms:
-            shown = iso_utc(live.end_date)
-            return (
-                f"the enable will fail: its end date {shown} has passed; set a later end_date "
-                "(or remove it) in the configuration"
-            )
-        return None
-    limit = live.max_occurrences
-    if limit is not None and limit > 0 and (task.max_occurrences or limit) <= limit:
-        return (
-            f"the enable will fail: it has used up its max_occurrences ({limit}); raise "
-            "max_occurrences in the configuration"
-        )
-    return None
 
 
 def _replace(task: DesiredTask, live: LiveTask, now: datetime) -> Replace:

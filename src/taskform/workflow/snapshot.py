@@ -24,7 +24,8 @@ from taskform.errors import (
 )
 from taskform.model import DesiredTask, LifecycleState, LiveTask, Portal, Run
 from taskform.plan import lifecycle
-from taskform.plan.planner import limit_needs, limit_problems, make_plan
+from taskform.plan.planner import make_plan
+from taskform.plan.safety import limit_needs, limit_problems
 from taskform.portal.transport.pool import reading_pool
 from taskform.tasktypes.gpservice import description_errors, gp_problems, gp_task_urls, gp_tasks
 from taskform.workflow.items import ItemLookup, check_items, moved_tasks, without_moved

@@ -25,7 +25,7 @@ from taskform.cli.targets import check_known, only, target_option
 from taskform.errors import TaskformError
 from taskform.model import Portal
 from taskform.plan import planfile
-from taskform.plan.planner import check_safety
+from taskform.plan.safety import check_safety
 from taskform.render import escape, views
 from taskform.workflow.applier import DEFAULT_PARALLELISM, apply_plan, count_writes
 from taskform.workflow.connect import PortalOptions
