@@ -22,8 +22,9 @@ column is the physical floor each row is compared with ("gap" = wall / floor):
 - ``--version``: ``python -c "import click"``.
 
 The same run measures the naive pattern of the official client (list ids, then one GET per
-task) through the same emulator, the official ``arcgis`` client itself when it is importable
-(it is never a dependency: install it in a scratch venv to get that row), start-up and
+task) through the same emulator, the official ``arcgis`` client itself at N <= 1000 when it is
+importable or ``--official-python`` names a Python that has it (it is never a dependency:
+install it in a scratch venv; its row gets its own HTTPS emulator), start-up and
 ``validate`` times, and the planner's own CPU time in-process.
 """
 
