@@ -89,3 +89,10 @@ def test_each_types_rules_reach_the_loader(tmp_path: Path, task: str, message: s
     (problem,) = raised.value.problems
     assert message in problem.message
     assert problem.line in (4, 8)
+
+
+def test_the_runnable_types_are_the_ones_taskform_run_can_start() -> None:
+    # executeNotebook and submitJob are the public APIs; the others only the scheduler starts.
+    assert tasktypes.RUNNABLE == ("ExecuteNotebook", "GPService")
+    assert not tasktypes.get("ExecuteReport").runnable
+    assert not tasktypes.get("no such type").runnable

@@ -22,7 +22,7 @@ from taskform.tasktypes import (
 )
 from taskform.tasktypes.base import TaskType
 
-__all__ = ["NAMES", "REGISTRY", "TaskType", "get"]
+__all__ = ["NAMES", "REGISTRY", "RUNNABLE", "TaskType", "get"]
 
 _MODULES = (notebook, insights, scenecook, workflowmanager, report, gpservice, datapipeline)
 
@@ -31,6 +31,9 @@ REGISTRY: Mapping[str, TaskType] = {module.TYPE.name: module.TYPE for module in 
 
 #: The portal's task type names (case-sensitive, as the REST API spells them).
 NAMES: tuple[str, ...] = tuple(REGISTRY)
+
+#: The types ``taskform run`` can start now (:attr:`TaskType.runnable`), in registry order.
+RUNNABLE: tuple[str, ...] = tuple(name for name, kind in REGISTRY.items() if kind.runnable)
 
 #: Rules for a type taskform does not know (a live task made by a newer portal): no item
 #: requirement, parameters passed through as they are.

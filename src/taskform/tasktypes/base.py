@@ -67,6 +67,9 @@ class TaskType:
       (``notebookParameters``); they are mappings everywhere in taskform and encoded only on the
       way to the portal.
     - ``check``: the configuration checks of the type's parameters (:data:`Check`).
+    - ``runnable``: whether ``taskform run`` can start the task's work now through a public
+      API (a notebook's ``executeNotebook``, a GP service's ``submitJob``); other types are
+      started only by the portal's scheduler.
     """
 
     name: str
@@ -77,6 +80,7 @@ class TaskType:
     defaults: Mapping[str, Any] = field(default_factory=dict)
     json_parameters: tuple[str, ...] = ()
     check: Check = no_check
+    runnable: bool = False
 
     def encode(self, parameters: Mapping[str, Any]) -> dict[str, Any]:
         """``parameters`` as the portal stores them (JSON-text parameters as text)."""

@@ -353,4 +353,5 @@ TYPE = TaskType(
     item_types=("Geoprocessing Service",),
     needs_task_url=True,
     check=check,
+    runnable=True,
 )

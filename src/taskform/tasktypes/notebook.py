@@ -44,4 +44,5 @@ TYPE = TaskType(
     defaults={"updatePortalItem": False, "saveInjectedParameters": False, "notebookParameters": {}},
     json_parameters=("notebookParameters",),
     check=check,
+    runnable=True,
 )

@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 
+from taskform import tasktypes
 from taskform.cli import common
 from taskform.cli.options import (
     OUTPUT,
@@ -30,7 +31,7 @@ from taskform.jobs.progress import Progress
 from taskform.jobs.target import pick
 from taskform.jobs.wait import Ending, wait
 from taskform.model import LiveTask
-from taskform.portal.resources.jobs import RUNNABLE_TYPES, JobsClient
+from taskform.portal.resources.jobs import JobsClient
 from taskform.render.escape import text as esc
 from taskform.render.live import jobs as render
 from taskform.workflow.connect import PortalOptions
@@ -83,8 +84,8 @@ def run(
     when interrupted (the job is cancelled first)."""
     snap, _, client = common.take_snapshot(config_path, portal)
     _, task = pick(name, snap.config.tasks, snap.live, config_path=config_path)
-    if task.type not in RUNNABLE_TYPES:
-        types = " and ".join(RUNNABLE_TYPES)
+    if not tasktypes.get(task.type).runnable:
+        types = " and ".join(tasktypes.RUNNABLE)
         raise TaskformError(
             f"{esc(task.owner)}/{esc(task.title)} is a task of type {task.type}; "
             + WHY_NOT.format(types=types, kind=task.type)

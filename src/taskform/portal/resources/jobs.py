@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from taskform import tasktypes
 from taskform.errors import BadResponse, ForeignHostError, PortalError
 from taskform.jobs.model import (
     GP_MESSAGE_TYPES,
@@ -38,7 +39,6 @@ from taskform.model import LiveTask
 from taskform.portal.client import PortalClient
 from taskform.portal.urls import is_loopback
 
-RUNNABLE_TYPES = ("ExecuteNotebook", "GPService")
 #: Informative lines a notebook job writes; on a failed job every other message is an error.
 _NOTEBOOK_INFO = re.compile(
     r"^(Input Notebook Path|Output Notebook Path|Start processing time|Finish processing time)"
@@ -118,6 +118,10 @@ class JobsClient:
     # -- start -----------------------------------------------------------------------------
 
     def start(self, task: LiveTask) -> JobRef:
+        """Start the task's work now; only a :attr:`~taskform.tasktypes.TaskType.runnable`
+        type can be started."""
+        if not tasktypes.get(task.type).runnable:
+            raise PortalError(f"{task.type} tasks cannot be run now")
         if task.type == "ExecuteNotebook":
             return self.execute_notebook(task)
         if task.type == "GPService":
