@@ -54,6 +54,8 @@ HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Co", "Cn", "Cs"})
 def hidden(text: str) -> bool:
     """Whether ``text`` holds a character that does not show what it is (tab and newline
     aside, which show as layout)."""
+    if text.isprintable():  # no character of those categories is printable: the usual case
+        return False
     return any(unicodedata.category(ch) in HIDDEN_CATEGORIES for ch in text if ch not in "\t\n")
 
 
