@@ -104,3 +104,17 @@ def test_max_occurrences_defaults_left_out_under_either_reading(
     assert "updatePortalItem" in every  # the notebook's parameter defaults, written too
     plan = cli("plan", "-c", "all.yaml", "--detailed-exitcode")
     assert plan.returncode == 0, plan.stdout + plan.stderr
+
+
+def test_owners_are_written_as_the_portal_spells_them(cli: Cli) -> None:
+    cli.create("Jo's task", owner="jo")
+    result = cli("export", "--owner", "JO", "-o", "jo.yaml")
+    assert result.returncode == 0, result.stderr
+    text = (cli.cwd / "jo.yaml").read_text()
+    assert "owner: jo\n" in text and "JO" not in text
+    assert "of jo to jo.yaml" in result.stderr
+    plan = cli("plan", "-c", "jo.yaml", "--detailed-exitcode")
+    assert plan.returncode == 0, plan.stdout + plan.stderr
+    nobody = cli("export", "--owner", "nobody_here")
+    assert nobody.returncode == 1 and "nobody_here" in nobody.stderr
+    assert "Traceback" not in nobody.stderr

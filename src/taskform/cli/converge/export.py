@@ -72,8 +72,13 @@ def export(
         live = client.list_org_tasks()
         chosen = tuple(sorted(live))
     else:
-        chosen = tuple(dict.fromkeys(owners)) or (user,)
-        live = client.list_tasks(chosen)
+        asked = tuple(dict.fromkeys(owners)) or (user,)
+        # Usernames match in any case: write each owner as the portal spells it (`--owner SAM`
+        # exports `owner: sam`), from what the listing learnt or one lookup per other owner.
+        spelling = client.usernames(asked)
+        read = client.list_tasks(asked)
+        live = {spelling.get(o.casefold(), o): read.get(o, []) for o in asked}
+        chosen = tuple(live)
     for owner, title in duplicates([t for tasks in live.values() for t in tasks]):
         out(
             f"Warning: {escape.text(owner)} has several tasks titled {escape.text(repr(title))}; "
