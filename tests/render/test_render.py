@@ -709,6 +709,10 @@ def test_the_view_registry_offers_each_commands_formats() -> None:
     assert views.formats("drift") == ("text", "json", "markdown")
     assert views.formats("status") == ("text", "json")
     assert views.formats("apply") == ("text",)
+    assert views.formats("validate") == ("text", "json", "github")
+    assert views.formats("calendar") == ("html", "ics", "markdown")
+    assert views.formats("run") == views.formats("runs") == ("text", "json")
+    assert views.VALIDATE["text"].stderr and views.VALIDATE["json"].whole
     plan = mixed_plan()
     context = views.Context(meta=META)
     assert views.pick(views.PLAN, "json").render(plan, context) == render.render_json(

@@ -8,16 +8,21 @@ function in the view's module plus one entry below.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from taskform.changes import ApplyReport, Plan
-from taskform.plan.drift import DriftItem
-from taskform.render import render_json as plan_json
-from taskform.render.live import drift, status
-from taskform.render.plan import markdown, text
 from taskform.render.style import Paint, plain
+
+if TYPE_CHECKING:  # the renderers load with the view that uses them (validate loads no plan view)
+    from taskform.changes import ApplyReport, Plan
+    from taskform.jobs.model import JobRef
+    from taskform.jobs.wait import WaitResult
+    from taskform.model import LiveTask
+    from taskform.plan.drift import DriftItem
+    from taskform.render.live.jobs import RunRow
+    from taskform.render.validation import Validation
+    from taskform.schedule.calendar import Calendar
 
 T = TypeVar("T")
 
@@ -43,27 +48,184 @@ class View(Generic[T]):
     render: Callable[[T, Context], str]
     data: bool = True
     cleans: bool = False
+    #: For a large output: the text in pieces, written as they come (default: ``render``'s).
+    chunks: Callable[[T, Context], Iterable[str]] | None = None
+    #: The text goes to stderr (diagnostics beside the command's own output).
+    stderr: bool = False
+    #: The output is one document: the command writes nothing else to stdout.
+    whole: bool = False
+
+    def pieces(self, value: T, context: Context) -> Iterable[str]:
+        """The text, in pieces."""
+        if self.chunks is not None:
+            return self.chunks(value, context)
+        return [self.render(value, context)]
+
+
+# Each view imports its renderer when it renders, so that a command loads only its own.
+
+
+def _plan_text(plan: Plan, c: Context) -> str:
+    from taskform.render.plan import text
+
+    return text.render_text(plan, paint=c.paint)
+
+
+def _plan_json(plan: Plan, c: Context) -> str:
+    from taskform.render import render_json
+
+    return render_json(plan, meta=c.meta, clean=c.clean)
+
+
+def _plan_markdown(plan: Plan, c: Context) -> str:
+    from taskform.render.plan import markdown
+
+    return markdown.render_markdown(plan, meta=c.meta)
+
+
+def _apply_text(report: ApplyReport, c: Context) -> str:
+    from taskform.render.plan import text
+
+    return text.render_apply_report(report, paint=c.paint)
+
+
+def _drift(name: str) -> Callable[[Sequence[DriftItem], Context], str]:
+    def render(items: Sequence[DriftItem], c: Context) -> str:
+        from taskform.render.live import drift
+
+        if name == "json":
+            return drift.render_drift_json(items, clean=c.clean)
+        return getattr(drift, f"render_drift_{name}")(items)  # type: ignore[no-any-return]
+
+    return render
+
+
+def _status(name: str) -> Callable[[Sequence[Mapping[str, Any]], Context], str]:
+    def render(rows: Sequence[Mapping[str, Any]], c: Context) -> str:
+        from taskform.render.live import status
+
+        return getattr(status, f"render_status_{name}")(rows)  # type: ignore[no-any-return]
+
+    return render
+
+
+def _validation(name: str) -> Callable[[Validation, Context], str]:
+    def render(found: Validation, c: Context) -> str:
+        from taskform.render import validation
+
+        return getattr(validation, f"render_{name}")(found)  # type: ignore[no-any-return]
+
+    return render
+
+
+def _calendar(name: str) -> Callable[[Calendar, Context], str]:
+    def render(cal: Calendar, c: Context) -> str:
+        if name == "html":
+            from taskform.render.calendar.html import render_html
+
+            return render_html(cal)
+        from taskform.render.calendar import text
+
+        return getattr(text, f"render_{name}")(cal)  # type: ignore[no-any-return]
+
+    return render
+
+
+def _ics_chunks(cal: Calendar, c: Context) -> Iterable[str]:
+    from taskform.render.calendar.text import ics_chunks
+
+    return ics_chunks(cal)  # hundreds of MB for a large calendar: written as they come
+
+
+#: ``taskform run``: the job started (task, job) ...
+Started = tuple["LiveTask", "JobRef"]
+#: ... and how it ended (task, job, the wait's result).
+Ended = tuple["LiveTask", "JobRef", "WaitResult"]
+#: ``taskform runs``: the task, its runs, and how many runs the portal keeps.
+History = tuple["LiveTask", Sequence["RunRow"], int]
+
+
+def _started(name: str) -> Callable[[Started, Context], str]:
+    def render(value: Started, c: Context) -> str:
+        from taskform.render.live import jobs
+
+        return jobs.started_json(*value) if name == "json" else jobs.started_text(*value)
+
+    return render
+
+
+def _ended(name: str) -> Callable[[Ended, Context], str]:
+    def render(value: Ended, c: Context) -> str:
+        from taskform.render.live import jobs
+
+        task, ref, result = value
+        return (
+            jobs.result_json(task, ref, result) if name == "json" else jobs.result_text(ref, result)
+        )
+
+    return render
+
+
+def _history(name: str) -> Callable[[History, Context], str]:
+    def render(value: History, c: Context) -> str:
+        from taskform.render.live import jobs
+
+        task, rows, kept = value
+        return (
+            jobs.runs_json(task, rows) if name == "json" else jobs.runs_text(task, rows, kept=kept)
+        )
+
+    return render
 
 
 PLAN: Mapping[str, View[Plan]] = {
-    "text": View(lambda p, c: text.render_text(p, paint=c.paint), data=False),
-    "json": View(lambda p, c: plan_json(p, meta=c.meta, clean=c.clean), cleans=True),
-    "markdown": View(lambda p, c: markdown.render_markdown(p, meta=c.meta)),
+    "text": View(_plan_text, data=False),
+    "json": View(_plan_json, cleans=True),
+    "markdown": View(_plan_markdown),
 }
 
 DRIFT: Mapping[str, View[Sequence[DriftItem]]] = {
-    "text": View(lambda items, c: drift.render_drift_text(items), data=False),
-    "json": View(lambda items, c: drift.render_drift_json(items, clean=c.clean), cleans=True),
-    "markdown": View(lambda items, c: drift.render_drift_markdown(items)),
+    "text": View(_drift("text"), data=False),
+    "json": View(_drift("json"), cleans=True),
+    "markdown": View(_drift("markdown")),
 }
 
 STATUS: Mapping[str, View[Sequence[Mapping[str, Any]]]] = {
-    "text": View(lambda rows, c: status.render_status_text(rows), data=False),
-    "json": View(lambda rows, c: status.render_status_json(rows)),
+    "text": View(_status("text"), data=False),
+    "json": View(_status("json")),
 }
 
 APPLY: Mapping[str, View[ApplyReport]] = {
-    "text": View(lambda r, c: text.render_apply_report(r, paint=c.paint), data=False),
+    "text": View(_apply_text, data=False),
+}
+
+#: ``validate``: the text view is the lint warnings, on stderr; the valid/invalid line follows
+#: unless the view is the whole output.
+VALIDATE: Mapping[str, View[Validation]] = {
+    "text": View(_validation("text"), data=False, stderr=True),
+    "json": View(_validation("json"), whole=True),
+    "github": View(_validation("github")),
+}
+
+CALENDAR: Mapping[str, View[Calendar]] = {
+    "html": View(_calendar("html")),
+    "ics": View(_calendar("ics"), chunks=_ics_chunks),
+    "markdown": View(_calendar("markdown")),
+}
+
+#: ``run``: a text view is also shown while the job runs; a JSON one is the whole output.
+RUN_STARTED: Mapping[str, View[Started]] = {
+    "text": View(_started("text"), data=False),
+    "json": View(_started("json")),
+}
+RUN: Mapping[str, View[Ended]] = {
+    "text": View(_ended("text"), data=False),
+    "json": View(_ended("json")),
+}
+
+RUNS: Mapping[str, View[History]] = {
+    "text": View(_history("text"), data=False),
+    "json": View(_history("json")),
 }
 
 #: Every command's views; ``show`` renders a saved plan with the plan views.
@@ -73,6 +235,10 @@ VIEWS: Mapping[str, Mapping[str, View[Any]]] = {
     "drift": DRIFT,
     "status": STATUS,
     "apply": APPLY,
+    "validate": VALIDATE,
+    "calendar": CALENDAR,
+    "run": RUN,
+    "runs": RUNS,
 }
 
 

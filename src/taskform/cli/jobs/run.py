@@ -21,6 +21,7 @@ from taskform.cli.options import (
     common_options,
     config_option,
     data,
+    emit,
     format_option,
     out,
     portal_options,
@@ -32,8 +33,8 @@ from taskform.jobs.target import pick
 from taskform.jobs.wait import Ending, wait
 from taskform.model import LiveTask
 from taskform.portal.resources.jobs import JobsClient
+from taskform.render import views
 from taskform.render.escape import text as esc
-from taskform.render.live import jobs as render
 from taskform.workflow.connect import PortalOptions
 
 WHY_NOT = (
@@ -67,7 +68,7 @@ WHY_NOT = (
     show_default=True,
     help="Seconds between polls (slower on jobs that run longer than a minute).",
 )
-@format_option("text", "json")
+@format_option(*views.formats("run"))
 @common_options
 def run(
     name: str,
@@ -92,11 +93,12 @@ def run(
         )
     jobs = JobsClient(client)
     ref = _start(jobs, task)
-    if fmt == "text":
-        out(render.started_text(task, ref), nl=False, err=waiting)
+    started = views.pick(views.RUN_STARTED, fmt)
+    if not started.data:  # for a person: shown while the job runs (on stderr when following)
+        out(started.render((task, ref), views.Context()), nl=False, err=waiting)
     if not waiting:
-        if fmt == "json":
-            data(render.started_json(task, ref), nl=False)
+        if started.data:
+            data(started.render((task, ref), views.Context()), nl=False)
         return 0
     tty = sys.stderr.isatty()
     progress = Progress(sys.stderr, tty=tty, width=shutil.get_terminal_size().columns)
@@ -109,10 +111,7 @@ def run(
             on_status=(lambda s, e: None) if OUTPUT.quiet else progress,
         )
     progress.close()
-    if fmt == "json":
-        data(render.result_json(task, ref, result), nl=False)
-    else:
-        out(render.result_text(ref, result), nl=False)
+    emit(views.pick(views.RUN, fmt), (task, ref, result))
     if result.ending is Ending.INTERRUPTED:
         return 130
     ok = result.ending is Ending.DONE and result.status is not None

@@ -9,16 +9,15 @@ from taskform.cli import common
 from taskform.cli.options import (
     common_options,
     config_option,
-    data,
+    emit,
     format_option,
-    out,
     portal_options,
 )
 from taskform.errors import PortalError
 from taskform.jobs.target import pick
 from taskform.model import LiveTask, Run
 from taskform.portal.resources.jobs import JobsClient
-from taskform.render.live import jobs as render
+from taskform.render import views
 from taskform.render.live.jobs import RunRow
 from taskform.workflow.connect import PortalOptions
 
@@ -38,7 +37,7 @@ FAILED = frozenset({"failed", "submitfailed"})
     type=click.IntRange(1, RUN_HISTORY),
     help="Newest runs shown.",
 )
-@format_option("text", "json")
+@format_option(*views.formats("runs"))
 @common_options
 def runs(name: str, config_path: str, limit: int, fmt: str, portal: PortalOptions) -> int:
     """Show a task's run history, newest first, with the messages of failed runs."""
@@ -47,10 +46,7 @@ def runs(name: str, config_path: str, limit: int, fmt: str, portal: PortalOption
     history = client.list_runs(task.owner, task.id)[:limit]
     jobs = JobsClient(client)
     rows = [failed_run_row(jobs, task, run) for run in history]
-    if fmt == "json":
-        data(render.runs_json(task, rows), nl=False)
-    else:
-        out(render.runs_text(task, rows, kept=RUN_HISTORY), nl=False)
+    emit(views.pick(views.RUNS, fmt), (task, rows, RUN_HISTORY))
     return 0
 
 

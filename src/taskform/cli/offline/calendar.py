@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -11,8 +10,7 @@ import click
 
 from taskform.cli import common
 from taskform.cli.options import common_options, config_option, data, format_option, write_atomic
-from taskform.render.calendar.html import render_html
-from taskform.render.calendar.text import ics_chunks, render_markdown
+from taskform.render import views
 from taskform.schedule.calendar import build
 
 
@@ -25,7 +23,7 @@ from taskform.schedule.calendar import build
     type=click.IntRange(1, 366),
     help="How many days from now to show.",
 )
-@format_option("html", "ics", "markdown")
+@format_option(*views.formats("calendar"))
 @click.option(
     "-o",
     "--output",
@@ -62,12 +60,7 @@ def calendar(
     if owner:
         config = config.resolve_owner(owner)
     cal = build(config.present, datetime.now(timezone.utc), days, threshold=collision_threshold)
-    if fmt == "html":
-        pieces: Iterable[str] = [render_html(cal)]
-    elif fmt == "ics":
-        pieces = ics_chunks(cal)  # written as they come: hundreds of MB for a large calendar
-    else:
-        pieces = [render_markdown(cal)]
+    pieces = views.pick(views.CALENDAR, fmt).pieces(cal, views.Context())
     if output:
         write_atomic(Path(output), pieces)
     else:

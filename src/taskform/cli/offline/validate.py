@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
-
 import click
 
 from taskform.cli import common
@@ -17,13 +14,14 @@ from taskform.cli.options import (
     lint_options,
     out,
 )
-from taskform.errors import ConfigError, Problem
-from taskform.render.github import annotation
+from taskform.errors import ConfigError
+from taskform.render import views
+from taskform.render.validation import Validation
 
 
 @click.command()
 @config_option
-@format_option("text", "json", "github")
+@format_option(*views.formats("validate"))
 @click.option(
     "--require-env",
     is_flag=True,
@@ -47,49 +45,31 @@ def validate(
     --collision-threshold tasks of one owner starting in one minute) is printed as warnings;
     the exit code stays 0 unless --strict.
     """
+    view = views.pick(views.VALIDATE, fmt)
     try:
         config = common.load(config_path, resolve=require_env)
     except ConfigError as exc:
         if fmt == "text":
             raise
-        problems = exc.problems
-        if fmt == "json":
-            data(_json(problems, tasks=0, files=0))
-        else:
-            for problem in problems:
-                data(annotation(problem))
+        _write(view, Validation(problems=exc.problems))
         error(f"Error: {exc}")
         return 1
     count = len(config.present) + config.unresolved
     warnings = common.schedule_warnings(config, collision_threshold=collision_threshold)
     failed = strict and bool(warnings)
-    if fmt == "json":
-        problems = tuple(warnings) if failed else ()
-        data(_json(problems, tasks=count, files=len(config.files), warnings=warnings))
-    elif fmt == "github":
-        for warning in warnings:
-            data(annotation(warning, "error" if failed else "warning"))
-    else:
-        for warning in warnings:
-            out(f"Warning: {warning}", err=True)
+    problems = tuple(warnings) if failed else ()
+    found = Validation(problems, warnings, tasks=count, files=len(config.files), failed=failed)
+    _write(view, found)
     if failed:
         raise common.strict_failure(warnings)
-    if fmt != "json":
+    if not view.whole:
         out(f"The configuration is valid: {count} task(s) in {len(config.files)} file(s).")
     return 0
 
 
-def _json(
-    problems: tuple[Problem, ...], *, tasks: int, files: int, warnings: Sequence[Problem] = ()
-) -> str:
-    def shown(p: Problem) -> dict[str, object]:
-        return {"file": p.file, "line": p.line, "message": p.message, "hint": p.hint}
-
-    document = {
-        "valid": not problems,
-        "tasks": tasks,
-        "files": files,
-        "problems": [shown(p) for p in problems],
-        "warnings": [shown(p) for p in warnings],
-    }
-    return json.dumps(document, indent=2, ensure_ascii=False)
+def _write(view: views.View[Validation], found: Validation) -> None:
+    text = view.render(found, views.Context())
+    if view.stderr:
+        out(text, err=True, nl=False)
+    else:
+        data(text, nl=False)
