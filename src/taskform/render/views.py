@@ -89,46 +89,70 @@ def _apply_text(report: ApplyReport, c: Context) -> str:
     return text.render_apply_report(report, paint=c.paint)
 
 
-def _drift(name: str) -> Callable[[Sequence[DriftItem], Context], str]:
-    def render(items: Sequence[DriftItem], c: Context) -> str:
-        from taskform.render.live import drift
+def _drift_text(items: Sequence[DriftItem], c: Context) -> str:
+    from taskform.render.live import drift
 
-        if name == "json":
-            return drift.render_drift_json(items, clean=c.clean)
-        return getattr(drift, f"render_drift_{name}")(items)  # type: ignore[no-any-return]
-
-    return render
+    return drift.render_drift_text(items)
 
 
-def _status(name: str) -> Callable[[Sequence[Mapping[str, Any]], Context], str]:
-    def render(rows: Sequence[Mapping[str, Any]], c: Context) -> str:
-        from taskform.render.live import status
+def _drift_json(items: Sequence[DriftItem], c: Context) -> str:
+    from taskform.render.live import drift
 
-        return getattr(status, f"render_status_{name}")(rows)  # type: ignore[no-any-return]
-
-    return render
+    return drift.render_drift_json(items, clean=c.clean)
 
 
-def _validation(name: str) -> Callable[[Validation, Context], str]:
-    def render(found: Validation, c: Context) -> str:
-        from taskform.render import validation
+def _drift_markdown(items: Sequence[DriftItem], c: Context) -> str:
+    from taskform.render.live import drift
 
-        return getattr(validation, f"render_{name}")(found)  # type: ignore[no-any-return]
-
-    return render
+    return drift.render_drift_markdown(items)
 
 
-def _calendar(name: str) -> Callable[[Calendar, Context], str]:
-    def render(cal: Calendar, c: Context) -> str:
-        if name == "html":
-            from taskform.render.calendar.html import render_html
+def _status_text(rows: Sequence[Mapping[str, Any]], c: Context) -> str:
+    from taskform.render.live import status
 
-            return render_html(cal)
-        from taskform.render.calendar import text
+    return status.render_status_text(rows)
 
-        return getattr(text, f"render_{name}")(cal)  # type: ignore[no-any-return]
 
-    return render
+def _status_json(rows: Sequence[Mapping[str, Any]], c: Context) -> str:
+    from taskform.render.live import status
+
+    return status.render_status_json(rows)
+
+
+def _validation_text(found: Validation, c: Context) -> str:
+    from taskform.render import validation
+
+    return validation.render_text(found)
+
+
+def _validation_json(found: Validation, c: Context) -> str:
+    from taskform.render import validation
+
+    return validation.render_json(found)
+
+
+def _validation_github(found: Validation, c: Context) -> str:
+    from taskform.render import validation
+
+    return validation.render_github(found)
+
+
+def _calendar_html(cal: Calendar, c: Context) -> str:
+    from taskform.render.calendar.html import render_html
+
+    return render_html(cal)
+
+
+def _calendar_ics(cal: Calendar, c: Context) -> str:
+    from taskform.render.calendar.text import render_ics
+
+    return render_ics(cal)
+
+
+def _calendar_markdown(cal: Calendar, c: Context) -> str:
+    from taskform.render.calendar.text import render_markdown
+
+    return render_markdown(cal)
 
 
 def _ics_chunks(cal: Calendar, c: Context) -> Iterable[str]:
@@ -185,14 +209,14 @@ PLAN: Mapping[str, View[Plan]] = {
 }
 
 DRIFT: Mapping[str, View[Sequence[DriftItem]]] = {
-    "text": View(_drift("text"), data=False),
-    "json": View(_drift("json"), cleans=True),
-    "markdown": View(_drift("markdown")),
+    "text": View(_drift_text, data=False),
+    "json": View(_drift_json, cleans=True),
+    "markdown": View(_drift_markdown),
 }
 
 STATUS: Mapping[str, View[Sequence[Mapping[str, Any]]]] = {
-    "text": View(_status("text"), data=False),
-    "json": View(_status("json")),
+    "text": View(_status_text, data=False),
+    "json": View(_status_json),
 }
 
 APPLY: Mapping[str, View[ApplyReport]] = {
@@ -202,15 +226,15 @@ APPLY: Mapping[str, View[ApplyReport]] = {
 #: ``validate``: the text view is the lint warnings, on stderr; the valid/invalid line follows
 #: unless the view is the whole output.
 VALIDATE: Mapping[str, View[Validation]] = {
-    "text": View(_validation("text"), data=False, stderr=True),
-    "json": View(_validation("json"), whole=True),
-    "github": View(_validation("github")),
+    "text": View(_validation_text, data=False, stderr=True),
+    "json": View(_validation_json, whole=True),
+    "github": View(_validation_github),
 }
 
 CALENDAR: Mapping[str, View[Calendar]] = {
-    "html": View(_calendar("html")),
-    "ics": View(_calendar("ics"), chunks=_ics_chunks),
-    "markdown": View(_calendar("markdown")),
+    "html": View(_calendar_html),
+    "ics": View(_calendar_ics, chunks=_ics_chunks),
+    "markdown": View(_calendar_markdown),
 }
 
 #: ``run``: a text view is also shown while the job runs; a JSON one is the whole output.
