@@ -74,9 +74,10 @@ def export(
     else:
         asked = tuple(dict.fromkeys(owners)) or (user,)
         # Usernames match in any case: write each owner as the portal spells it (`--owner SAM`
-        # exports `owner: sam`), from what the listing learnt or one lookup per other owner.
-        spelling = client.usernames(asked)
+        # exports `owner: sam`): from the userId of their live tasks, else one lookup each.
         read = client.list_tasks(asked)
+        spelling = {o.casefold(): tasks[0].owner for o, tasks in read.items() if tasks}
+        spelling.update(client.usernames([o for o in asked if o.casefold() not in spelling]))
         live = {spelling.get(o.casefold(), o): read.get(o, []) for o in asked}
         chosen = tuple(live)
     for owner, title in duplicates([t for tasks in live.values() for t in tasks]):
