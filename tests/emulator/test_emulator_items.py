@@ -101,6 +101,19 @@ def test_reassigning_an_item_moves_its_tasks_switched_off(api: Api) -> None:
     assert code == 403
 
 
+def test_a_moved_task_is_listed_in_created_order_in_its_new_owners_list(api: Api) -> None:
+    moved = api.create("alice", itemId=ITEM, title="Older")
+    bobs = api.create("bob", itemId=ITEM2, title="Newer")
+    assert api.post(f"content/users/alice/items/{ITEM}/reassign", targetUsername="bob")["success"]
+    ids = [moved, bobs]  # created in this order; the moved one joined bob's list last
+    for params in ({"sortField": "created"}, {"sortField": "created", "sortOrder": "asc"}):
+        assert [t["id"] for t in api.listing("bob", **params)["tasks"]] == ids
+    listed = api.listing("bob", sortField="created", sortOrder="desc")["tasks"]
+    assert [t["id"] for t in listed] == ids[::-1]
+    org = api.get("portals/self/allScheduledTasks", sortField="created")["tasks"]
+    assert [t["id"] for t in org] == ids  # the org-wide list kept its order throughout
+
+
 def test_without_strict_items_unknown_ids_work_as_before(emu: EmulatorProcess, admin: Api) -> None:
     assert admin.create(itemId=UNKNOWN)
     item = admin.get(f"content/items/{UNKNOWN}")

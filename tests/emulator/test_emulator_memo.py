@@ -46,3 +46,22 @@ def test_the_owner_index_follows_every_change() -> None:
     assert list(table.of_owner("jo")) == ["c", "b"]
     table.clear()
     assert table.of_owner("jo") == {} and not table
+
+
+def test_the_table_knows_which_lists_are_in_created_order() -> None:
+    table = TaskTable({"a": {"owner": "jo", "created": 1}, "b": {"owner": "al", "created": 2}})
+    assert table.in_created_order() and table.in_created_order("jo")
+    table["c"] = {"owner": "jo", "created": 3}
+    table["a"] = {"owner": "al", "created": 1}  # moved: joins the end of al's list
+    assert list(table.of_owner("al")) == ["b", "a"]
+    assert not table.in_created_order("al")
+    assert table.in_created_order("jo") and table.in_created_order()
+    table["d"] = {"owner": "jo", "created": 0}  # a record older than the last one
+    assert not table.in_created_order("jo") and not table.in_created_order()
+    table["c"] = {"owner": "zo", "created": 9}  # a changed created time, kept in place
+    assert not table.in_created_order("zo")
+    for key in ("a", "b"):
+        del table[key]
+    assert table.in_created_order("al")  # emptied: a new list starts in order
+    table.clear()
+    assert table.in_created_order() and table.in_created_order("jo")

@@ -40,11 +40,17 @@ class StateFileError(Exception):
 class TaskTable(dict[str, dict[str, Any]]):
     """Task records by id in creation order, also indexed by owner (same order), so that
     listing one owner's tasks does not scan everyone's. Every way of changing a dict keeps
-    the index in step; a record's ``owner`` must not be changed in place."""
+    the index in step; a record's ``owner`` and ``created`` must not be changed in place.
+
+    It also knows whether each list is in ``created`` order (a task moved to another owner
+    joins the end of that owner's list with its old ``created``), so that a page sorted by
+    ``created`` (what taskform asks for) is a slice, not a sort of every task, as a database
+    index serves it."""
 
     def __init__(self, records: Mapping[str, dict[str, Any]] | None = None) -> None:
         super().__init__()
         self._by_owner: dict[str, dict[str, dict[str, Any]]] = {}
+        self._disordered: set[str | None] = set()  # owners (None: the whole table)
         for key, record in (records or {}).items():
             self[key] = record
 
@@ -52,12 +58,23 @@ class TaskTable(dict[str, dict[str, Any]]):
         """The owner's records by id, in creation order (a live view: do not modify)."""
         return self._by_owner.get(owner, {})
 
+    def in_created_order(self, owner: str | None = None) -> bool:
+        """Whether the owner's records (None: all records) are in ascending ``created``."""
+        return owner not in self._disordered
+
     def __setitem__(self, key: str, record: dict[str, Any]) -> None:
         old = self.get(key)
         if old is not None and old["owner"] != record["owner"]:
             self._unindex(key, old)
+        if old is None:
+            _note_order(self, None, record, self._disordered)
+        elif old.get("created") != record.get("created"):
+            self._disordered.update((None, record["owner"]))
         super().__setitem__(key, record)
-        self._by_owner.setdefault(record["owner"], {})[key] = record
+        mine = self._by_owner.setdefault(record["owner"], {})
+        if key not in mine:
+            _note_order(mine, record["owner"], record, self._disordered)
+        mine[key] = record
 
     def __delitem__(self, key: str) -> None:
         record = self[key]
@@ -69,6 +86,7 @@ class TaskTable(dict[str, dict[str, Any]]):
         mine.pop(key, None)
         if not mine:
             self._by_owner.pop(record["owner"], None)
+            self._disordered.discard(record["owner"])
 
     _MISSING: Any = object()
 
@@ -88,6 +106,7 @@ class TaskTable(dict[str, dict[str, Any]]):
     def clear(self) -> None:
         super().clear()
         self._by_owner.clear()
+        self._disordered.clear()
 
     def setdefault(self, key: str, default: Any = None) -> Any:
         if key not in self:
@@ -101,6 +120,19 @@ class TaskTable(dict[str, dict[str, Any]]):
     def __ior__(self, other: Any) -> TaskTable:  # type: ignore[override,misc]
         self.update(other)
         return self
+
+
+def _note_order(
+    records: dict[str, dict[str, Any]],
+    owner: str | None,
+    record: Mapping[str, Any],
+    disordered: set[str | None],
+) -> None:
+    """Mark ``owner``'s list disordered if ``record``, about to join its end, was created
+    before the record now last."""
+    last = next(reversed(records.values()), None) if records else None
+    if last is not None and record.get("created", 0) < last.get("created", 0):
+        disordered.add(owner)
 
 
 class Store:

@@ -162,7 +162,13 @@ class SharingApi:
         with self.store.lock:
             now = self.store.now_ms()
             chosen, total = lists.select(
-                self.store.tasks.of_owner(owner.name), filters, ctx.values, num, start, now
+                self.store.tasks.of_owner(owner.name),
+                filters,
+                ctx.values,
+                num,
+                start,
+                now,
+                created_order=self.store.tasks.in_created_order(owner.name),
             )
             kinds = (ctx.values.get("types") or "").split(",")
             kind = kinds[0].strip() if len(kinds) == 1 and kinds[0] else DEFAULT_TYPE
@@ -183,7 +189,10 @@ class SharingApi:
         with self.store.lock:
             now = self.store.now_ms()
             records = self.store.tasks if who is None else self.store.tasks.of_owner(who)
-            chosen, total = lists.select(records, filters, ctx.values, num, start, now)
+            ordered = self.store.tasks.in_created_order(who)
+            chosen, total = lists.select(
+                records, filters, ctx.values, num, start, now, created_order=ordered
+            )
         page = lists.page(chosen, total, num, start, now)  # rendered outside the store lock
         page["tasks"] = [self.quirks.org_item(t) for t in page["tasks"]]
         return page

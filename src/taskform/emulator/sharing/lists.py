@@ -97,23 +97,26 @@ def select(
     num: int,
     start: int,
     now: int,
+    *,
+    created_order: bool = False,
 ) -> tuple[list[dict[str, Any]], int]:
     """The page's records, filtered and sorted, and the total. Shallow copies, to render after
     the store lock is released (a write replaces a record's nested values rather than
-    changing them). Without filters or sorting no task but the page's is touched."""
+    changing them). Without filters, and unsorted or sorted by ascending ``created`` when the
+    records are in that order already (``created_order``), no task but the page's is touched
+    (descending is sorted: ties keep creation order, which reading backwards would not)."""
     chosen: Iterator[dict[str, Any]]
-    unsorted = not values.get("sortField")
-    if keep is None and unsorted:
+    field = (values.get("sortField") or "").lower()
+    ascending = (values.get("sortOrder") or "asc").lower() == "asc"
+    if keep is None and (not field or (field == "created" and ascending and created_order)):
         sort_records([], values, now)  # still refuse a bad sortOrder
         total = len(records)
         chosen = itertools.islice(records.values(), start - 1, start - 1 + num)
     else:
         kept = [r for r in records.values() if keep is None or keep(r, now)]
-        if (values.get("sortField") or "").lower() in ("created", "updated"):
+        if field in ("created", "updated"):
             sort_records([], values, now)  # the same checks; a C-level key for the common case
-            field = values["sortField"].lower()
-            desc = (values.get("sortOrder") or "asc").lower() == "desc"
-            kept.sort(key=operator.itemgetter(field), reverse=desc)
+            kept.sort(key=operator.itemgetter(field), reverse=not ascending)
         else:
             kept = sort_records(kept, values, now)
         total, chosen = len(kept), iter(kept[start - 1 : start - 1 + num])
