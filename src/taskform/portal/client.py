@@ -332,11 +332,13 @@ class PortalClient(TaskListing, TaskWrites):
         found: dict[str, Mapping[str, Any]] = {}
         start = 1
         while start > 0 and len(found) < len(ids):
-            params = {"f": "json", "q": query, "num": str(ITEM_BATCH), "start": str(start)}
-            body = self._http.call("GET", "search", params=params)
+            form = {"f": "json", "q": query, "num": str(ITEM_BATCH), "start": str(start)}
+            # POST, as Esri's client searches (arcgis 2.4.4 ``_portalpy.py`` ``_search_page``):
+            # a query of 100 ids is 4 KB, which a GET would carry (and quote) in its URL.
+            body = self._http.call("POST", "search", data=form)
             results = body.get("results")
             if not isinstance(results, list):
-                raise BadResponse("the answer has no 'results' list", request="GET search")
+                raise BadResponse("the answer has no 'results' list", request="POST search")
             for item in results:
                 if isinstance(item, Mapping) and isinstance(item.get("id"), str):
                     found[item["id"].lower()] = item

@@ -7,6 +7,7 @@ Mixed into :class:`~taskform.portal.client.PortalClient` (:class:`TaskListing`).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import threading
@@ -285,23 +286,35 @@ class TaskListing:
         if not listings:
             return {}
         workers = min(self.read_concurrency, 32)
+        given = {listing: self._decoded(listing, page) for listing, page in (firsts or {}).items()}
         with reading_pool(workers, "taskform-read") as pool:
-            pages = read_pages(pool, self._page, listings, firsts)
+            pages = read_pages(pool, self._read_page, listings, given)
         result: dict[Listing, tuple[list[LiveTask], bool]] = {}
         for listing in listings:
-            raw = [t for page in pages[listing] for t in page.tasks]
-            if len(raw) > MAX_TASKS:
+            count = sum(len(page.tasks) for page in pages[listing])
+            if count > MAX_TASKS:
                 raise BadResponse(
-                    f"the portal sent {len(raw)} tasks, more than the {MAX_TASKS} taskform "
+                    f"the portal sent {count} tasks, more than the {MAX_TASKS} taskform "
                     "holds for one list",
                     request=listing.name,
                     owner=listing.owner,
                 )
-            decode = functools.partial(task_from_json, owner=listing.owner)
-            tasks = self._decode(decode, raw, listing.name)
+            tasks = [task for page in pages[listing] for task in page.live or ()]
             ok = consistent(pages[listing], [t.id for t in tasks])
             result[listing] = (list({t.id: t for t in tasks}.values()), ok)
         return result
+
+    def _read_page(self, listing: Listing, start: int) -> Page:
+        """One page, its tasks decoded in the reading thread: while it decodes, the other
+        pages are still on their way (decoding 10,000 tasks after the last page arrived
+        would add its whole time to the read)."""
+        return self._decoded(listing, self._page(listing, start))
+
+    def _decoded(self, listing: Listing, page: Page) -> Page:
+        if page.live is not None:
+            return page
+        decode = functools.partial(task_from_json, owner=listing.owner)
+        return dataclasses.replace(page, live=self._decode(decode, page.tasks, listing.name))
 
     def _page(self, listing: Listing, start: int) -> Page:
         params = {"f": "json", "num": str(PAGE_SIZE), "start": str(start), **LIST_ORDER}

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from taskform.errors import BadResponse
+from taskform.model import LiveTask
 
 PAGE_SIZE = 100
 T = TypeVar("T")
@@ -41,12 +42,14 @@ class Listing:
 
 @dataclass(frozen=True)
 class Page:
-    """One page of a user's task list, shape-checked but not decoded."""
+    """One page of a task list, shape-checked; ``live`` holds its tasks decoded once the
+    reader has decoded them (in the thread that read the page)."""
 
     start: int
     total: int
     next_start: int
     tasks: list[Any]
+    live: list[LiveTask] | None = None
 
 
 def parse_page(body: Mapping[str, Any], start: int, name: str, owner: str | None) -> Page:
