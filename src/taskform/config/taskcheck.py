@@ -173,6 +173,8 @@ class TaskChecker:
             shown = self.show((key,), title) if title.isprintable() else ""
             hint = "remove it: a title that differs only in spaces looks like another task"
             self.add((key,), f"{key} {shown} has {where} whitespace".replace("  ", " "), hint)
+        if title.isascii() and title.isprintable():
+            return  # printable ASCII has no control, invisible or unassigned character
         for ch in dict.fromkeys(title):
             category = unicodedata.category(ch)
             if category in ("Cc", "Cf", "Zl", "Zp", "Co", "Cn", "Cs"):

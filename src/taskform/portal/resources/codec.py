@@ -124,6 +124,8 @@ def _text(value: Any) -> str | None:
 
 def _int(raw: Mapping[str, Any], key: str, owner_id: str) -> int | None:
     value = raw.get(key)
+    if type(value) is int:  # nearly always (checked first: 10,000 tasks have 7 each)
+        return value
     if value is None or value == "":
         return None
     if isinstance(value, bool):
