@@ -251,6 +251,27 @@ def test_resolve_owner_fills_signed_in_user(monkeypatch: pytest.MonkeyPatch) -> 
     assert resolved.resolve_owner("erin") == resolved
 
 
+def test_resolve_owner_copies_tasks_as_replace_would(tmp_path: Path) -> None:
+    # The owner is filled in without re-running __init__ (10,000 tasks): every field of the
+    # copy is what dataclasses.replace gives, absent tasks included; the original is untouched.
+    path = write(
+        tmp_path,
+        "version: 1\ntasks:\n"
+        "  - {title: A, type: ExecuteReport, schedule: '@daily', parameters: {}, active: false}\n"
+        "  - {title: B, absent: true}\n"
+        "  - {title: C, owner: carol, absent: true}\n",
+    )
+    config = load_config(path, env={})
+    resolved = config.resolve_owner("dave")
+    for before, after in zip(config.tasks, resolved.tasks, strict=True):
+        expected = before if before.owner else dataclasses.replace(before, owner="dave")
+        assert type(after) is type(before)
+        assert vars(after) == vars(expected)
+        assert after.key == expected.key
+    assert [t.owner for t in config.tasks] == ["", "", "carol"]
+    assert isinstance(resolved.tasks[1], AbsentTask)
+
+
 def test_resolve_owner_finds_new_duplicates(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(GOOD / "directory")
     config = load_config(".", env={})

@@ -9,9 +9,10 @@ The Sharing API resources answered for them:
 - ``GET content/items/<id>``: the item (``id``, ``owner``, ``type``, ``title``, ``access``,
   ...), or error 400 "Item does not exist or is inaccessible." for an item the caller may
   not see;
-- ``GET search?q=id:(<id> OR <id> ...)`` (also ``id:<id> OR id:<id>``): the usual search
-  envelope ``{"total", "start", "num", "nextStart", "results": [...]}`` of the items the
-  caller may see (its own, ``org`` and ``public`` ones; an admin sees all);
+- ``search`` (GET or POST; taskform and Esri's client POST) with
+  ``q=id:(<id> OR <id> ...)`` (also ``id:<id> OR id:<id>``): the usual search envelope
+  ``{"total", "start", "num", "nextStart", "results": [...]}`` of the items the caller may see
+  (its own, ``org`` and ``public`` ones; an admin sees all);
 - ``POST content/users/<owner>/items/<id>/reassign`` with ``targetUsername`` (admins): the
   item changes owner, and its tasks move to the new owner, switched off (the Enterprise
   notebook documentation: tasks of a notebook whose owner changes are deactivated and
