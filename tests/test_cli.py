@@ -121,8 +121,9 @@ def test_validate_of_a_valid_config_imports_no_schema_library_nor_plan_views(
     tmp_path: Path,
 ) -> None:
     """A valid file is proven valid without jsonschema (it loads to explain an error), and
-    validate renders no plan: the plan views, the planner and the task types' GP checks stay
-    unloaded (the view registry loads, each view importing its renderer only to render)."""
+    validate renders no plan: the plan views, the planner, the plan model and the task types'
+    GP checks stay unloaded (the view registry loads, each view importing its renderer only to
+    render)."""
     config = tmp_path / "taskform.yaml"
     config.write_text(
         "version: 1\nowner: jo\nprune: false\ntimezone: UTC\ntasks:\n  - title: Nightly\n"
@@ -134,7 +135,8 @@ def test_validate_of_a_valid_config_imports_no_schema_library_nor_plan_views(
         f"import sys; from taskform.cli import main; sys.argv = ['taskform', 'validate', '-c', {str(config)!r}]\n"  # noqa: E501
         "try:\n    main()\nexcept SystemExit as exc:\n    assert exc.code in (0, None), exc.code\n"
         "assert not [m for m in sys.modules if m.startswith(('jsonschema', 'referencing',"
-        " 'taskform.render.plan', 'taskform.render.live', 'taskform.plan.'))], sorted(sys.modules)"
+        " 'taskform.render.plan', 'taskform.render.live', 'taskform.render.common',"
+        " 'taskform.plan.', 'taskform.changes'))], sorted(sys.modules)"
     )
     subprocess.run([sys.executable, "-c", code], check=True, stdout=subprocess.DEVNULL)
 

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from taskform.changes import Plan
 from taskform.cli.options import Lines
 from taskform.errors import TaskformError
+
+if TYPE_CHECKING:  # validate imports this module (through cli.common) and needs no plan
+    from taskform.changes import Plan
 
 F = TypeVar("F", bound=Callable[..., Any])
 

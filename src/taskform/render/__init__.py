@@ -26,17 +26,19 @@ import json
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from taskform.changes import Change, Plan
 from taskform.epoch import iso_utc
-from taskform.render.common import format_summary, jsonable
 
 if TYPE_CHECKING:
+    from taskform.changes import Change, Plan
+    from taskform.render.common import format_summary
     from taskform.render.plan.markdown import render_markdown
     from taskform.render.plan.text import format_apply_summary, render_apply_report, render_text
 
-#: The views that load on first use (they import the schedule and task-type code, which
-#: ``validate`` and the error path of every command never need): name -> module.
+#: What loads on first use: the views import the schedule and task-type code, and the plan
+#: model (``taskform.changes``) comes with them, none of which ``validate`` and the error path
+#: of every command (through :mod:`taskform.render.escape`) need: name -> module.
 _LAZY = {
+    "format_summary": "taskform.render.common",
     "render_markdown": "taskform.render.plan.markdown",
     "format_apply_summary": "taskform.render.plan.text",
     "render_apply_report": "taskform.render.plan.text",
@@ -62,6 +64,13 @@ __all__ = [
     "render_markdown",
     "render_text",
 ]
+
+
+def _jsonable(value: Any) -> Any:
+    from taskform.render.common import jsonable
+
+    return jsonable(value)
+
 
 #: ``format_version`` of the plan JSON (docs/design.md §6).
 FORMAT_VERSION = "1"
@@ -105,7 +114,7 @@ def plan_document(plan: Plan, *, meta: Mapping[str, Any] | None = None) -> dict[
             for b in plan.blocked
         ]
     if meta is not None:
-        document["meta"] = jsonable(meta)
+        document["meta"] = _jsonable(meta)
     return document
 
 
@@ -116,7 +125,7 @@ def _change_document(change: Change) -> dict[str, Any]:
         "title": change.title,
         "task_id": change.task_id,
         "fields": {
-            name: {"before": jsonable(fc.before), "after": jsonable(fc.after)}
+            name: {"before": _jsonable(fc.before), "after": _jsonable(fc.after)}
             for name, fc in change.fields.items()
         },
         "fingerprint": change.fingerprint,
