@@ -11,36 +11,20 @@ import sys
 import threading
 from pathlib import Path
 from types import FrameType
-from typing import Any
 
 import click
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.serving import BaseWSGIServer, make_server
 
 from .items import Items
 from .oauth import DEFAULT_CLIENTS, DEFAULT_REFRESH_MINUTES, OAuth
 from .server.app import EmulatorApp
 from .server.faults import Faults
+from .server.handler import RequestHandler
 from .server.profile import load_profile
 from .server.quirks import QUIRKS, Quirks
 from .server.store import StateFileError, Store
 from .sharing.auth import DEFAULT_EXPIRATION_MAX_MINUTES, Account, Accounts
 from .sharing.limits import Limits, parse_setting
-
-
-class _RequestHandler(WSGIRequestHandler):
-    """werkzeug's handler, with request logging that never shows a query string (tokens)."""
-
-    log_requests = False
-
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        if self.log_requests:
-            # A malformed request line leaves no path (werkzeug forwards unknown attributes).
-            path = str(vars(self).get("path", "?")).split("?", 1)[0]
-            sys.stderr.write(f"{vars(self).get('command', '-')} {path} {code}\n")
-
-    def log_error(self, format: str, *args: Any) -> None:
-        if self.log_requests:
-            super().log_error(format, *args)
 
 
 def _users(specs: tuple[str, ...], admins: tuple[str, ...]) -> dict[str, Account]:
@@ -277,7 +261,7 @@ def emulator(
     oauth = OAuth(store, accounts, oauth_clients or DEFAULT_CLIENTS, refresh_token_minutes)
     limits = _limits(active_task_limit, limit_settings)
     app = EmulatorApp(store, accounts, Faults(seed), limits, quirks, items, oauth)
-    handler = type("RequestHandler", (_RequestHandler,), {"log_requests": log_requests})
+    handler = type("RequestHandler", (RequestHandler,), {"log_requests": log_requests})
     try:
         with contextlib.redirect_stderr(io.StringIO()):  # werkzeug prints its own advice
             server = make_server(

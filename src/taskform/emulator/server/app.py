@@ -237,8 +237,9 @@ def _drop_connection(environ: dict[str, Any]) -> None:
     """Close the client connection without a response (the change is already on disk).
 
     werkzeug hands the connection to the app as ``werkzeug.socket``; once it is shut down,
-    werkzeug's attempt to write the response fails with a broken pipe, which its request
-    handler treats as a connection the client dropped, so nothing at all reaches the client.
+    the attempt to write the response fails with a broken pipe, which the request handler
+    (:mod:`.handler`, or werkzeug's) treats as a connection the client dropped, so nothing at
+    all reaches the client, and the connection is not kept.
     """
     sock = environ.get("werkzeug.socket")
     if isinstance(sock, socket.socket):
