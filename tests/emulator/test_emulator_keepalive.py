@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 import urllib.parse
 from typing import BinaryIO
 
@@ -99,3 +100,21 @@ def test_connection_close_and_http_1_0_close_the_connection(emu: EmulatorProcess
             assert status == 200 and b'"id"' in body
             assert headers.get("connection", "").lower() == "close"
             assert reader.read() == b""  # the emulator closed its end
+
+
+def test_an_error_answer_and_a_body_sent_in_parts_keep_the_connection(emu: EmulatorProcess) -> None:
+    token = emu.token()
+    form = urllib.parse.urlencode({**task_form(title="in parts"), "f": "json"})
+    request = _request("POST", "community/users/admin/tasks/createTask", token, form)
+    with _connect(emu) as sock:
+        reader = sock.makefile("rb")
+        sock.sendall(_request("GET", "portals/self?f=json", "not-a-token"))
+        [(status, headers, body)] = _answers(reader, 1)
+        assert json.loads(body)["error"]["code"] == 498  # the portal's "Invalid token."
+        assert headers.get("connection", "").lower() != "close"
+        cut = len(request) - len(form) // 2
+        sock.sendall(request[:cut])  # the headers and half the body, then the rest
+        time.sleep(0.05)
+        sock.sendall(request[cut:])
+        [(status, _, created)] = _answers(reader, 1)
+    assert status == 200 and json.loads(created)["success"] is True
