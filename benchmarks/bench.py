@@ -159,7 +159,8 @@ def quiet_hours() -> list[int]:
     current hour would fire 167 a minute during the measurement. The seeded tasks run at the
     first of these hours; each fresh change set moves the changed tasks to the next."""
     now = datetime.now(timezone.utc).hour
-    return [(now + 12 + k) % 24 for k in range(22)]  # never this hour nor the next
+    offsets = [12, *range(13, 24), *range(2, 12)]  # never this hour (0) nor the next (1)
+    return [(now + offset) % 24 for offset in offsets]
 
 
 #: The hour every seeded task runs at (changed tasks move to the other quiet hours).
