@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING
 from taskform import redact, secrets
 from taskform.config.loader import Config
 from taskform.errors import TaskformError
-from taskform.portal.transport.retry import RetryPolicy
 
-if TYPE_CHECKING:  # imported when connecting: validate never loads requests
+if TYPE_CHECKING:  # imported when connecting: validate never loads requests nor retries
     from taskform.portal.client import PortalClient
+    from taskform.portal.transport.retry import RetryPolicy
 
 #: Environment variables that hold credentials (scrubbed from all output).
 CREDENTIAL_VARS = ("ARCGIS_TOKEN", "ARCGIS_API_KEY", "ARCGIS_PASSWORD", "ARCGIS_REFRESH_TOKEN")
@@ -44,6 +44,8 @@ class PortalOptions:
     request_timeout: float = 30.0
 
     def retry(self) -> RetryPolicy:
+        from taskform.portal.transport.retry import RetryPolicy
+
         return RetryPolicy(max_attempts=self.retries, max_total=self.retry_max_time)
 
 
