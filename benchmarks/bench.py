@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/bench.py                 # N = 100, 1000, 10000; latency 20 ms
     .venv/bin/python benchmarks/bench.py --sizes 100,1000 --latency-ms 50 --json out.json
+    .venv/bin/python benchmarks/bench.py --sizes 10000 --compare ../old/src src   # A/B of plan
 
 For each N it starts the emulator (added latency per request), seeds N live tasks, and runs the
 real ``taskform`` command as a separate process for: plan with no changes, plan with 10% of the
@@ -209,9 +210,14 @@ def write_config(path: Path, n: int, changed: int, hour: int) -> None:
     path.write_text(yaml.safe_dump({"version": 1, "tasks": tasks}, sort_keys=False))
 
 
-def run_taskform(emu: Emulator, args: list[str]) -> tuple[float, float | None, int]:
-    """Run taskform as its own process; returns wall seconds, peak RSS in MB, exit code."""
+def run_taskform(
+    emu: Emulator, args: list[str], source: str | None = None
+) -> tuple[float, float | None, int, float]:
+    """Run taskform as its own process (from ``source``, a checkout's ``src`` folder, when
+    given); returns wall seconds, peak RSS in MB, exit code, CPU seconds (user + system)."""
     env = dict(os.environ, ARCGIS_URL=emu.url, ARCGIS_USERNAME=USER, ARCGIS_PASSWORD=PASSWORD)
+    if source is not None:
+        env["PYTHONPATH"] = source
     start = time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, "-m", "taskform", *args],
@@ -227,7 +233,40 @@ def run_taskform(emu: Emulator, args: list[str]) -> tuple[float, float | None, i
     if code not in (0, 2):
         err = proc.stderr.read().decode() if proc.stderr else ""
         raise SystemExit(f"taskform {' '.join(args)} failed ({code}): {err}")
-    return wall, peak, code
+    return wall, peak, code, usage.ru_utime + usage.ru_stime
+
+
+def compare(sources: list[str], n: int, latency_ms: int, runs: int) -> None:
+    """``plan`` of N unchanged tasks from each checkout in turn (A B, B A, A B, ...) against one
+    emulator: on a machine whose speed drifts (shared, throttled), two benchmark runs minutes
+    apart differ by a fifth, while alternating runs share the drift. Prints the median and
+    range of wall time and the median CPU of each."""
+    for source in sources:
+        if not (Path(source) / "taskform").is_dir():
+            raise SystemExit(f"{source}: not a src folder holding taskform")
+        subprocess.run([sys.executable, "-m", "compileall", "-q", source], check=True)
+    walls: dict[str, list[float]] = {source: [] for source in sources}
+    cpus: dict[str, list[float]] = {source: [] for source in sources}
+    with tempfile.TemporaryDirectory() as tmp:
+        emu = Emulator(Path(tmp))
+        try:
+            print(f"N={n}: seeding…", file=sys.stderr, flush=True)
+            seed(emu, n)
+            emu.control("POST", "faults", {"latency_ms": latency_ms})
+            config = Path(tmp) / "tasks.yaml"
+            write_config(config, n, 0, BASE_HOUR)
+            for k in range(runs):
+                for source in sources if k % 2 == 0 else sources[::-1]:
+                    wall, _, _, cpu = run_taskform(emu, ["plan", "-c", str(config)], source)
+                    walls[source].append(wall)
+                    cpus[source].append(cpu)
+        finally:
+            emu.stop()
+    print(f"plan, {n} unchanged tasks, {latency_ms} ms latency, {runs} runs each, interleaved")
+    for source in sources:
+        w = walls[source]
+        print(f"{source}: wall median {median(w):.3f} s ({min(w):.2f} to {max(w):.2f}), "
+              f"CPU median {median(cpus[source]):.3f} s")  # fmt: skip
 
 
 def compile_package() -> None:
@@ -263,7 +302,7 @@ def measure(
     stats: dict[str, Any] = {}
     for k in range(repeat):
         emu.control("POST", "stats/reset")
-        wall, peak, _ = run_taskform(emu, args(k) if callable(args) else args)
+        wall, peak, _, _ = run_taskform(emu, args(k) if callable(args) else args)
         stats = emu.control("GET", "stats")
         walls.append(wall)
         peaks.append(peak or 0.0)
@@ -455,10 +494,14 @@ def naive(emu: Emulator, n: int) -> Row:
     headers = {"X-Esri-Authorization": f"Bearer {token}"}
     base = f"{emu.url}/sharing/rest/community/users/{USER}/tasks"
     start = time.perf_counter()
-    ids, start_at = [], 1
+    ids: list[str] = []
+    start_at: int = 1
     while start_at != -1:
         page = emu.http.get(
-            base, params={"f": "json", "num": 100, "start": start_at}, headers=headers, timeout=60
+            base,
+            params={"f": "json", "num": "100", "start": str(start_at)},
+            headers=headers,
+            timeout=60,
         ).json()
         ids += [t["id"] for t in page["tasks"]]
         start_at = page["nextStart"]
@@ -673,7 +716,18 @@ def main() -> None:
         "--official-only", action="store_true", help="only the official-client rows"
     )
     parser.add_argument("--official-row", nargs=2, metavar=("URL", "N"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--compare",
+        nargs="+",
+        metavar="SRC",
+        help="only interleaved plan runs of these checkouts' src folders (the largest --sizes)",
+    )
+    parser.add_argument("--compare-runs", type=int, default=8, help="runs each for --compare")
     args = parser.parse_args()
+    if args.compare:
+        size = max(int(n) for n in args.sizes.split(","))
+        compare(args.compare, size, args.latency_ms, args.compare_runs)
+        return
     if args.official_row:  # run by official_row() in the Python that has arcgis
         url, n = args.official_row
         row = official(_Running(url), int(n))
