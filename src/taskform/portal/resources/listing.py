@@ -311,8 +311,6 @@ class TaskListing:
         return self._decoded(listing, self._page(listing, start))
 
     def _decoded(self, listing: Listing, page: Page) -> Page:
-        if page.live is not None:
-            return page
         decode = functools.partial(task_from_json, owner=listing.owner)
         return dataclasses.replace(page, live=self._decode(decode, page.tasks, listing.name))
 
