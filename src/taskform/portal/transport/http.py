@@ -9,8 +9,10 @@ scrubbed by :func:`taskform.redact.scrub` (the credentials register their secret
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -75,6 +77,15 @@ class _Expired(Exception):
         self.error = error
 
 
+@dataclass(frozen=True)
+class _Environment:
+    """What the environment says about requests to one host (:meth:`Transport._environment`)."""
+
+    proxies: dict[str, str]
+    verify: bool | str
+    auth: tuple[str, str] | None
+
+
 class Transport:
     """Sends requests under the REST root with retries; returns the JSON object answered."""
 
@@ -101,6 +112,11 @@ class Transport:
             Gate()
         )  # fewer requests at once after a 429 (see taskform.portal.transport.throttle)
         self.session = requests.Session()
+        # The environment (proxies, CA bundle, ~/.netrc) is read once per host by
+        # :meth:`_environment`, not by requests at every request (a third of its CPU per
+        # request: it scans os.environ twice).
+        self.session.trust_env = False
+        self._environments: dict[str, _Environment] = {}
         self.max_body = max_body
         adapter = deadline.DeadlineAdapter(
             pool_connections=4, pool_maxsize=max(pool_size, 16), max_retries=0
@@ -212,6 +228,29 @@ class Transport:
 
     # -- one attempt ---------------------------------------------------------------------
 
+    def _environment(self, url: str) -> _Environment:
+        """What requests' ``trust_env`` would take from the environment for ``url``'s host:
+        the proxies ``HTTP(S)_PROXY``/``ALL_PROXY`` name unless ``NO_PROXY`` exempts the host,
+        ``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE`` when no CA bundle was given, and the host's
+        ``~/.netrc`` login (``Session.merge_environment_settings``, ``prepare_request``).
+        Read once per host: the environment does not change while taskform runs."""
+        split = urlsplit(url)
+        host = f"{split.scheme}://{split.netloc}"
+        found = self._environments.get(host)
+        if found is None:
+            verify = self.verify
+            if verify is True:
+                verify = (
+                    os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+                )
+            found = _Environment(
+                proxies=requests.utils.get_environ_proxies(url),
+                verify=verify,
+                auth=requests.utils.get_netrc_auth(url),
+            )
+            self._environments[host] = found
+        return found
+
     def _token(self) -> str | None:
         return self.credentials.token() if self.credentials is not None else None
 
@@ -227,6 +266,7 @@ class Transport:
         owner: str | None,
     ) -> dict[str, Any]:
         headers = {"X-Esri-Authorization": f"Bearer {token}"} if token else {}
+        environment = self._environment(url)
         started = time.monotonic()
         failure: tuple[str, bool, bool] | None = None
         with deadline.watch(self.timeout) as watch:
@@ -238,7 +278,9 @@ class Transport:
                     data=data,
                     headers=headers,
                     timeout=(watch.remaining(), watch.remaining()),
-                    verify=self.verify,
+                    verify=environment.verify,
+                    proxies=environment.proxies,
+                    auth=environment.auth,
                     allow_redirects=False,
                     stream=True,
                 )
