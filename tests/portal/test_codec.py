@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -246,3 +247,18 @@ def test_notebook_parameters_survive_the_round_trip(values: dict[str, Any]) -> N
     task = desired(parameters={"updatePortalItem": False, "notebookParameters": values})
     live = task_from_json(stored(task_form(task)))
     assert json.loads(live.parameters["notebookParameters"]) == values
+
+
+def test_a_decoded_task_is_what_its_constructor_makes() -> None:
+    """The codec makes tasks without ``__init__`` (taskform.model.made): every field set, each
+    equal to what ``LiveTask(...)`` and ``CronFields(...)`` would hold."""
+    task = task_from_json(DOC_EXAMPLE)
+    fields = [f.name for f in dataclasses.fields(LiveTask)]
+    assert list(vars(task)) == fields
+    rebuilt = LiveTask(**{name: getattr(task, name) for name in fields})
+    assert task == rebuilt and repr(task) == repr(rebuilt) and task.raw == rebuilt.raw
+    assert task.cron == CronFields("*/1", "*", "*", "*", "?")
+    assert list(vars(task.cron)) == [f.name for f in dataclasses.fields(CronFields)]
+    assert hash(task.cron) == hash(CronFields("*/1", "*", "*", "*", "?"))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        task.title = "changed"  # type: ignore[misc]

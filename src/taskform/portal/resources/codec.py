@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from taskform import tasktypes
-from taskform.model import CronFields, DesiredTask, LiveTask, Run
+from taskform.model import CronFields, DesiredTask, LiveTask, Run, made
 
 
 def task_from_json(raw: Mapping[str, Any], owner: str | None = None) -> LiveTask:
@@ -20,7 +20,7 @@ def task_from_json(raw: Mapping[str, Any], owner: str | None = None) -> LiveTask
 
     ``owner`` is used when the object has no ``userId``.
     """
-    if not isinstance(raw, Mapping):
+    if type(raw) is not dict and not isinstance(raw, Mapping):
         raise ValueError(f"a task should be a JSON object, not {type(raw).__name__}")
     task_id = raw.get("id")
     if not isinstance(task_id, str) or not task_id:
@@ -33,27 +33,32 @@ def task_from_json(raw: Mapping[str, Any], owner: str | None = None) -> LiveTask
     if not isinstance(task_type, str) or not task_type:
         raise ValueError(f"task {task_id} has no 'type'")
     cron = raw.get("cronSchedule")
-    if not isinstance(cron, Mapping):
+    if type(cron) is not dict and not isinstance(cron, Mapping):
         raise ValueError(f"task {task_id} has no 'cronSchedule' object")
-    return LiveTask(
-        id=task_id,
-        owner=task_owner,
-        title=_text(raw.get("title")) or "",
-        type=task_type,
-        cron=CronFields.from_portal(cron),
-        item_id=_text(raw.get("itemId")) or None,
-        max_occurrences=_int(raw, "maxOccurrences", task_id),
-        active=_active(raw),
-        task_state=_text(raw.get("taskState")),
-        start_date=_int(raw, "startDate", task_id),
-        end_date=_int(raw, "endDate", task_id),
-        parameters=_parameters(raw.get("parameters"), task_id),
-        task_url=_text(raw.get("taskUrl")) or _text(raw.get("taskURL")) or None,
-        created=_int(raw, "created", task_id),
-        updated=_int(raw, "updated", task_id),
-        next_start=_int(raw, "nextStart", task_id),
-        last_start=_int(raw, "lastStart", task_id),
-        raw=dict(raw),
+    get = raw.get
+    # Every field, so the task is made without its __init__ (see taskform.model.made).
+    return made(
+        LiveTask,
+        {
+            "id": task_id,
+            "owner": task_owner,
+            "title": _text(get("title")) or "",
+            "type": task_type,
+            "cron": CronFields.from_portal(cron),
+            "item_id": _text(get("itemId")) or None,
+            "max_occurrences": _int(raw, "maxOccurrences", task_id),
+            "active": _active(raw),
+            "task_state": _text(get("taskState")),
+            "start_date": _int(raw, "startDate", task_id),
+            "end_date": _int(raw, "endDate", task_id),
+            "parameters": _parameters(get("parameters"), task_id),
+            "task_url": _text(get("taskUrl")) or _text(get("taskURL")) or None,
+            "created": _int(raw, "created", task_id),
+            "updated": _int(raw, "updated", task_id),
+            "next_start": _int(raw, "nextStart", task_id),
+            "last_start": _int(raw, "lastStart", task_id),
+            "raw": dict(raw),
+        },
     )
 
 
@@ -153,6 +158,8 @@ def _active(raw: Mapping[str, Any]) -> bool:
 
 
 def _parameters(value: Any, task_id: str) -> dict[str, Any]:
+    if type(value) is dict:  # nearly always
+        return dict(value)
     if value is None or value == "":
         return {}
     if isinstance(value, str):  # some portals return the JSON string as sent
