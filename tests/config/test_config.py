@@ -20,7 +20,15 @@ from taskform.config import yamlpos
 from taskform.config.loader import Config, load_config
 from taskform.config.yamlpos import YamlError, parse
 from taskform.errors import ConfigError
-from taskform.model import LIFECYCLE_CHOICES, LIFECYCLE_DEFAULTS, AbsentTask, CronFields, Position
+from taskform.model import (
+    LIFECYCLE_CHOICES,
+    LIFECYCLE_DEFAULTS,
+    AbsentTask,
+    CronFields,
+    DesiredTask,
+    Position,
+    present,
+)
 from taskform.schemas import load_schema, load_schema_text
 
 GOOD = Path(__file__).resolve().parent.parent / "fixtures" / "good_configs"
@@ -270,6 +278,23 @@ def test_resolve_owner_copies_tasks_as_replace_would(tmp_path: Path) -> None:
         assert after.key == expected.key
     assert [t.owner for t in config.tasks] == ["", "", "carol"]
     assert isinstance(resolved.tasks[1], AbsentTask)
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in GOOD.iterdir()))
+def test_checked_tasks_are_what_their_constructor_makes(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The checker makes each DesiredTask without its __init__ (taskform.model.made): every
+    # field is set, in order, equal to what DesiredTask(...) holds for the same values.
+    monkeypatch.chdir(GOOD)
+    config = load_config(name, env={"NB_API_KEY": "k", "ARCGIS_ORG": "o"}, resolve=False)
+    assert present(config.tasks)
+    for task in present(config.tasks):
+        names = [f.name for f in dataclasses.fields(DesiredTask)]
+        assert list(vars(task)) == names
+        rebuilt = DesiredTask(**{n: getattr(task, n) for n in names})
+        assert task == rebuilt and repr(task) == repr(rebuilt)
+        assert task.owner_position == rebuilt.owner_position
 
 
 def test_resolve_owner_finds_new_duplicates(monkeypatch: pytest.MonkeyPatch) -> None:

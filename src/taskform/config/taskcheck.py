@@ -18,6 +18,7 @@ from taskform.model import (
     AbsentTask,
     DesiredTask,
     Position,
+    made,
 )
 from taskform.schedule.zones import compile_schedule, is_utc, load_zone
 from taskform.schemas import label, load_schema, suggest
@@ -123,25 +124,29 @@ class TaskChecker:
         renamed = task.get("renamed_from")
         item_id, max_occ = task.get("item_id"), task.get("max_occurrences")
         params, url = task.get("parameters"), task.get("task_url")
-        desired = DesiredTask(
-            owner=owner,
-            title=title,
-            type=kind,
-            item_id=item_id.lower() if isinstance(item_id, str) else None,
-            schedule=schedule if isinstance(schedule, str) else None,
-            cron=cron,
-            timezone=None if is_utc(zone) else zone,
-            max_occurrences=int(max_occ) if isinstance(max_occ, (int, float)) else None,
-            active=task.get("active", True) is not False,
-            start_date=start,
-            end_date=end,
-            parameters=dict(params) if isinstance(params, dict) else {},
-            task_url=url if isinstance(url, str) else None,
-            secrets=frozenset(self.file.secrets.get(self.index, ())),
-            lifecycle=lifecycle,
-            position=position,
-            owner_position=owner_position,
-            renamed_from=renamed if isinstance(renamed, str) else None,
+        # Every field, checked above: made without the frozen __init__ (taskform.model.made).
+        desired = made(
+            DesiredTask,
+            {
+                "owner": owner,
+                "title": title,
+                "type": kind,
+                "cron": cron,
+                "item_id": item_id.lower() if isinstance(item_id, str) else None,
+                "schedule": schedule if isinstance(schedule, str) else None,
+                "timezone": None if is_utc(zone) else zone,
+                "max_occurrences": int(max_occ) if isinstance(max_occ, (int, float)) else None,
+                "active": task.get("active", True) is not False,
+                "start_date": start,
+                "end_date": end,
+                "parameters": dict(params) if isinstance(params, dict) else {},
+                "task_url": url if isinstance(url, str) else None,
+                "secrets": frozenset(self.file.secrets.get(self.index, ())),
+                "lifecycle": lifecycle,
+                "position": position,
+                "owner_position": owner_position,
+                "renamed_from": renamed if isinstance(renamed, str) else None,
+            },
         )
         self.file.tasks.append(desired)
 
