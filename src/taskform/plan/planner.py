@@ -109,10 +109,12 @@ def make_plan(
     unchanged = 0
     declared: set[tuple[str, str]] = set(held)
     for task in desired:
-        declared.add(task.key)
-        if task.key in held:
+        key = task.key  # computed once: identity() normalises the title
+        declared.add(key)
+        if key in held:
             continue
-        matches = sorted(by_key.get(task.key, []), key=_age)
+        found_copies = by_key.get(key)
+        matches = sorted(found_copies, key=_age) if found_copies else []
         if isinstance(task, AbsentTask):
             changes.extend(_delete(m, Reason.DECLARED_ABSENT) for m in matches)
             continue
