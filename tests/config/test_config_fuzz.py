@@ -4,13 +4,16 @@ parsers (``yaml_loader``: libyaml and PyYAML's own)."""
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from taskform.config import loader
 from taskform.config.loader import Config, load_config
 from taskform.errors import ConfigError
 
@@ -167,3 +170,38 @@ def test_mutated_good_config(
     path = tmp_path / "taskform.yaml"
     path.write_text(text, encoding="utf-8", errors="surrogatepass")
     _exercise(_load(path))
+
+
+def _outcome(path: Path) -> object:
+    try:
+        return load_config(path, env=ENV, now=NOW)
+    except ConfigError as exc:
+        return [str(problem) for problem in exc.problems]
+
+
+NOW = datetime(2026, 12, 4, tzinfo=timezone.utc)
+
+
+@FUZZ
+@given(
+    st.one_of(
+        documents,
+        st.lists(
+            st.dictionaries(st.sampled_from(TASK_KEYS), values, max_size=2).map(
+                lambda changes: {**BASE_TASK, **changes}
+            ),
+            max_size=4,
+        ).map(lambda ts: {"version": 1, "tasks": ts}),
+    )
+)
+def test_values_the_interpolation_skips_change_nothing(
+    tmp_path: Path, document: dict[str, Any]
+) -> None:
+    # The reference walk skips values it would return as they are (loader._untouched); walking
+    # into every value instead must give the same configuration and the same problems.
+    path = tmp_path / "taskform.yaml"
+    path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+    skipping = _outcome(path)
+    with mock.patch.object(loader, "_untouched", lambda value: False):
+        walking = _outcome(path)
+    assert skipping == walking

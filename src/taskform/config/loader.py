@@ -102,6 +102,17 @@ class _File:
         return "a mapping" if isinstance(value, dict) else "a list"
 
 
+def _untouched(value: Any) -> bool:
+    """Whether :meth:`_Loader._interpolate` returns ``value`` unchanged without recording
+    anything, wherever it stands: a scalar that is neither text with a reference nor a
+    non-finite number."""
+    if isinstance(value, str):
+        return "${" not in value
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return not isinstance(value, (dict, list))
+
+
 class _Loader:
     """The problems and results of one :func:`load_config` call."""
 
@@ -180,10 +191,18 @@ class _Loader:
         unknown_task = len(path) == 3 and path[0] == "tasks" and path[2] not in TASK_KEYS
         if unknown_top or unknown_task:
             return value  # reported as an unknown key: what it holds does not matter
+        # A value _untouched() tells apart is returned as it is wherever it stands, so it is
+        # not walked into (most values of a large file: the walk's cost was their calls).
         if isinstance(value, dict):
-            return {k: self._interpolate(file, v, (*path, k)) for k, v in value.items()}
+            return {
+                k: v if _untouched(v) else self._interpolate(file, v, (*path, k))
+                for k, v in value.items()
+            }
         if isinstance(value, list):
-            return [self._interpolate(file, v, (*path, i)) for i, v in enumerate(value)]
+            return [
+                v if _untouched(v) else self._interpolate(file, v, (*path, i))
+                for i, v in enumerate(value)
+            ]
         if isinstance(value, float) and not math.isfinite(value):
             shown = ".nan" if math.isnan(value) else ".inf" if value > 0 else "-.inf"
             self.add(file, path, f"{label(path)}: {shown} is not a finite number", "use a number")
