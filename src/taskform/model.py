@@ -78,9 +78,9 @@ def made(cls: type[_Frozen], values: Mapping[str, Any]) -> _Frozen:
     ``object.__setattr__``; for the 10,000 tasks of a large portal, decoded on every plan,
     that was half of the decoding. Only for values made by code that checked them (the
     codec, a copy of a checked task); anything else goes through ``cls(...)``."""
-    made_ = object.__new__(cls)
-    made_.__dict__.update(values)
-    return made_
+    instance = object.__new__(cls)
+    instance.__dict__.update(values)
+    return instance
 
 
 @dataclass(frozen=True)
