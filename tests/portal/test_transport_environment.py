@@ -137,3 +137,14 @@ def test_the_hosts_netrc_login_is_sent(
     _self(stub.url)
     expected = "Basic " + base64.b64encode(b"ada:lovelace").decode()
     assert stub.calls("GET", "portals/self")[-1].headers.get("Authorization") == expected
+
+
+def test_a_proxy_that_refuses_is_named_without_its_credentials(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("HTTP_PROXY", "http://proxyuser:pr0xy-pass@127.0.0.1:9")
+    with pytest.raises(PortalError) as info:
+        _self(NOBODY)
+    text = str(info.value)
+    assert "could not connect to the proxy that HTTP_PROXY/HTTPS_PROXY name" in text
+    assert "pr0xy-pass" not in text and "proxyuser" not in text

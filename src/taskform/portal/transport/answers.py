@@ -61,6 +61,12 @@ def tls_reason(text: str) -> str:
     )
 
 
+PROXY_REFUSED = (
+    "could not connect to the proxy that HTTP_PROXY/HTTPS_PROXY name (NO_PROXY lists the hosts "
+    "reached directly)"
+)
+
+
 def describe_exception(exc: requests.RequestException, timeout: float) -> tuple[str, bool, bool]:
     """(reason, certainly unprocessed, worth retrying) for a failed exchange."""
     if isinstance(exc, requests.exceptions.SSLError):
@@ -75,6 +81,17 @@ def describe_exception(exc: requests.RequestException, timeout: float) -> tuple[
         return "the answer was cut off", False, True
     if isinstance(exc, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema)):
         return "invalid URL", True, False
+    if isinstance(exc, requests.exceptions.ProxyError):
+        # The proxy's URL is not shown: it may carry a user name and password.
+        cause = exc.args[0] if exc.args else None
+        inner = getattr(getattr(cause, "reason", cause), "original_error", None)
+        if isinstance(inner, urllib3.exceptions.NewConnectionError):
+            return PROXY_REFUSED, True, True
+        return (
+            "the proxy (HTTP_PROXY/HTTPS_PROXY) closed the connection without an answer",
+            False,
+            True,
+        )
     if isinstance(exc, requests.exceptions.ConnectionError):
         cause = exc.args[0] if exc.args else None
         reason = getattr(cause, "reason", cause)
