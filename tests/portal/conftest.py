@@ -2,31 +2,19 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
 
 from taskform.portal import PortalClient
-from tests.support.stub import FAST, TOKEN, StubPortal
+from tests.support.stub import FAST, TOKEN, StubPortal, serving
 
 
 @pytest.fixture
 def stub() -> Iterator[StubPortal]:
-    portal = StubPortal()
-    portal.route("GET", "portals/self", {"user": {"username": "jo"}, "id": "org"})
-    server = make_server("127.0.0.1", 0, portal, threaded=True)
-    portal.url = f"http://127.0.0.1:{server.port}"
-    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
-    thread.start()
-    try:
+    with serving() as portal:
         yield portal
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
 
 
 @pytest.fixture

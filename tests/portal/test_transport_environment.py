@@ -5,18 +5,16 @@ servers: a proxy, a TLS server with a self-signed certificate)."""
 from __future__ import annotations
 
 import base64
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from taskform.errors import PortalError
 from taskform.portal.transport.http import Transport
 from taskform.portal.transport.retry import RetryPolicy
 from tests.support.hostile import HostilePortal
-from tests.support.stub import StubPortal
+from tests.support.stub import StubPortal, serving
 from tests.support.tls import self_signed
 
 ONCE = RetryPolicy(max_attempts=1)
@@ -48,20 +46,8 @@ def cert(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 @pytest.fixture
 def tls_stub(cert: tuple[Path, Path]) -> Iterator[StubPortal]:
-    portal = StubPortal()
-    portal.route("GET", "portals/self", {"user": {"username": "jo"}, "id": "org"})
-    server = make_server(
-        "127.0.0.1", 0, portal, threaded=True, ssl_context=(str(cert[0]), str(cert[1]))
-    )
-    portal.url = f"https://127.0.0.1:{server.port}"
-    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
-    thread.start()
-    try:
+    with serving((str(cert[0]), str(cert[1]))) as portal:
         yield portal
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
 
 
 def _self(url: str, verify: bool | str = True) -> dict[str, object]:

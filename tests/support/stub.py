@@ -5,12 +5,15 @@ before success, and connections closed without any answer."""
 from __future__ import annotations
 
 import collections
+import contextlib
 import json
 import socket
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from taskform.portal import RetryPolicy
@@ -175,3 +178,21 @@ class FakeTasks:
     def create_then_drop(self, request: Request) -> object:
         self.commit(request)
         return DROP
+
+
+@contextlib.contextmanager
+def serving(tls: tuple[str, str] | None = None) -> Iterator[StubPortal]:
+    """A stub portal that knows ``portals/self``, served in a thread on 127.0.0.1 (over TLS
+    with ``tls``: certificate and key files)."""
+    portal = StubPortal()
+    portal.route("GET", "portals/self", {"user": {"username": "jo"}, "id": "org"})
+    server = make_server("127.0.0.1", 0, portal, threaded=True, ssl_context=tls)
+    portal.url = f"{'https' if tls else 'http'}://127.0.0.1:{server.port}"
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
+    thread.start()
+    try:
+        yield portal
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
