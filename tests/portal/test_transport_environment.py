@@ -5,6 +5,8 @@ servers: a proxy, a TLS server with a self-signed certificate)."""
 from __future__ import annotations
 
 import base64
+import socket
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -134,3 +136,52 @@ def test_a_proxy_that_refuses_is_named_without_its_credentials(
     text = str(info.value)
     assert "could not connect to the proxy that HTTP_PROXY/HTTPS_PROXY name" in text
     assert "pr0xy-pass" not in text and "proxyuser" not in text
+
+
+@pytest.fixture
+def demanding_proxy() -> Iterator[tuple[str, list[bytes]]]:
+    """A loopback proxy that answers every request (a CONNECT included) with 407; its URL and
+    the requests it was sent."""
+    server = socket.create_server(("127.0.0.1", 0))
+    server.settimeout(0.2)
+    stop = threading.Event()
+    seen: list[bytes] = []
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except TimeoutError:
+                continue
+            with conn:
+                seen.append(conn.recv(65536))
+                conn.sendall(
+                    b"HTTP/1.1 407 Proxy Authentication Required\r\n"
+                    b'Proxy-Authenticate: Basic realm="\x1b[31mcorp"\r\nContent-Length: 0\r\n\r\n'
+                )
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"http://proxyuser:pr0xy-pass@127.0.0.1:{server.getsockname()[1]}", seen
+    finally:
+        stop.set()
+        thread.join(5)
+        server.close()
+
+
+def test_a_proxy_that_wants_credentials_says_so(
+    demanding_proxy: tuple[str, list[bytes]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, seen = demanding_proxy
+    monkeypatch.setenv("HTTPS_PROXY", url)
+    portal = "https://localhost:9"  # through the proxy's tunnel, which it refuses
+    retry = RetryPolicy(max_attempts=3, backoff_base=0.01, backoff_max=0.02)
+    transport = Transport(f"{portal}/sharing/rest", credentials=None, referer=portal, retry=retry)
+    with pytest.raises(PortalError) as info:
+        transport.call("GET", "portals/self", params={"f": "json"}, authenticated=False)
+    transport.close()
+    text = str(info.value)
+    assert "the proxy refused a tunnel to the portal (HTTP 407: it wants a user name" in text
+    assert "pr0xy-pass" not in text and "\x1b" not in text
+    assert len(seen) == 1 and seen[0].startswith(b"CONNECT localhost:9 ")  # not retried

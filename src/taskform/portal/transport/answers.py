@@ -4,6 +4,7 @@ what a failed exchange means for the user (TLS, timeouts, refused connections)."
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -87,11 +88,14 @@ def describe_exception(exc: requests.RequestException, timeout: float) -> tuple[
         inner = getattr(getattr(cause, "reason", cause), "original_error", None)
         if isinstance(inner, urllib3.exceptions.NewConnectionError):
             return PROXY_REFUSED, True, True
-        return (
-            "the proxy (HTTP_PROXY/HTTPS_PROXY) closed the connection without an answer",
-            False,
-            True,
-        )
+        tunnel = re.search(r"Tunnel connection failed: (\d{3})", str(inner or ""))
+        if tunnel is not None:  # only the status is shown: the rest is the proxy's own text
+            status = tunnel.group(1)
+            wants = (
+                ": it wants a user name and password in the proxy URL" if status == "407" else ""
+            )
+            return f"the proxy refused a tunnel to the portal (HTTP {status}{wants})", True, False
+        return "the proxy (HTTP_PROXY/HTTPS_PROXY) failed the request", False, True
     if isinstance(exc, requests.exceptions.ConnectionError):
         cause = exc.args[0] if exc.args else None
         reason = getattr(cause, "reason", cause)
