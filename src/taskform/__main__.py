@@ -1,5 +1,5 @@
 """``python -m taskform`` is the same as the ``taskform`` command."""
 
-from taskform.cli import main
+from taskform.cli import run
 
-main()
+run()
