@@ -167,7 +167,9 @@ def main() -> None:
 
     The collector runs less often than Python's default (every 700 new objects): a run of a
     few seconds builds a few hundred thousand objects that all live to its end (tasks, their
-    fields, their JSON), and collecting them every 700 cost a tenth of a 10,000-task plan."""
+    fields, their JSON), and collecting them every 700 cost a tenth of a 10,000-task plan.
+    While the configuration, the live tasks and the plan are built it does not run at all
+    (:mod:`taskform.cli.collector`)."""
     gc.set_threshold(GC_THRESHOLD, 20, 20)
     try:
         code = cli.main(prog_name="taskform", standalone_mode=False)

@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from taskform import __version__
+from taskform.cli.collector import building
 from taskform.cli.targets import check_known, only
 from taskform.config.loader import Config, load_config
 from taskform.errors import Problem, TaskformError
@@ -22,7 +23,8 @@ if TYPE_CHECKING:  # the portal client and the planner load on use: validate nee
 
 def load(config_path: str, *, resolve: bool = True) -> Config:
     """The configuration, its secret values registered for scrubbing."""
-    config = load_config(config_path, resolve=resolve)
+    with building():
+        config = load_config(config_path, resolve=resolve)
     register_config_secrets(config)
     return config
 
@@ -48,17 +50,18 @@ def take_snapshot(
 ) -> tuple[Snapshot, str, PortalClient]:
     """Load, sign in, read live and plan; with ``targets`` (``--target``) the plan holds only
     those tasks."""
-    from taskform.workflow.snapshot import snapshot
+    with building():
+        from taskform.workflow.snapshot import snapshot
 
-    config = load(config_path)
-    client, url = connect(portal, config)
-    snap = snapshot(
-        config,
-        client,
-        describe=client.get_json,
-        items=client.search_items,
-        usernames=client.usernames,
-    )
+        config = load(config_path)
+        client, url = connect(portal, config)
+        snap = snapshot(
+            config,
+            client,
+            describe=client.get_json,
+            items=client.search_items,
+            usernames=client.usernames,
+        )
     if targets:
         keys = [t.key for t in snap.config.tasks]
         keys += [t.key for tasks in snap.live.values() for t in tasks]

@@ -12,6 +12,7 @@ import click
 from taskform import render
 from taskform.changes import ApplyReport, Plan, TaskResult
 from taskform.cli import common, interrupt
+from taskform.cli.collector import building
 from taskform.cli.options import (
     OUTPUT,
     common_options,
@@ -74,7 +75,8 @@ def apply(
         return 1
 
     def replan() -> Snapshot:
-        return snapshot(snap.config, client)
+        with building():
+            return snapshot(snap.config, client)
 
     early: list[TaskResult] = []
     if time.monotonic() - started > RECHECK_AFTER_S:
