@@ -22,6 +22,12 @@ column is the physical floor each row is compared with ("gap" = wall / floor):
   /__emulator/stats ``write_span_s``) against a bare 16-thread writer of the same updates;
 - ``--version``: ``python -c "import click"``.
 
+Plan rows have a second floor, "checked s": the best a plan can do under taskform's own rule
+that nothing is sent to the portal before the configuration is proven valid, that is
+``validate`` of the same file (its own process: start-up, imports, YAML, schema, per-task
+checks) and then the bare reader; its row is "validate, then the bare reader". The bare
+reader alone checks nothing, so no correct plan can come within a small factor of it.
+
 The same run measures the naive pattern of the official client (list ids, then one GET per
 task) through the same emulator, the official ``arcgis`` client itself at N <= 1000 when it is
 importable or ``--official-python`` names a Python that has it (it is never a dependency:
@@ -76,6 +82,10 @@ class Row:
     floor_s: float | None = None  # median wall of the bare 16-thread reader/writer
     gap: float | None = None  # wall_s (or write_s) / floor_s
     write_s: float | None = None  # apply: the write phase as the emulator saw it
+    # plan rows: what the rules allow at best, the configuration checked (``validate`` of the
+    # same file, its own process) and then the bare reader; ``checked_gap`` = wall / that
+    checked_floor_s: float | None = None
+    checked_gap: float | None = None
     samples: list[float] = field(default_factory=list)
 
 
@@ -630,12 +640,21 @@ def bench(
             )  # fmt: skip
             config = work / "tasks.yaml"
             write_config(config, n, 0, BASE_HOUR)
+            check = timed([sys.executable, "-m", "taskform", "validate", "-c", str(config)], repeat)
+            checked = round(median(check) + read_floor, 3)
+            rows.append(
+                Row(n, "validate, then the bare reader", None, checked, 1 + math.ceil(n / 100),
+                    0, math.ceil(n / 100), 1.0, None, floor_s=read_floor,
+                    gap=round(checked / read_floor, 2), checked_floor_s=checked, checked_gap=1.0,
+                    samples=[round(c + read_floor, 3) for c in check])
+            )  # fmt: skip
             plan = ["plan", "-c", str(config)]
             hours = itertools.cycle(quiet_hours()[1:])  # a fresh change set each time
             for scenario, changed in (("plan, no changes", 0), ("plan, 10% changed", n // 10)):
                 write_config(config, n, changed, next(hours))
                 row = measure(emu, n, scenario, plan, 0, repeat=repeat)
                 row.floor_s, row.gap = read_floor, round(row.wall_s / read_floor, 2)
+                row.checked_floor_s, row.checked_gap = checked, round(row.wall_s / checked, 2)
                 rows.append(row)
             changed = max(1, n // 10)
             for p in parallelisms:
@@ -668,8 +687,8 @@ def bench(
 
 
 def table(rows: list[Row]) -> str:
-    head = ["N", "scenario", "par", "wall s", "write s", "floor s", "gap", "requests",
-            "writes", "floor req", "peak MB"]  # fmt: skip
+    head = ["N", "scenario", "par", "wall s", "write s", "floor s", "gap", "checked s",
+            "gap", "requests", "writes", "floor req", "peak MB"]  # fmt: skip
     body = [
         [
             str(r.n or "-"),
@@ -679,6 +698,8 @@ def table(rows: list[Row]) -> str:
             f"{r.write_s:.2f}" if r.write_s is not None else "-",
             f"{r.floor_s:.2f}" if r.floor_s is not None else "-",
             f"{r.gap:.1f}x" if r.gap is not None else "-",
+            f"{r.checked_floor_s:.2f}" if r.checked_floor_s is not None else "-",
+            f"{r.checked_gap:.1f}x" if r.checked_gap is not None else "-",
             str(r.requests or "-"),
             str(r.writes or "-"),
             str(r.floor or "-"),
