@@ -65,6 +65,17 @@ def test_load_reports_problems_and_can_stay_offline(tmp_path: Path) -> None:
     assert [t.title for t in offline.tasks] == ["Nightly"]
 
 
+def test_the_errors_to_catch_come_from_taskform_itself(tmp_path: Path) -> None:
+    from taskform import errors
+
+    assert taskform.ConfigError is errors.ConfigError
+    assert taskform.PortalError is errors.PortalError
+    assert taskform.TaskformError is errors.TaskformError
+    (tmp_path / "taskform.yaml").write_text(CONFIG.replace("schedule:", "schedul:"))
+    with pytest.raises(taskform.TaskformError):
+        taskform.load(tmp_path / "taskform.yaml", resolve=False)
+
+
 def test_unknown_attribute() -> None:
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         _ = taskform.nope
