@@ -214,6 +214,6 @@ def test_force_from_the_environment_is_announced(tmp_path: Path) -> None:
     flag = taskform(*args, "--force", cwd=tmp_path)
     assert "--force is on" not in flag.stderr
     quiet = taskform(*args, "-q", cwd=tmp_path, TASKFORM_FORCE="1")
-    assert "--force is on" not in quiet.stderr
+    assert "--force is on for export: set by TASKFORM_FORCE" in quiet.stderr
     refused = taskform(*args, cwd=tmp_path)
     assert "exists; export does not overwrite it" in refused.stderr

@@ -152,7 +152,9 @@ ANNOUNCED = ("force",)
 
 
 def announce_overrides() -> None:
-    """Warn (on stderr, not under -q) for each :data:`ANNOUNCED` option set by a variable."""
+    """Warn on stderr for each :data:`ANNOUNCED` option set by a variable, under ``-q`` too
+    (logged as an error so the quiet level lets it through): ``-q`` is common in CI, where a
+    stray ``TASKFORM_FORCE`` is most likely and least seen."""
     from click.core import ParameterSource
 
     ctx = click.get_current_context(silent=True)
@@ -165,7 +167,7 @@ def announce_overrides() -> None:
             continue
         names = [param.envvar] if isinstance(param.envvar, str) else list(param.envvar or ())
         name = next((n for n in names if os.environ.get(n)), "the environment")
-        logging.getLogger("taskform").warning(
+        logging.getLogger("taskform").error(
             "--%s is on for %s: set by %s", param.name, ctx.info_name, name
         )
 
