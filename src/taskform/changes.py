@@ -110,7 +110,8 @@ class ScheduleSummary:
     runs per week before and after (``None`` before: a create), and for a reschedule the runs
     the next 14 days gain and lose (the first few of each, and how many in all). For a task with
     a ``timezone``: the zone, and ``offset_note`` about the zone's UTC offset (a re-alignment
-    after a change of offset, and when the next change is due)."""
+    after a change of offset, and when the next change is due). ``paused``: the task is
+    declared ``active: false``, so the runs counted are those it makes once enabled."""
 
     description: str
     runs_per_week_before: float | None
@@ -122,6 +123,7 @@ class ScheduleSummary:
     removed_count: int = 0
     timezone: str | None = None
     offset_note: str | None = None
+    paused: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -57,6 +57,24 @@ def test_reschedule_summary_in_json_and_plan_file(tmp_path: Path) -> None:
     assert render_text(as_plan(read_plan(saved))) == text
 
 
+def test_a_paused_create_counts_its_runs_once_enabled_in_every_view(tmp_path: Path) -> None:
+    path = config(tmp_path, "0 5 * * *")
+    path.write_text(path.read_text() + "    active: false\n")
+    cfg = load_config(path, now=NOW)
+    plan = make_plan(cfg.tasks, {}, now=NOW)
+    text = render_text(plan)
+    assert "runs per week: 0 -> 7 once enabled (active: false)" in text
+    summary = json.loads(render_json(plan))["changes"][0]["schedule"]
+    assert (summary["runs_per_week_after"], summary["paused"]) == (7, True)
+    saved = tmp_path / "plan.json"
+    meta = {"config_digest": cfg.digest(), "portal": "http://127.0.0.1:1"}
+    saved.write_text(render_json(plan, meta=meta))
+    assert render_text(as_plan(read_plan(saved))) == text
+    active = make_plan(load_config(config(tmp_path, "0 5 * * *"), now=NOW).tasks, {}, now=NOW)
+    assert "runs per week: 0 -> 7\n" in render_text(active)
+    assert json.loads(render_json(active))["changes"][0]["schedule"]["paused"] is False
+
+
 def test_unchanged_schedule_has_no_summary(tmp_path: Path) -> None:
     cfg = load_config(config(tmp_path, "0 5 * * *"), now=NOW)
     plan = make_plan(cfg.tasks, {"admin": [live("0 5 * * *")]}, now=NOW)

@@ -103,6 +103,7 @@ def summarize(change: Change, now: datetime) -> ScheduleSummary | None:
         removed_count=len(removed),
         timezone=task.timezone,
         offset_note=offset_note(task, live, now),
+        paused=not task.active,
     )
 
 

@@ -53,7 +53,10 @@ def lines(change: Change) -> list[str]:
     if summary.description_before is not None:
         out[0] += f" (was: {printable(summary.description_before)})"
     before = _rate(summary.runs_per_week_before)
-    out.append(f"runs per week: {before} -> {_rate(summary.runs_per_week_after)}")
+    after = _rate(summary.runs_per_week_after)
+    if summary.paused:  # declared active: false: no run until someone enables it
+        after += " once enabled (active: false)"
+    out.append(f"runs per week: {before} -> {after}")
     if summary.description_before is not None:
         out.append(
             f"next 14 days: {summary.added_count} run(s) added, {summary.removed_count} removed"
@@ -86,6 +89,7 @@ def document(summary: ScheduleSummary) -> dict[str, Any]:
         },
         "timezone": summary.timezone,
         "offset_note": summary.offset_note,
+        "paused": summary.paused,
     }
 
 
@@ -109,4 +113,5 @@ def from_document(data: Mapping[str, Any]) -> ScheduleSummary:
         removed_count=int(window.get("removed", 0)),
         timezone=data.get("timezone"),
         offset_note=data.get("offset_note"),
+        paused=data.get("paused") is True,
     )
