@@ -272,3 +272,20 @@ def test_runs_shows_what_the_emulator_ran_by_itself(cli: Cli) -> None:
     status = cli("status")
     assert "last error: KeyError: 'parcels'" in status.stdout
     assert "state: disabled" in status.stdout
+
+
+def test_the_readme_gp_example_runs_as_shown(cli: Cli) -> None:
+    """README "Running a task now": examples/gp/ with its trace.json, applied, then run."""
+    from tests.e2e.conftest import ROOT
+
+    body = json.loads((ROOT / "examples" / "gp" / "trace.json").read_text())
+    requests.post(f"{cli.emu.url}/__emulator/gp", json=body, timeout=10).raise_for_status()
+    env = cli.env(TRACE_URL=cli.emu.url + body["path"])
+    folder = str(ROOT / "examples" / "gp")
+    applied = cli("apply", "-c", folder, "--auto-approve", env=env)
+    assert applied.returncode == 0, applied.stderr
+    cli.emu.set_outcome(task_url=env["TRACE_URL"], status="succeeded", duration_s=0.5)
+    done = cli("run", "Nightly network trace", "-c", folder, *FAST, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "succeeded (esriJobSucceeded)" in done.stdout
+    assert f"Output_Features  {env['TRACE_URL']}/jobs/j" in done.stdout
