@@ -97,6 +97,34 @@ def test_an_owner_the_lookup_does_not_find_is_an_error_at_its_line(tmp_path: Pat
     ]
 
 
+def test_an_unknown_owner_and_unknown_items_are_reported_together_in_file_order(
+    tmp_path: Path,
+) -> None:
+    write(
+        tmp_path / "taskform.yaml",
+        "version: 1\ntasks:\n"
+        + "".join(
+            f"  - {{title: {title}, owner: {owner}, type: ExecuteNotebook, item_id: {item},"
+            f" schedule: '0 2 * * *'}}\n"
+            for title, owner, item in [("A", "admin", "f" * 32), ("B", "Ghost", ITEM)]
+        ),
+    )
+    config = load_config(tmp_path / "taskform.yaml", env={})
+
+    def usernames(owners: Sequence[str]) -> dict[str, str]:
+        raise UnknownOwnersError(list(owners), request="GET community/users")
+
+    def items(ids: Sequence[str]) -> dict[str, dict[str, str]]:
+        return {ITEM: {"id": ITEM, "type": "Notebook", "owner": "Ghost", "title": "N"}}
+
+    with pytest.raises(ConfigError) as caught:
+        snapshot(config, MemoryPortal(), usernames=usernames, items=items)
+    found = [(p.line, p.message) for p in caught.value.problems]
+    assert [line for line, _ in found] == [3, 4]
+    assert f"item_id {'f' * 32}: the portal has no such item" in found[0][1]
+    assert found[1][1] == "owner 'Ghost' of task 'B' is not a user of the portal"
+
+
 def test_limits_of_owners_read_from_the_org_list_are_said_to_be_unchecked(
     tmp_path: Path,
 ) -> None:

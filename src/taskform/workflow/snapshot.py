@@ -101,7 +101,12 @@ def snapshot(
                 if usernames is not None and unresolved:
                     spelled = {**usernames(unresolved), **spelled}
             except UnknownOwnersError as exc:
-                raise ConfigError(unknown_owner_problems(resolved, exc.owners)) from None
+                # With the item lookups' problems (they ran meanwhile): every problem the
+                # portal shows at once, in file order, not one kind per run.
+                found = pending.result() if pending is not None else None
+                problems = [*unknown_owner_problems(resolved, exc.owners)]
+                problems += found.problems if found is not None else ()
+                raise ConfigError(sorted(problems, key=_where)) from None
         except Exception:
             first = pending.exception() if pending is not None else None
             if first is not None:
@@ -135,6 +140,10 @@ def snapshot(
         plan = dataclasses.replace(plan, warnings=plan.warnings + warnings)
     plan = without_moved(plan, moved)
     return Snapshot(config=resolved, live=live, plan=plan, states=states)
+
+
+def _where(problem: Problem) -> tuple[str, int]:
+    return (problem.file, problem.line or 0)
 
 
 #: Owners named in the notice about unchecked active-task limits, at most.
