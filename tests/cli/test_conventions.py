@@ -204,6 +204,19 @@ def test_repeatable_options_from_the_environment_split_at_lines_not_spaces(
     assert cmd.make_context(command, []).params[option] == ("admin/Nightly refresh",)
 
 
+def test_a_bad_value_from_the_environment_names_the_variable(tmp_path: Path) -> None:
+    (tmp_path / "taskform.yaml").write_text("version: 1\ntasks: []\n")
+    bad = taskform("plan", cwd=tmp_path, TASKFORM_FORMAT="github")
+    assert bad.returncode == 1
+    assert "Invalid value for TASKFORM_FORMAT (for '--format'): 'github'" in bad.stderr
+    own = taskform("plan", cwd=tmp_path, TASKFORM_PLAN_DETAILED_EXITCODE="maybe")
+    assert "Invalid value for TASKFORM_PLAN_DETAILED_EXITCODE (for '--detailed-exitcode')" in (
+        own.stderr
+    )
+    typed = taskform("plan", "--format", "github", cwd=tmp_path)
+    assert "Invalid value for '--format': 'github'" in typed.stderr
+
+
 def test_force_from_the_environment_is_announced(tmp_path: Path) -> None:
     (tmp_path / "old.yaml").write_text("tasks: []\n")
     args = ("export", "-o", "old.yaml", "--portal", "http://127.0.0.1:9")

@@ -105,6 +105,26 @@ def add_environment_names(cmd_name: str, command: click.Command) -> None:
         elif param.envvar:
             names.extend(n for n in param.envvar if n not in names)
         param.envvar = list(dict.fromkeys(names))
+        _name_the_variable_in_errors(param)
+
+
+def _name_the_variable_in_errors(option: click.Option) -> None:
+    """A bad value taken from the environment is reported under the variable's name
+    (``Invalid value for TASKFORM_FORMAT (for '--format')``), not as if ``--format`` had been
+    typed. click sets an option's source before it converts the value, so the hint can ask."""
+    plain = option.get_error_hint
+
+    def hint(ctx: click.Context) -> str:
+        from click.core import ParameterSource
+
+        if option.name and ctx.get_parameter_source(option.name) is ParameterSource.ENVIRONMENT:
+            names = [option.envvar] if isinstance(option.envvar, str) else option.envvar or []
+            used = next((n for n in names if os.environ.get(n)), None)  # click takes the first set
+            if used:
+                return f"{used} (for {plain(ctx)})"
+        return plain(ctx)
+
+    setattr(option, "get_error_hint", hint)  # noqa: B010  (an instance's own method)
 
 
 #: Options every portal command shares, in the order help lists them: after the command's own.
