@@ -49,11 +49,19 @@ def check_known(targets: Sequence[str], keys: Iterable[tuple[str, str]]) -> None
     known = list(keys)
     unknown = [t for t in targets if not any(_matches(t, o, ti) for o, ti in known)]
     if unknown:
-        names = ", ".join(repr(t) for t in unknown)
-        raise TaskformError(
-            f"--target {names} names no declared or live task; "
-            "write OWNER/TITLE as the plan shows it (e.g. --target admin/'Nightly refresh')"
+        from taskform.render.escape import text as shown
+        from taskform.schemas import suggest
+
+        names = ", ".join(repr(shown(t)) for t in unknown)
+        labels = sorted({f"{o}/{ti}" for o, ti in known})
+        first = unknown[0]
+        guess = suggest(first, labels) or suggest(first, sorted({ti for _, ti in known}))
+        hint = (
+            f"did you mean --target {shown(guess)!r}?"
+            if guess
+            else "write OWNER/TITLE as the plan shows it (e.g. --target admin/'Nightly refresh')"
         )
+        raise TaskformError(f"--target {names} names no declared or live task; {hint}")
 
 
 def only(plan: Plan, targets: Sequence[str]) -> Plan:
