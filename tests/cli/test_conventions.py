@@ -217,6 +217,14 @@ def test_a_bad_value_from_the_environment_names_the_variable(tmp_path: Path) -> 
     assert "Invalid value for '--format': 'github'" in typed.stderr
 
 
+def test_an_empty_config_path_is_an_error_not_this_directory(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text("version: 1\ntasks: []\n")
+    empty = taskform("validate", "-c", "", cwd=tmp_path)
+    assert empty.returncode == 1
+    assert "Invalid value for '-c' / '--config': is empty" in empty.stderr
+    assert taskform("validate", "-c", ".", cwd=tmp_path).returncode == 0
+
+
 def test_force_from_the_environment_is_announced(tmp_path: Path) -> None:
     (tmp_path / "old.yaml").write_text("tasks: []\n")
     args = ("export", "-o", "old.yaml", "--portal", "http://127.0.0.1:9")

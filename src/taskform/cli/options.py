@@ -215,6 +215,14 @@ def _one_config(ctx: click.Context, param: click.Parameter, value: tuple[str, ..
             "To use several files, put them in one directory and pass that: -c DIR",
             ctx,
         )
+    if value and not value[0].strip():
+        # An unset variable in a script (-c "$CONFIG") would otherwise read the current
+        # directory as the configuration, every YAML file in it.
+        raise click.BadParameter(
+            "is empty: name a YAML file or a directory of them (-c . for this directory)",
+            ctx,
+            param,
+        )
     return value[0] if value else "taskform.yaml"
 
 
