@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 MASK = "(secret)"
 #: What a secret whose value changed is shown as after the change.
 MASK_CHANGED = "(secret, changed)"
+#: What a removed parameter's live value is shown as: the configuration no longer says what
+#: it was, and it may have held a secret (``${secret:X}`` taken out, or its key renamed).
+MASK_REMOVED = "(not shown)"
 
 #: Parameter names that hold credentials. Values under such a name are never shown (plan, plan
 #: file, export), whether or not the configuration marks them ``${secret:}``.

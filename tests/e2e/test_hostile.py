@@ -309,3 +309,48 @@ def test_live_titles_with_terminal_escapes_are_escaped_in_every_view(cli: Cli) -
     assert '"\\e]0;pwned\\a\\e[2J Sync \\u202Eevil\\u202C <b>|x|</b>\\n# head"' in exported
     assert yaml.safe_load(exported)["tasks"][0]["title"] == title  # reads back the same
     assert "the title holds invisible or control characters" in outputs["export"].stderr
+
+
+def test_a_secret_whose_reference_was_taken_out_is_shown_nowhere(cli: Cli) -> None:
+    """The config held ``db_conn: ${secret:DBC}``, was applied, then lost the reference (key
+    renamed and the secret rotated; the line deleted; the type changed): the portal still
+    holds the old value, which no plan, saved plan, Markdown comment or drift report shows."""
+    old = "hunter2-Very-Secret-Value"
+    task = f"""\
+version: 1
+tasks:
+  - title: Nightly
+    type: {{kind}}
+    item_id: {ITEM}
+    schedule: "0 2 * * *"
+    parameters:
+{{params}}
+"""
+    notebook = "      notebookParameters:\n        db_conn: ${secret:DBC}\n        region: west\n"
+    write(cli, task.format(kind="ExecuteNotebook", params=notebook))
+    applied = cli("apply", "--auto-approve", env=cli.env(DBC=old))
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    renamed = notebook.replace("db_conn", "connection")
+    cook = (
+        "      service_url: https://example.com/SceneServer\n"
+        "      num_of_caching_service_instances: 1\n      layer: '{}'\n"
+        "      update_mode: RECREATE_ALL_NODES\n"
+    )
+    for kind, params in (
+        ("ExecuteNotebook", renamed),
+        ("ExecuteNotebook", "      notebookParameters:\n        region: west\n"),
+        ("ExecuteSceneCook", cook),
+    ):
+        write(cli, task.format(kind=kind, params=params))
+        env = cli.env(DBC="rotated-Other-Value-2")
+        outputs = [
+            cli("plan", *flags, env=env)
+            for flags in ([], ["--format", "markdown"], ["--format", "json"], ["--out", "p.json"])
+        ]
+        outputs.append(cli("drift", "--format", "json", "--out", "d.json", env=env))
+        outputs.append(cli("drift", "--format", "markdown", env=env))
+        assert all(o.returncode in (0, 2) for o in outputs), [o.stderr for o in outputs]
+        assert "db_conn" in outputs[0].stdout and "(not shown)" in outputs[0].stdout
+        shown = [o.stdout + o.stderr for o in outputs]
+        shown += [(cli.cwd / name).read_text() for name in ("p.json", "d.json")]
+        assert not [text for text in shown if "hunter2" in text], kind

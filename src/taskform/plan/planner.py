@@ -434,6 +434,10 @@ def _missing(value: Any) -> bool:
 
 
 def _field(before: Any, after: Any, secret: bool) -> FieldChange:
+    if not secret and after is None and before is not None:
+        # A parameter the configuration no longer has: its live value is not shown, since
+        # nothing says it was not a secret (a ${secret:} reference removed or renamed).
+        return FieldChange(secrets.MASK_REMOVED, None, secret=True)
     if not secret:
         return FieldChange(before, after)
     masked_before = None if before is None else secrets.MASK
