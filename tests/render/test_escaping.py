@@ -153,3 +153,21 @@ def test_escape_examples() -> None:
     assert escape.md_inline("1. first") == "1\\. first"
     assert escape.md_inline("- a\n# b") == "\\- a \\# b"
     assert escape.md_code("a`b", table=True) == "``a`b``"
+
+
+def test_markdown_escaping_never_hides_a_secret_from_the_scrub() -> None:
+    """A secret holding Markdown punctuation is masked before the backslashes go in: the
+    escaped form (``Sup3r\\*S3cret\\_\\[x\\]``) renders as the secret itself."""
+    from taskform import redact
+
+    secret = "Sup3r*S3cret_[x]!&<y>|`z"
+    redact.register(secret)
+    try:
+        title = f"echo {secret} end"
+        plan = Plan(changes=(make_change(Action.CREATE, "admin", title),))
+        page = redact.scrub(render.render_markdown(plan))  # as every output is, at the end
+        assert "Sup3r" not in page and "S3cret" not in page
+        assert escape.md_inline(title) == "echo \\*\\*\\* end"
+        assert escape.md_code(title) == "`echo *** end`"
+    finally:
+        redact.clear()

@@ -20,6 +20,8 @@ from __future__ import annotations
 import html
 import re
 
+from taskform import redact
+
 _ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 _MD_SPECIAL = re.compile(r"([\\`*\[\]|~#!])")
 _LONE_UNDERSCORE = re.compile(r"(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])")
@@ -59,8 +61,10 @@ def one_line(value: str) -> str:
 
 def md_inline(value: str) -> str:
     """``value`` made safe for a Markdown paragraph or table cell: one line, no HTML, no
-    formatting, nothing that starts a block."""
-    shown = text(one_line(value))
+    formatting, nothing that starts a block. Scrubbed of secrets first: the backslashes the
+    escaping adds (``Sup3r\\*S3cret``) would hide a secret from the scrub of the whole page,
+    and a Markdown page shows it without them."""
+    shown = text(one_line(redact.scrub(value)))
     shown = html.escape(shown, quote=False)
     shown = _MD_SPECIAL.sub(r"\\\1", shown)
     shown = _LONE_UNDERSCORE.sub(r"\\_", shown)
@@ -70,8 +74,9 @@ def md_inline(value: str) -> str:
 
 def md_code(value: str, *, table: bool = False) -> str:
     """A code span holding ``value`` exactly (escaped as :func:`text`), whatever backticks it
-    contains; ``table``: inside a table cell, where ``|`` must be escaped even in code."""
-    shown = text(value)
+    contains; ``table``: inside a table cell, where ``|`` must be escaped even in code.
+    Scrubbed of secrets first, as :func:`md_inline`."""
+    shown = text(redact.scrub(value))
     longest = max((len(run) for run in BACKTICK_RUN.findall(shown)), default=0)
     ticks = "`" * (longest + 1)
     pad = " " if shown.startswith("`") or shown.endswith("`") or not shown.strip() else ""
