@@ -246,3 +246,67 @@ def test_every_way_a_secret_travels_is_scrubbed(reg: Registry, secret: str) -> N
     for leaked, plain in zip(_travels(secret), _travels(PLACEHOLDER), strict=True):
         assert reg.scrub(leaked) == reg.scrub(plain), leaked
         assert MASK in reg.scrub(leaked)
+
+
+# --- encodings a job's message or a log may print -------------------------------------------
+
+NASTY = 'Sup3r*S3cret_[x]!&<y>"q' + "'z/+%20é"
+
+
+@pytest.mark.parametrize("secret", [NASTY, SECRET, "plainpassword123"])
+@pytest.mark.parametrize("prefix", [b"", b"a", b"ab", b"abc", b"user:"])
+@pytest.mark.parametrize("alphabet", ["standard", "urlsafe"])
+def test_base64_of_a_secret_is_masked_wherever_it_sits(
+    reg: Registry, secret: str, prefix: bytes, alphabet: str
+) -> None:
+    """In a longer base64 text (a payload, an ``Authorization: Basic`` header) at each of
+    the three byte alignments: what remains around the mask comes from the neighbours, fewer
+    than two of the secret's bytes on either side (a base64 character holds six bits)."""
+    import base64
+
+    encode = base64.b64encode if alphabet == "standard" else base64.urlsafe_b64encode
+    reg.register(secret)
+    raw = secret.encode()
+    text = encode(prefix + raw + b"tail").decode()
+    scrubbed = reg.scrub(f"payload {text} end")
+    assert MASK in scrubbed
+    head, _, tail = scrubbed.removeprefix("payload ").removesuffix(" end").partition(MASK)
+    assert len(head) <= -(-len(prefix) * 8 // 6) and len(tail) <= 8, scrubbed
+    alone = encode(raw).decode()
+    assert reg.scrub(alone) == MASK and reg.scrub(alone.rstrip("=")) == MASK
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        NASTY.encode().hex(),
+        NASTY.encode().hex().upper(),
+        json.dumps(NASTY)[1:-1].replace("\\u00e9", "\\u00E9"),
+        __import__("html").escape(NASTY).replace("&#x27;", "&#39;").replace("&quot;", "&#34;"),
+        __import__("html").escape(NASTY).replace("&#x27;", "&apos;"),
+        __import__("html").escape(NASTY, quote=False),
+        __import__("unicodedata").normalize("NFD", NASTY),
+        json.dumps(__import__("unicodedata").normalize("NFD", NASTY))[1:-1],
+    ],
+    ids=[
+        "hex",
+        "HEX",
+        "json-upper-hex",
+        "html-decimal",
+        "html-apos",
+        "html-no-quotes",
+        "nfd",
+        "nfd-json",
+    ],
+)
+def test_other_spellings_of_a_secret_are_masked(reg: Registry, form: str) -> None:
+    assert form != NASTY
+    reg.register(NASTY)
+    assert reg.scrub(f"<{form}>") == f"<{MASK}>"
+
+
+def test_short_encoded_pieces_are_not_masked(reg: Registry) -> None:
+    """A four-byte secret's base64 core is under :data:`MIN_ENCODED` characters at some
+    alignments: those are left alone rather than masking common short runs of text."""
+    reg.register("abcd")
+    assert reg.scrub("YWJj and 616263") == "YWJj and 616263"

@@ -10,18 +10,20 @@ planner). This module makes sure of it anyway. It is the one scrubbing mechanism
   written files (:func:`scrub_data` for structured ones).
 
 A registered value is caught in every form it takes on the wire and in output (:func:`forms`:
-as typed, JSON-escaped once and twice, URL-encoded over each, as Python repr, HTML-escaped), and
-replaced by :data:`MASK`.
+as typed and Unicode-normalised, JSON-escaped once and twice, URL-encoded over each, as Python
+repr, HTML-escaped, and its bytes as hex and base64), and replaced by :data:`MASK`.
 """
 
 from __future__ import annotations
 
+import base64
 import functools
 import html
 import json
 import logging
 import re
 import threading
+import unicodedata
 from collections.abc import Mapping
 from typing import Any, TypeVar, cast
 from urllib.parse import quote, quote_plus
@@ -48,7 +50,11 @@ def forms(value: str) -> frozenset[str]:
     - each of those URL-encoded (``quote`` and ``quote_plus``, ``/`` kept or not, upper or
       lower case hex): how ``parameters`` travels in a form body or a query string, and how a
       portal may echo it back;
-    - each of those HTML-escaped (a portal's error page echoing the request).
+    - each of those HTML-escaped (a portal's error page echoing the request), quotes as any of
+      the entities servers write for them;
+    - its other Unicode normal form (NFC, NFD), and JSON's ``\\u`` escapes in upper case;
+    - its UTF-8 bytes as hex and as base64 (:func:`_byte_forms`): a job's message or log may
+      print a payload or an ``Authorization: Basic`` header so.
     """
     base = {value}
     level = {value}
@@ -57,8 +63,52 @@ def forms(value: str) -> frozenset[str]:
         base |= level
     encoded = {form for text in base for form in _url_forms(text)}
     every = base | encoded
+    # Spellings of what a portal or a job prints, not of what travels encoded again (so not
+    # URL-encoded in turn: each doubles the forms, and the trie's compile time with them): the
+    # other Unicode normal form, as typed and JSON-escaped once (a portal that normalises what
+    # it stores), and JSON's hex digits in upper case (Java's and .NET's JSON writers).
+    for other in {unicodedata.normalize(f, value) for f in ("NFC", "NFD")} - {value}:
+        every |= {other} | _json_forms(other)
+    every |= {_JSON_HEX.sub(_upper_hex, form) for form in base if "\\u" in form}
     every |= {html.escape(form) for form in every}
+    every |= {form for text in base for form in _html_forms(text)}  # the rarer spellings
+    normal = {value} | {unicodedata.normalize(f, value) for f in ("NFC", "NFD")}
+    every |= {form for text in normal for form in _byte_forms(text)}
     return frozenset(form for form in every if form)
+
+
+def _html_forms(value: str) -> set[str]:
+    """HTML-escaped with the other entities servers write for quotes (``&#39;``, ``&apos;``,
+    ``&#34;``; Python writes ``&#x27;`` and ``&quot;``), and with the quotes left alone."""
+    full = html.escape(value)
+    return {
+        html.escape(value, quote=False),
+        full.replace("&#x27;", "&#39;").replace("&quot;", "&#34;"),
+        full.replace("&#x27;", "&apos;"),
+    }
+
+
+#: The fewest characters of an encoded form worth masking (shorter ones would garble output).
+MIN_ENCODED = 8
+
+
+def _byte_forms(value: str) -> set[str]:
+    """The value's UTF-8 bytes as hex (either case) and as base64 (standard and URL-safe),
+    where a job message or a log may show them: base64 both whole (with and without its
+    padding) and as the characters that stay the same wherever the value sits in a longer
+    encoded text (three byte alignments: a base64 character holds six bits, so the first and
+    last characters of the value mix with its neighbours' bits)."""
+    raw = value.encode("utf-8")
+    found = {raw.hex(), raw.hex().upper()}
+    for encode in (base64.b64encode, base64.urlsafe_b64encode):
+        whole = encode(raw).decode("ascii")
+        found |= {whole, whole.rstrip("=")}
+        for shift in range(3):
+            text = encode(b"\0" * shift + raw).decode("ascii")
+            first = -(-8 * shift // 6)  # the first character holding none of the prefix
+            last = 8 * (shift + len(raw)) // 6  # characters before this hold none after it
+            found.add(text[first:last])
+    return {form for form in found if len(form) >= MIN_ENCODED}
 
 
 def _python_forms(value: str) -> set[str]:
@@ -76,6 +126,13 @@ def _json_forms(value: str) -> set[str]:
         escaped = json.dumps(value, ensure_ascii=ascii_only)[1:-1]
         found.update((escaped, escaped.replace("/", "\\/")))
     return found
+
+
+_JSON_HEX = re.compile(r"\\u[0-9a-f]{4}")
+
+
+def _upper_hex(match: re.Match[str]) -> str:
+    return "\\u" + match.group()[2:].upper()
 
 
 def _url_forms(value: str) -> set[str]:
