@@ -187,3 +187,17 @@ def test_an_empty_saved_plan_says_when_the_portal_drifted(tmp_path: Path) -> Non
     drifted = make_plan([desired("k")], {"admin": []}, now=NOW)
     with pytest.raises(StalePlanError, match="no changes, but the portal drifted"):
         planfile.select(old, drifted, portal="https://portal", config_digest="d1")
+
+
+def test_a_plan_applied_already_says_so(tmp_path: Path) -> None:
+    create = make_plan([desired("k")], {"admin": []}, now=NOW)
+    old = saved(tmp_path, create, [desired("k")])
+    done = live_task(
+        "admin", "Sync", cron=CRON, parameters={"notebookParameters": {"api_key": "k"}}
+    )
+    applied = make_plan([desired("k")], {"admin": [done]}, now=NOW)
+    assert applied.empty
+    with pytest.raises(StalePlanError) as caught:
+        planfile.select(old, applied, portal="https://portal", config_digest="d1")
+    assert "admin/Sync: nothing to do any more, the portal has it as planned" in str(caught.value)
+    assert "was this plan applied already?" in str(caught.value)

@@ -194,7 +194,12 @@ def select(
             and new.action is not Action.CREATE
             and (new.fingerprint != old.fingerprint)
         )
-        if new is None or new.action.value != old.action or moved:
+        if new is None:
+            problems.append(
+                f"{label}: nothing to do any more, the portal has it as planned "
+                "(was this plan applied already?)"
+            )
+        elif new.action.value != old.action or moved:
             problems.append(f"{label}: changed in the portal since the plan was made")
         elif _fields(new) != old.fields:
             problems.append(f"{label}: the planned change differs now")
